@@ -1,0 +1,103 @@
+# Trygghetsfonden — `make run` starts the demo, `make test` runs the tests.
+# Everything lives in .venv; system libraries come from apt-get when missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST := 127.0.0.1
+PORT := 5000
+PYTEST_ARGS ?=
+
+# Debian packages: WeasyPrint (HarfBuzz subsetting, Pango), PDF text checks (poppler-utils),
+# upload type sniffing (libmagic1) and the letters' font (DejaVu).
+SYSTEM_PACKAGES := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
+	libmagic1 fonts-dejavu-core
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint check bench migration clean system-packages
+
+help:
+	@echo "make run                 start the demo at http://$(HOST):$(PORT) (creates .venv, database, demo data)"
+	@echo "make test                run the tests (PYTEST_ARGS=... to pass options to pytest)"
+	@echo "make lint                ruff check ."
+	@echo "make check               check processes/ and forms/"
+	@echo "make bench               run the engine benchmark"
+	@echo "make migration m=\"...\"   autogenerate an Alembic revision from the models"
+	@echo "make clean               remove caches and build output (keeps .venv and instance/)"
+
+run: system-packages $(VENV)/.installed
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo
+	@echo "Trygghetsfonden: http://$(HOST):$(PORT)"
+	@$(FLASK) demo logins
+	@echo
+	TF_TIMER_THREAD=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: system-packages $(VENV)/.installed-test
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+check: system-packages $(VENV)/.installed
+	$(FLASK) processes check
+
+bench: system-packages $(VENV)/.installed
+	$(BIN)/python bench/engine.py
+
+ifneq ($(filter migration,$(MAKECMDGOALS)),)
+ifeq ($(strip $(m)),)
+$(error usage: make migration m="what changed")
+endif
+endif
+
+# Brings the development database to head first: autogenerate diffs against it.
+migration: $(VENV)/.installed-test
+	@mkdir -p instance
+	$(BIN)/alembic upgrade head
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+	$(BIN)/ruff check --fix migrations/versions
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache htmlcov .coverage bench/results
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# --- virtualenv ---------------------------------------------------------------------------
+# A venv without pip (Debian without python3-venv) is removed again so the next run retries.
+$(BIN)/python:
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null \
+		|| $(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=python3-venv
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when the package metadata changes.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+# --- system packages ----------------------------------------------------------------------
+# Installs only what dpkg says is missing; warns instead of failing when that is impossible.
+system-packages:
+	@missing=""; \
+	for pkg in $(SYSTEM_PACKAGES); do \
+		dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "warning: apt-get not found; install these yourself:$$missing" >&2; exit 0; \
+	fi; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	echo "Installing system packages:$$missing"; \
+	if ! { $$sudo apt-get update -qq \
+		&& $$sudo env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing; }; then \
+		echo "warning: could not install$$missing; PDF letters and some tests may fail" >&2; \
+	fi

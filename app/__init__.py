@@ -1,0 +1,44 @@
+"""Trygghetsfonden: a grant-fund workflow engine. `create_app` wires everything, explicitly."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import load_config
+from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.engine.instances import Engine
+from app.engine.specs import load_catalogue
+from app.errors import ProcessDefinitionError
+from app.grants.applications import sync_application
+from app.grants.operations import SERVICE_OPERATIONS
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: config → database → engine → web → cli."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_config(config)
+    app.config.update(settings)
+
+    db_engine = make_engine(settings["DATABASE_URL"])
+    app.extensions["db_engine"] = db_engine
+    app.extensions["sessions"] = make_sessionmaker(db_engine)
+    app.extensions["read_sessions"] = make_read_sessionmaker(db_engine)
+
+    try:
+        catalogue = load_catalogue(Path(settings["PROCESSES_DIR"]), Path(settings["FORMS_DIR"]))
+    except ProcessDefinitionError as err:
+        raise SystemExit(f"Processkatalogen kan inte laddas: {err.message}") from err
+    app.extensions["engine"] = Engine(catalogue, dict(SERVICE_OPERATIONS), settings,
+                                      on_saved=sync_application)
+
+    from app import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    if settings["TIMER_THREAD"]:
+        from app.engine.timers import start_background_thread
+
+        app.extensions["timer_stop"] = start_background_thread(
+            app.extensions["sessions"], app.extensions["engine"], settings["TIMER_INTERVAL"]
+        )
+    return app

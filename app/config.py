@@ -1,0 +1,54 @@
+"""Every setting with its default. Environment variables prefixed `TF_` override them."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, object] = {
+    # SQLAlchemy URL; SQLite under instance/ by default, PostgreSQL in production.
+    "DATABASE_URL": f"sqlite:///{ROOT / 'instance' / 'trygghetsfonden.db'}",
+    # Signs session cookies and CSRF tokens; MUST be set in production.
+    "SECRET_KEY": "dev-secret-change-me",
+    # Folder of BPMN/DMN process definitions.
+    "PROCESSES_DIR": str(ROOT / "processes"),
+    # Folder of JSON Schema form definitions.
+    "FORMS_DIR": str(ROOT / "forms"),
+    # Diarienummer pattern: {prefix}, {year} and {seq} (zero-padded to 4 digits).
+    "DIARIE_PATTERN": "{prefix}-{year}/{seq:04d}",
+    # Diarienummer prefix (the registering body).
+    "DIARIE_PREFIX": "KS",
+    # Run due timers in a background thread of the web process (development only).
+    "TIMER_THREAD": False,
+    # Seconds between timer runs in the worker and the background thread.
+    "TIMER_INTERVAL": 30,
+    # Largest accepted request body in bytes.
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Send the session cookie only over HTTPS (turn on in production).
+    "SESSION_COOKIE_SECURE": False,
+    # Minutes of inactivity before a login expires.
+    "SESSION_IDLE_MINUTES": 60,
+    # Default UI language (sv or en).
+    "DEFAULT_LOCALE": "sv",
+    # Time zone used for display; storage is always UTC.
+    "DISPLAY_TIMEZONE": "Europe/Stockholm",
+}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Return the settings: defaults, then TF_* environment variables, then overrides."""
+    config = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(f"TF_{key}")
+        if raw is not None:
+            config[key] = _coerce(raw, default)
+    config.update(overrides or {})
+    return config
+
+
+def _coerce(raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw

@@ -1,0 +1,5 @@
+"""The BPMN engine: the only package that imports SpiffWorkflow.
+
+specs (catalogue), scripting (restricted environment), serializer, instances (Engine),
+tasks (human-task projection), timers, incidents.
+"""

@@ -1,0 +1,308 @@
+"""Process instances: start, load under a lock, advance, save — one transaction per step."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.util.task import TaskState
+
+from app.audit import record_event
+from app.db import utcnow
+from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
+from app.engine.scripting import ProcessScriptEngine
+from app.engine.serializer import dump_state, json_native, load_state
+from app.engine.specs import Catalogue, parse_sources
+from app.engine.tasks import next_timer_at, sync_human_tasks
+from app.errors import Conflict, InvalidInput, NotFound
+
+
+@dataclass
+class OperationContext:
+    """What a service-task operation gets besides the task data."""
+
+    session: Session
+    instance: ProcessInstance
+    actor_id: int | None
+    now: datetime
+    config: dict
+
+
+class StepFailed(Exception):
+    """An automatic step (script, condition, service task, timer) failed."""
+
+    def __init__(self, instance: ProcessInstance, element: str, message: str):
+        super().__init__(message)
+        self.instance_id = instance.id
+        self.process_id = instance.process_id
+        self.element = element
+        self.message = message
+
+
+# Called after every save, in the same transaction (the grant domain keeps its case row current).
+SavedHook = Callable[[Session, ProcessInstance], None]
+
+
+class Engine:
+    """Runs the catalogue's processes and persists their instances."""
+
+    def __init__(self, catalogue: Catalogue, operations: dict, config: dict,
+                 on_saved: SavedHook | None = None):
+        self.catalogue = catalogue
+        self.operations = operations
+        self.config = config
+        self.on_saved = on_saved
+        self._specs: dict[str, tuple] = {}  # content hash → (spec, subprocess specs)
+
+    # -- versions -----------------------------------------------------------------------------
+
+    def current_version(self, session: Session, process_id: str) -> ProcessVersion:
+        """Return the stored version of the catalogue's process, storing it on first use."""
+        definition = self.catalogue.processes.get(process_id)
+        if definition is None:
+            raise NotFound(f"Processen '{process_id}' finns inte.")
+        query = select(ProcessVersion).where(ProcessVersion.content_hash == definition.content_hash)
+        version = session.scalars(query).first()
+        if version is None:
+            version = ProcessVersion(process_id=process_id, name=definition.name,
+                                     content_hash=definition.content_hash,
+                                     sources=definition.sources)
+            try:
+                with session.begin_nested():
+                    session.add(version)
+            except IntegrityError:  # stored by a concurrent request a moment ago
+                version = session.scalars(query).one()
+        self._specs.setdefault(version.content_hash, (definition.spec, definition.subprocess_specs))
+        return version
+
+    def _spec_of(self, version: ProcessVersion) -> tuple:
+        if version.content_hash not in self._specs:
+            parser = parse_sources(version.sources, validate=False)
+            self._specs[version.content_hash] = (
+                parser.get_spec(version.process_id),
+                parser.get_subprocess_specs(version.process_id),
+            )
+        return self._specs[version.content_hash]
+
+    # -- instances ----------------------------------------------------------------------------
+
+    def start_instance(self, session: Session, process_id: str, *, actor_id: int | None,
+                       organisation_id: int | None = None, data: dict | None = None
+                       ) -> ProcessInstance:
+        """Start an instance of the current version and run it to its first wait state."""
+        version = self.current_version(session, process_id)
+        spec, subprocess_specs = self._spec_of(version)
+        now = utcnow()
+        instance = ProcessInstance(process_version_id=version.id, process_id=process_id,
+                                   organisation_id=organisation_id, state="{}",
+                                   created_at=now, updated_at=now)
+        instance.process_version = version
+        session.add(instance)
+        session.flush()
+        workflow = BpmnWorkflow(spec, subprocess_specs)
+        workflow.script_engine = self._script_engine(session, instance, actor_id, now)
+        if data:
+            workflow.task_tree.data.update(data)
+        record_event(session, "instance_started", f"{version.name} startad", actor_id=actor_id,
+                     instance_id=instance.id, details={"version": version.content_hash[:12]})
+        self._advance(instance, workflow)
+        self._save(session, instance, workflow, now)
+        return instance
+
+    def lock_instance(self, session: Session, instance_id: int) -> ProcessInstance:
+        """Load an instance row and hold its lock until the transaction ends."""
+        query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                 .with_for_update(of=ProcessInstance)
+                 .execution_options(populate_existing=True))
+        instance = session.scalars(query).first()
+        if instance is None:
+            raise NotFound("Ärendet finns inte.")
+        return instance
+
+    def load_workflow(self, session: Session, instance: ProcessInstance,
+                      actor_id: int | None = None, now: datetime | None = None) -> BpmnWorkflow:
+        """Deserialize an instance's workflow with a fresh restricted script engine."""
+        spec, subprocess_specs = self._spec_of(instance.process_version)
+        workflow = load_state(instance.state, spec, subprocess_specs)
+        workflow.script_engine = self._script_engine(session, instance, actor_id, now or utcnow())
+        return workflow
+
+    def complete_task(self, session: Session, task_id: str, data: dict, *,
+                      actor_id: int | None) -> ProcessInstance:
+        """Complete a human task with validated data and run the process to its next wait."""
+        row = session.get(HumanTask, task_id)
+        if row is None:
+            raise NotFound("Uppgiften finns inte.")
+        instance = self.lock_instance(session, row.instance_id)
+        session.refresh(row)
+        if row.completed_at is not None:
+            raise Conflict(_already_done(row))
+        self.check_data(row, data)
+        now = utcnow()
+        workflow = self.load_workflow(session, instance, actor_id, now)
+        task = workflow.get_task_from_id(_uuid(task_id))
+        if task is None or task.state != TaskState.READY:
+            raise Conflict("Uppgiften är inte längre aktuell. Ladda om sidan.")
+        task.set_data(**data)
+        self._run(instance, task)
+        self._advance(instance, workflow)
+        record_event(session, "task_completed", f"{row.title} slutförd", actor_id=actor_id,
+                     instance_id=instance.id, task_id=task_id, details={"task": row.task_name})
+        self._save(session, instance, workflow, now, completed=(task_id, actor_id))
+        return instance
+
+    def check_data(self, row: HumanTask, data: dict) -> None:
+        """Validate data against the task's form schema; raise InvalidInput with field errors."""
+        form = self.catalogue.forms.get(row.form_name or "")
+        if form is None:
+            return
+        errors = form.validate_data(data)
+        if errors:
+            raise InvalidInput("Uppgifterna innehåller fel.", errors)
+
+    def save_draft(self, session: Session, task_id: str, data: dict, *,
+                   actor_id: int) -> HumanTask:
+        """Keep unvalidated form data on an open task."""
+        row = session.get(HumanTask, task_id)
+        if row is None or row.completed_at is not None:
+            raise Conflict(_already_done(row) if row else "Uppgiften finns inte längre.")
+        row.draft, row.draft_saved_by_id = data, actor_id
+        record_event(session, "draft_saved", f"Utkast sparat: {row.title}", actor_id=actor_id,
+                     instance_id=row.instance_id, task_id=task_id)
+        return row
+
+    def fire_timers(self, session: Session, instance_id: int) -> ProcessInstance:
+        """Fire the due timers of one instance and run it to its next wait state."""
+        instance = self.lock_instance(session, instance_id)
+        now = utcnow()
+        workflow = self.load_workflow(session, instance, None, now)
+        before = next_timer_at(workflow)
+        try:
+            workflow.refresh_timers()
+        except Exception as err:
+            raise StepFailed(instance, "timer", str(err)) from err
+        self._advance(instance, workflow)
+        if next_timer_at(workflow) != before or workflow.completed:
+            record_event(session, "timer_fired", "Tidsfrist löpte ut", instance_id=instance.id)
+        self._save(session, instance, workflow, now)
+        return instance
+
+    def due_instance_ids(self, session: Session, now: datetime, limit: int = 100) -> list[int]:
+        """Return running instances whose earliest timer is due (and no incident stops them)."""
+        query = (select(ProcessInstance.id)
+                 .where(ProcessInstance.next_timer_at <= now,
+                        ProcessInstance.status == "running",
+                        ProcessInstance.has_incident.is_(False))
+                 .order_by(ProcessInstance.next_timer_at).limit(limit))
+        return list(session.scalars(query))
+
+    def instructions_for(self, row: HumanTask) -> str | None:
+        """Return the instructionsForEndUser of a human task's spec."""
+        spec, subprocess_specs = self._spec_of(row.instance.process_version)
+        for workflow_spec in (spec, *subprocess_specs.values()):
+            task_spec = workflow_spec.task_specs.get(row.task_name)
+            if task_spec is not None:
+                return (getattr(task_spec, "extensions", None) or {}).get("instructionsForEndUser")
+        return None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _script_engine(self, session, instance, actor_id, now) -> ProcessScriptEngine:
+        context = OperationContext(session, instance, actor_id, now, self.config)
+        return ProcessScriptEngine(self.operations, context)
+
+    def _run(self, instance: ProcessInstance, task) -> None:
+        try:
+            task.run()
+        except Exception as err:
+            raise StepFailed(instance, _element(task), _message(err)) from err
+
+    def _advance(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+        try:
+            workflow.do_engine_steps()
+        except Exception as err:
+            raise StepFailed(instance, _element_of(err), _message(err)) from err
+
+    def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
+              now: datetime, completed: tuple[str, int | None] | None = None) -> None:
+        instance.state = dump_state(workflow)
+        instance.data = json_native(current_data(workflow))
+        instance.next_timer_at = next_timer_at(workflow)
+        instance.updated_at = now
+        if workflow.completed and instance.status == "running":
+            instance.status, instance.completed_at = "completed", now
+            instance.end_name = end_event_name(workflow)
+            record_event(session, "instance_completed", f"Avslutad: {instance.end_name}",
+                         instance_id=instance.id)
+        try:
+            session.flush()
+        except StaleDataError as err:
+            raise Conflict("Ärendet ändrades av någon annan samtidigt. Försök igen.") from err
+        sync_human_tasks(session, instance, workflow, now, completed)
+        session.flush()
+        if self.on_saved:
+            self.on_saved(session, instance)
+
+
+def current_data(workflow: BpmnWorkflow) -> dict:
+    """Return the case data: the workflow's data when done, else that of its newest tasks."""
+    if workflow.completed:
+        return dict(workflow.data)
+    data = dict(workflow.last_task.data) if workflow.last_task else {}
+    for state in (TaskState.WAITING, TaskState.READY):
+        for task in workflow.get_tasks(state=state):
+            data.update(task.data)
+    return data
+
+
+def end_event_name(workflow: BpmnWorkflow) -> str | None:
+    """Return the name of the end event the workflow finished at."""
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
+    if not ends:
+        return None
+    last = max(ends, key=lambda t: t.last_state_change)
+    return last.task_spec.bpmn_name or last.task_spec.bpmn_id
+
+
+def _already_done(row: HumanTask) -> str:
+    if row.outcome == "completed" and row.completed_by is not None:
+        when = row.completed_at.strftime("%Y-%m-%d %H:%M")
+        return f"Uppgiften är redan slutförd av {row.completed_by.display_name} ({when} UTC)."
+    return "Uppgiften är inte längre aktuell."
+
+
+def _element_of(err: Exception) -> str:
+    task = getattr(err, "task", None)
+    return _element(task) if task is not None else _spec_label(getattr(err, "task_spec", None))
+
+
+def _element(task) -> str:
+    return _spec_label(task.task_spec if task is not None else None)
+
+
+def _spec_label(spec) -> str:
+    if spec is None:
+        return ""
+    return f"{getattr(spec, 'bpmn_id', spec.name)} ({getattr(spec, 'bpmn_name', '') or ''})"
+
+
+def _message(err: Exception) -> str:
+    message = str(err) or err.__class__.__name__
+    cause = getattr(err, "error", None) or err.__cause__
+    if cause is not None and str(cause) and str(cause) not in message:
+        message = f"{message}: {cause}"
+    return message
+
+
+def _uuid(task_id: str) -> UUID:
+    try:
+        return UUID(task_id)
+    except ValueError as err:
+        raise NotFound("Uppgiften finns inte.") from err

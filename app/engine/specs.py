@@ -1,0 +1,197 @@
+"""The process catalogue: parse processes/*.bpmn and *.dmn with XSD validation, check it whole."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
+
+from app.accounts.roles import role_for_lane
+from app.engine.scripting import ScriptRefused, compile_expression, compile_script
+from app.errors import ProcessDefinitionError
+from app.forms import FormDefinition, FormFileError, check_definition
+from app.forms import load_catalogue as load_form_catalogue
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+@dataclass
+class ProcessDefinition:
+    """One executable process: its spec and the source files it was parsed from."""
+
+    process_id: str
+    name: str
+    filename: str
+    sources: dict[str, str]
+    spec: object
+    subprocess_specs: dict
+    content_hash: str = field(init=False)
+
+    def __post_init__(self):
+        digest = hashlib.sha256(json.dumps(self.sources, sort_keys=True).encode())
+        self.content_hash = digest.hexdigest()
+
+
+@dataclass
+class Catalogue:
+    processes: dict[str, ProcessDefinition]
+    forms: dict[str, FormDefinition]
+
+
+def form_name_of(task_spec) -> str | None:
+    """Return the form a user task names (`ansokan-schema.json` → `ansokan`)."""
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    filename = properties.get("formJsonSchemaFilename")
+    if not filename:
+        return None
+    return filename.removesuffix(".json").removesuffix("-schema")
+
+
+def parse_sources(sources: dict[str, str], validate: bool = True) -> SpiffBpmnParser:
+    """Parse BPMN/DMN texts (file name → text); raise ProcessDefinitionError naming the file."""
+    parser = SpiffBpmnParser(validator=VALIDATOR if validate else None)
+    for filename, text in sorted(sources.items()):
+        try:
+            tree = etree.fromstring(text.encode())
+        except etree.XMLSyntaxError as err:
+            raise ProcessDefinitionError(f"{filename}: ogiltig XML: {err}") from err
+        try:
+            if filename.endswith(".dmn"):
+                parser.add_dmn_xml(tree, filename=filename)
+            else:
+                parser.add_bpmn_xml(tree, filename=filename)
+        except ValidationException as err:
+            raise ProcessDefinitionError(_describe(err, filename)) from err
+    return parser
+
+
+def build_definitions(sources_by_file: dict[str, str]) -> dict[str, ProcessDefinition]:
+    """Parse each BPMN file (with every DMN file) into its executable processes."""
+    dmn = {name: text for name, text in sources_by_file.items() if name.endswith(".dmn")}
+    definitions: dict[str, ProcessDefinition] = {}
+    for filename, text in sorted(sources_by_file.items()):
+        if not filename.endswith(".bpmn"):
+            continue
+        sources = {filename: text, **dmn}
+        parser = parse_sources(sources)
+        for process_id in _executable_ids(text):
+            if process_id in definitions:
+                raise ProcessDefinitionError(
+                    f"{filename}: processen '{process_id}' finns redan i "
+                    f"{definitions[process_id].filename}"
+                )
+            definitions[process_id] = definition_from_parser(parser, process_id, filename, sources)
+    return definitions
+
+
+def definition_from_parser(parser, process_id, filename, sources) -> ProcessDefinition:
+    """Build one ProcessDefinition from a parser that has read its sources."""
+    try:
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except (ValidationException, SpiffWorkflowException) as err:
+        raise ProcessDefinitionError(_describe(err, filename)) from err
+    name = getattr(spec, "description", None) or process_id
+    return ProcessDefinition(process_id, name, filename, sources, spec, subprocess_specs)
+
+
+def load_catalogue(processes_dir: Path, forms_dir: Path) -> Catalogue:
+    """Load every process and form file; raise ProcessDefinitionError on the first bad file."""
+    files = sorted(Path(processes_dir).glob("*.bpmn")) + sorted(Path(processes_dir).glob("*.dmn"))
+    sources = {path.name: path.read_text(encoding="utf-8") for path in files}
+    try:
+        forms = load_form_catalogue(Path(forms_dir))
+    except FormFileError as err:
+        raise ProcessDefinitionError(str(err)) from err
+    return Catalogue(processes=build_definitions(sources), forms=forms)
+
+
+def check_catalogue(catalogue: Catalogue, operations: dict) -> list[str]:
+    """Return every consistency problem of the catalogue (empty when all is well)."""
+    problems: list[str] = []
+    used_forms: set[str] = set()
+    for definition in catalogue.processes.values():
+        for task_spec in _all_task_specs(definition):
+            where = f"{definition.filename}: {definition.process_id}/{task_spec.bpmn_id}"
+            problems += _check_task(task_spec, where, catalogue, operations, used_forms)
+    for name, form in sorted(catalogue.forms.items()):
+        problems += [f"forms/{name}-schema.json: {p}" for p in check_definition(form)]
+        if name not in used_forms:
+            problems.append(f"forms/{name}-schema.json: formuläret används inte av någon process")
+    return problems
+
+
+def _check_task(task_spec, where, catalogue, operations, used_forms) -> list[str]:
+    problems = []
+    if isinstance(task_spec, UserTask):
+        form = form_name_of(task_spec)
+        if form is None:
+            problems.append(f"{where}: användaruppgiften anger inget formulär")
+        elif form not in catalogue.forms:
+            problems.append(f"{where}: formuläret '{form}' finns inte i forms/")
+        else:
+            used_forms.add(form)
+        if role_for_lane(task_spec.lane) is None:
+            problems.append(f"{where}: simbanan '{task_spec.lane}' motsvarar ingen roll")
+    if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in operations:
+        problems.append(f"{where}: operationen '{task_spec.operation_name}' är inte registrerad")
+    for label, code, compiler in _expressions(task_spec):
+        try:
+            compiler(code)
+        except (ScriptRefused, SyntaxError) as err:
+            problems.append(f"{where}: {label} nekas: {err}")
+    return problems
+
+
+def _expressions(task_spec):
+    """Yield (label, code, compiler) for every script and condition of a task spec."""
+    if isinstance(task_spec, ScriptTask):
+        yield "skriptet", task_spec.script, compile_script
+    for attr in ("prescript", "postscript"):
+        code = getattr(task_spec, attr, None)
+        if code:
+            yield attr, code, compile_script
+    if isinstance(task_spec, ExclusiveGateway | InclusiveGateway):
+        for condition, _target in getattr(task_spec, "cond_task_specs", []):
+            args = getattr(condition, "args", None) or [condition]
+            if isinstance(args[0], str) and args[0]:
+                yield "villkoret", args[0], compile_expression
+    event = getattr(task_spec, "event_definition", None)
+    expression = getattr(event, "expression", None)
+    if expression:
+        yield "timeruttrycket", expression, compile_expression
+
+
+def _all_task_specs(definition: ProcessDefinition):
+    yield from definition.spec.task_specs.values()
+    for sub in definition.subprocess_specs.values():
+        yield from sub.task_specs.values()
+
+
+def _executable_ids(text: str) -> list[str]:
+    root = etree.fromstring(text.encode())
+    return [
+        node.get("id")
+        for node in root.iter(f"{{{BPMN_NS}}}process")
+        if node.get("isExecutable", "false") == "true"
+    ]
+
+
+def _describe(err: Exception, filename: str) -> str:
+    parts = [getattr(err, "file_name", None) or filename]
+    line = getattr(err, "line_number", "")
+    if line:
+        parts.append(f"rad {line}")
+    element = " ".join(x for x in (getattr(err, "tag", ""), getattr(err, "id", "")) if x)
+    if element:
+        parts.append(f"elementet {element}")
+    return ": ".join([", ".join(parts), str(err).splitlines()[0] if str(err) else repr(err)])

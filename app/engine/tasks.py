@@ -1,0 +1,118 @@
+"""The human-task projection: READY user tasks mirrored into a table after every save."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from app.accounts.roles import role_for_lane
+from app.engine.models import HumanTask, ProcessInstance
+from app.engine.specs import form_name_of
+
+# Roles outside the kommunstyrelsens förvaltning: their tasks are scoped to the case's organisation.
+ORGANISATION_SCOPED_ROLES = {"sokande"}
+
+
+def ready_human_tasks(workflow) -> dict[str, object]:
+    """Return the READY manual tasks of a workflow by UUID string."""
+    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
+def sync_human_tasks(
+    session: Session,
+    instance: ProcessInstance,
+    workflow,
+    now: datetime,
+    completed: tuple[str, int | None] | None = None,
+) -> None:
+    """Make the human_tasks rows of an instance match its READY manual tasks."""
+    ready = ready_human_tasks(workflow)
+    rows = session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.completed_at.is_(None))
+    ).all()
+    for row in rows:
+        if row.id in ready:
+            row.due_at = _due_at(ready[row.id])
+            continue
+        row.completed_at = now
+        if completed and completed[0] == row.id:
+            row.outcome, row.completed_by_id = "completed", completed[1]
+        else:
+            row.outcome = "cancelled"
+    known = {row.id for row in rows}
+    for task_id, task in ready.items():
+        if task_id not in known:
+            session.add(_new_row(session, instance, task, now))
+
+
+def _new_row(session: Session, instance: ProcessInstance, task, now: datetime) -> HumanTask:
+    row = session.get(HumanTask, str(task.id)) or HumanTask(id=str(task.id))
+    spec = task.task_spec
+    role = role_for_lane(spec.lane)
+    row.instance_id = instance.id
+    row.task_name = spec.bpmn_id
+    row.title = spec.bpmn_name or spec.bpmn_id
+    row.lane = spec.lane
+    row.role = role
+    row.form_name = form_name_of(spec)
+    row.organisation_id = instance.organisation_id if role in ORGANISATION_SCOPED_ROLES else None
+    row.created_at = now
+    row.due_at = _due_at(task)
+    row.completed_at = row.completed_by_id = row.outcome = None
+    return row
+
+
+def _due_at(task) -> datetime | None:
+    """The earliest boundary timer waiting beside the task (e.g. a komplettering deadline)."""
+    parent = task.parent
+    times = [
+        parse_event_time(sibling.internal_data.get("event_value"))
+        for sibling in (parent.children if parent else [])
+        if sibling is not task
+        and isinstance(getattr(sibling.task_spec, "event_definition", None), TimerEventDefinition)
+        and sibling.state == TaskState.WAITING
+    ]
+    times = [t for t in times if t is not None]
+    return min(times) if times else None
+
+
+def next_timer_at(workflow) -> datetime | None:
+    """Return when the earliest waiting timer of the workflow is due."""
+    times = [
+        parse_event_time(task.internal_data.get("event_value"))
+        for task in workflow.event_manager.tasks.values()
+        if isinstance(task.task_spec.event_definition, TimerEventDefinition)
+    ]
+    times = [t for t in times if t is not None]
+    return min(times) if times else None
+
+
+def parse_event_time(value) -> datetime | None:
+    """Parse a timer's stored due time (an ISO string) into an aware datetime."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def open_tasks(session: Session, roles: set[str], organisation_id: int | None) -> list[HumanTask]:
+    """Return the open tasks of the given roles, organisation-scoped ones only for that org."""
+    scope = HumanTask.organisation_id.is_(None)
+    if organisation_id is not None:
+        scope = scope | (HumanTask.organisation_id == organisation_id)
+    query = (select(HumanTask)
+             .where(HumanTask.completed_at.is_(None), HumanTask.role.in_(roles), scope)
+             .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at))
+    return list(session.scalars(query))
+
+
+def completed_tasks(session: Session, instance_id: int) -> list[HumanTask]:
+    """Return the human tasks of an instance that users completed, oldest first."""
+    query = (select(HumanTask)
+             .where(HumanTask.instance_id == instance_id, HumanTask.outcome == "completed")
+             .order_by(HumanTask.completed_at))
+    return list(session.scalars(query))

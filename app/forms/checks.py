@@ -1,0 +1,135 @@
+"""Check that a form definition is usable: valid schema, supported types, matching uischema."""
+
+import wtforms
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from app.forms.kinds import WIDGETS, UnsupportedNode, base_kind_of
+from app.forms.validation import make_validator
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+UI_KEYS = {"ui:order", "ui:widget", "ui:help", "ui:placeholder", "ui:autocomplete",
+           "ui:inputType", "ui:rows"}
+# Names a property may not have: WTForms (and Flask-WTF) use them on the form itself.
+RESERVED = set(dir(wtforms.Form)) | {
+    "formdata", "obj", "prefix", "data", "meta", "extra_filters",
+    "csrf_token", "hidden_tag", "is_submitted", "validate_on_submit",
+}
+SUBSCHEMA_KEYS = ("if", "then", "else", "not")
+SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+def check_definition(defn) -> list[str]:
+    """Return the problems of a form definition (schema and uischema); [] when it is fine."""
+    schema = defn.schema
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        where = "/".join(str(key) for key in err.absolute_path) or "roten"
+        return [f"ogiltigt JSON Schema vid {where}: {err.message}"]
+    problems = []
+    if schema.get("$schema", DRAFT) != DRAFT:
+        problems.append(f"\"$schema\" ska vara {DRAFT}")
+    if not schema.get("title"):
+        problems.append("schemat saknar \"title\" (formulärets rubrik)")
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        return [*problems, "schemat ska ha \"type\": \"object\" och \"properties\""]
+    ui = defn.uischema if isinstance(defn.uischema, dict) else {}
+    if not isinstance(defn.uischema, dict):
+        problems.append("uischema: ska vara ett JSON-objekt")
+    return problems + _check_object(schema, ui, "")
+
+
+def _check_object(node: dict, ui: dict, where: str) -> list[str]:
+    properties = node.get("properties", {})
+    problems = _check_required(node, properties, where)
+    problems += _check_ui_keys(ui, properties, where)
+    for name, prop in properties.items():
+        problems += _check_property(name, prop, _ui_of(ui, name, where, problems), where + name)
+    return problems
+
+
+def _check_property(name: str, prop, ui: dict, where: str) -> list[str]:
+    problem = _name_problem(name)
+    if problem:
+        return [f"egenskapen '{where}': {problem}"]
+    try:
+        kind = base_kind_of(prop)
+    except UnsupportedNode as err:
+        return [f"egenskapen '{where}': {err}"]
+    problems = _check_default(prop, where)
+    widget = ui.get("ui:widget")
+    if widget is not None and widget not in WIDGETS.get(kind, ()):
+        problems.append(f"uischema: '{where}': ui:widget {widget!r} passar inte fältets typ")
+    if kind == "object":
+        problems += _check_object(prop, ui, where + ".")
+    elif kind == "rows":
+        problems += _check_ui_keys(ui, {"items": None}, where + ".")
+        items_ui = _ui_of(ui, "items", where + ".", problems)
+        problems += _check_object(prop["items"], items_ui, where + ".items.")
+    else:
+        problems += _check_ui_keys(ui, {}, where + ".")
+    return problems
+
+
+def _name_problem(name: str) -> str | None:
+    if not name.isidentifier() or name.startswith("_"):
+        return "namnet får bara ha bokstäver, siffror och _ och får inte börja med _ eller siffra"
+    if name in RESERVED or name.startswith(("validate_", "filter_")):
+        return "namnet är reserverat av formulärbiblioteket (WTForms)"
+    return None
+
+
+def _check_required(node: dict, properties: dict, where: str) -> list[str]:
+    problems = []
+    for part in _object_parts(node):
+        for name in part.get("required", []):
+            if name not in properties:
+                problems.append(f"'{where}{name}' i \"required\" finns inte bland egenskaperna")
+        for name in part.get("properties", {}) if part is not node else ():
+            if name not in properties:
+                problems.append(
+                    f"villkoret nämner '{where}{name}' som inte finns bland egenskaperna")
+    return problems
+
+
+def _object_parts(node: dict):
+    """Yield the node and its conditional subschemas (if/then/else, allOf, …), recursively."""
+    yield node
+    subschemas = [node.get(key) for key in SUBSCHEMA_KEYS]
+    subschemas += [sub for key in SUBSCHEMA_LISTS for sub in node.get(key, [])]
+    for sub in subschemas:
+        if isinstance(sub, dict):
+            yield from _object_parts(sub)
+
+
+def _check_default(prop: dict, where: str) -> list[str]:
+    if "default" not in prop:
+        return []
+    errors = list(make_validator(prop).iter_errors(prop["default"]))
+    if not errors:
+        return []
+    return [f"egenskapen '{where}': standardvärdet är ogiltigt: {errors[0].message}"]
+
+
+def _check_ui_keys(ui: dict, allowed: dict, where: str) -> list[str]:
+    problems = []
+    for key in ui:
+        if key.startswith("ui:"):
+            if key not in UI_KEYS:
+                problems.append(f"uischema: '{where}{key}' stöds inte")
+        elif key not in allowed:
+            problems.append(f"uischema: '{where}{key}' finns inte i schemat")
+    for name in ui.get("ui:order", []) if isinstance(ui.get("ui:order"), list) else []:
+        if name != "*" and name not in allowed:
+            problems.append(f"uischema: ui:order vid '{where or 'roten'}' nämner '{name}' "
+                            "som inte finns i schemat")
+    return problems
+
+
+def _ui_of(ui: dict, name: str, where: str, problems: list[str]) -> dict:
+    value = ui.get(name, {})
+    if isinstance(value, dict):
+        return value
+    problems.append(f"uischema: '{where}{name}' ska vara ett JSON-objekt")
+    return {}

@@ -1,0 +1,90 @@
+"""Convert between JSON data and WTForms field data, guided by the schema."""
+
+from datetime import date
+from decimal import Decimal
+
+from wtforms.fields import FieldList, FormField
+
+from app.forms.inputs import parse_iso_date
+
+
+def form_to_data(node: dict, form) -> dict:
+    """Return the JSON data of a form (or subform) for an object schema node.
+
+    Empty values ("", None, []) are left out so that `required` reports them; a required
+    object is kept even when empty so that its own required fields are reported.
+    """
+    required = set(node.get("required", []))
+    data = {}
+    for name, prop in node.get("properties", {}).items():
+        if name not in form:
+            continue
+        value = field_to_data(prop, form[name])
+        if _is_empty(value) and not (isinstance(value, dict) and name in required):
+            continue
+        data[name] = value
+    return data
+
+
+def field_to_data(node: dict, field):
+    """Return the JSON value of one bound field."""
+    if isinstance(field, FormField):
+        return form_to_data(node, field.form)
+    if isinstance(field, FieldList):
+        items = node.get("items", {})
+        # Every row is kept, even an empty one, so error paths match row positions.
+        return [form_to_data(items, entry.form) for entry in field.entries]
+    return json_value(field.data)
+
+
+def json_value(value):
+    """Return a JSON-native version of a field's Python value."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [json_value(item) for item in value]
+    return value
+
+
+def data_to_fields(node: dict, data) -> dict:
+    """Return keyword data for a form class from saved JSON data (unknown keys dropped)."""
+    if not isinstance(data, dict):
+        return {}
+    properties = node.get("properties", {})
+    return {name: value_to_field(properties[name], value)
+            for name, value in data.items() if name in properties}
+
+
+def value_to_field(node: dict, value):
+    """Return the Python value a field expects for a JSON value (dates, decimals, rows)."""
+    node_type = node.get("type")
+    if node_type == "object":
+        return data_to_fields(node, value)
+    if node_type == "array":
+        if not isinstance(value, list):
+            return []
+        if node.get("items", {}).get("type") == "object":
+            return [data_to_fields(node["items"], item) for item in value]
+        return value
+    if node_type == "string" and node.get("format") == "date":
+        return _to_date(value)
+    if node_type == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value
+
+
+def _to_date(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_iso_date(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not value)

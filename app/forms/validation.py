@@ -1,0 +1,142 @@
+"""Validate JSON data against a form's schema; report problems in Swedish, per field."""
+
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from wtforms.fields import FieldList, FormField
+
+from app.forms.messages import message_for
+
+Path = tuple[str | int, ...]
+Problem = tuple[Path, str]
+
+FORMAT_CHECKER = FormatChecker()
+
+
+@FORMAT_CHECKER.checks("email", raises=EmailNotValidError)
+def is_email(instance) -> bool:
+    """Check an e-mail address by its syntax (no DNS look-up)."""
+    if isinstance(instance, str):
+        validate_email(instance, check_deliverability=False)
+    return True
+
+
+def make_validator(schema: dict) -> Draft202012Validator:
+    """Return a draft 2020-12 validator that also checks formats (date, email)."""
+    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+
+
+def find_problems(validator: Draft202012Validator, data: dict) -> list[Problem]:
+    """Return (data path, Swedish message) for every schema violation, without repeats."""
+    problems: list[Problem] = []
+    for error in validator.iter_errors(data):
+        for problem in explain(error, validator.schema):
+            if problem not in problems:
+                problems.append(problem)
+    return problems
+
+
+def explain(error: ValidationError, root: dict) -> list[Problem]:
+    """Turn one jsonschema error into problems on the fields it concerns."""
+    path = tuple(error.absolute_path)
+    instance = error.instance
+    if error.validator in ("required", "dependentRequired") and isinstance(instance, dict):
+        keyword = error.validator
+        return [((*path, name), message_for(keyword, None, node_at(root, (*path, name)), None))
+                for name in _missing(keyword, error.validator_value, instance)]
+    node = node_at(root, path)
+    return [(path, message_for(str(error.validator), error.validator_value, node, instance))]
+
+
+def _missing(keyword: str, value, instance: dict) -> list[str]:
+    if keyword == "required":
+        names = value
+    else:  # dependentRequired: {"a": ["b", "c"]} — b and c are needed when a is given
+        names = [n for key, deps in value.items() if key in instance for n in deps]
+    return [n for n in names if isinstance(n, str) and n not in instance]
+
+
+def node_at(root: dict, path: Path) -> dict:
+    """Return the schema node (from the root's properties/items) describing a data path."""
+    node = root
+    for key in path:
+        child = node.get("items") if isinstance(key, int) else node.get("properties", {}).get(key)
+        if not isinstance(child, dict):
+            return {}
+        node = child
+    return node
+
+
+def dotted(path: Path) -> str:
+    """Return "kontaktperson.epost" / "budget.0.belopp" for a data path; "" for the form."""
+    return ".".join(str(key) for key in path)
+
+
+def attach_problems(form, problems: Iterable[Problem]) -> None:
+    """Add each problem to the errors of the field it concerns, or to `form.form_errors`.
+
+    A field that already failed WTForms validation (e.g. "abc" in a number field) keeps its
+    own message; the schema's consequential "required" is not added on top.
+    """
+    failed = {id(field) for field in walk_fields(form) if _own_errors(field)}
+    for path, message in problems:
+        field = find_field(form, path)
+        if field is None:
+            _add(form.form_errors, message)
+        elif isinstance(field, FormField):
+            _add(field.form.form_errors, message)
+        elif id(field) not in failed:
+            field.errors = list(field.errors)
+            _add(field.errors, message)
+
+
+def clear_form_errors(form) -> None:
+    """Empty the form-level errors of a form and its subforms before validating again."""
+    form.form_errors = []
+    for field in walk_fields(form):
+        if isinstance(field, FormField):
+            field.form.form_errors = []
+
+
+def find_field(form, path: Path):
+    """Return the deepest field along a data path, or None when the first key is unknown."""
+    container, field = form, None
+    for key in path:
+        if isinstance(field, FieldList):
+            if not isinstance(key, int) or not 0 <= key < len(field.entries):
+                break
+            field = field.entries[key]
+            continue
+        if field is not None:
+            if not isinstance(field, FormField):
+                break
+            container = field.form
+        if not isinstance(key, str) or key not in container:
+            break
+        field = container[key]
+    return field
+
+
+def walk_fields(form):
+    """Yield every field of a form, depth first, including subform fields and rows."""
+    for field in form:
+        yield field
+        if isinstance(field, FormField):
+            yield from walk_fields(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                yield entry
+                if isinstance(entry, FormField):
+                    yield from walk_fields(entry.form)
+
+
+def _own_errors(field) -> list[str]:
+    if isinstance(field, FormField):
+        return []
+    return [e for e in (field.errors or ()) if isinstance(e, str)]
+
+
+def _add(errors: list, message: str) -> None:
+    if message not in errors:
+        errors.append(message)

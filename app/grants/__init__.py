@@ -1,0 +1,1 @@
+"""The grant domain: organisations, funds, rounds, applications, decisions."""

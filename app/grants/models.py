@@ -1,0 +1,116 @@
+"""Grant-domain tables."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+
+Money = Numeric(14, 2)
+
+ORGANISATION_KINDS = {"kommun": "Kommun", "namnd": "Nämnd", "bolag": "Bolag"}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    org_number: Mapped[str | None] = mapped_column(String(11))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Fund(Base):
+    __tablename__ = "funds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The BPMN process id every application to this fund runs.
+    process_id: Mapped[str] = mapped_column(String(100))
+    diarie_prefix: Mapped[str] = mapped_column(String(20), default="KS")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    rounds: Mapped[list["Round"]] = relationship(back_populates="fund", order_by="Round.opens_on")
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("fund_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    opens_on: Mapped[date]
+    closes_on: Mapped[date]
+    budget: Mapped[Decimal] = mapped_column(Money)
+    max_per_application: Mapped[Decimal] = mapped_column(Money, default=Decimal("1500000"))
+
+    fund: Mapped[Fund] = relationship(back_populates="rounds", lazy="joined")
+
+    def is_open(self, today: date) -> bool:
+        return self.opens_on <= today <= self.closes_on
+
+
+class Application(Base):
+    """An ärende: one application and the process instance that handles it."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    process_instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instances.id"), unique=True
+    )
+    diarienummer: Mapped[str | None] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    public_description: Mapped[str] = mapped_column(Text, default="")
+    requested_amount: Mapped[Decimal | None] = mapped_column(Money)
+    granted_amount: Mapped[Decimal | None] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(100), default="Utkast")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    registered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    round: Mapped[Round] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    instance = relationship("ProcessInstance")
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="application", order_by="Decision.decided_at"
+    )
+
+
+class DiarieSequence(Base):
+    """The last diarienummer sequence used per prefix and year (gap-free, never reused)."""
+
+    __tablename__ = "diarie_sequences"
+
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+DECISION_OUTCOMES = {"bifall": "Bifall", "delvis_bifall": "Delvis bifall", "avslag": "Avslag"}
+
+
+class Decision(Base):
+    """A decision as made. Never updated: a correction is a new row that references it."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    motivation: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+
+    application: Mapped[Application] = relationship(back_populates="decisions")
+    decided_by = relationship("User", lazy="joined")

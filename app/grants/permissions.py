@@ -1,0 +1,63 @@
+"""Who may see and do what. Every view asks these before it acts."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.engine.models import HumanTask
+from app.grants.models import Application
+
+# Roles that work on every case of the fund (the applicant sees only its organisation's).
+STAFF_ROLES = {"handlaggare", "beslutsfattare", "ekonomi", "admin"}
+# Roles whose tasks must be done by someone who has not worked on the case (four-eyes).
+FOUR_EYES_ROLES = {"beslutsfattare"}
+
+
+def is_staff(user: User) -> bool:
+    return bool(user.roles & STAFF_ROLES)
+
+
+def can_view_application(user: User, application: Application) -> bool:
+    """Staff see every case; an applicant only its own organisation's."""
+    if is_staff(user):
+        return True
+    return user.has_role("sokande") and user.organisation_id == application.organisation_id
+
+
+def can_start_application(user: User) -> bool:
+    return user.has_role("sokande") and user.organisation_id is not None
+
+
+def can_view_task(user: User, task: HumanTask) -> bool:
+    """The task is in one of the user's roles and, if scoped, in the user's organisation."""
+    if task.role not in user.roles:
+        return False
+    return task.organisation_id is None or task.organisation_id == user.organisation_id
+
+
+def four_eyes_problem(session: Session, user: User, task: HumanTask,
+                      application: Application | None) -> str | None:
+    """Return why the user may not do a four-eyes task of this case, or None."""
+    if task.role not in FOUR_EYES_ROLES:
+        return None
+    if application is not None and user.organisation_id == application.organisation_id:
+        return "Du tillhör den sökande organisationen och får inte besluta i ärendet."
+    worked = session.scalars(
+        select(HumanTask.id).where(
+            HumanTask.instance_id == task.instance_id,
+            HumanTask.completed_by_id == user.id,
+        )
+    ).first()
+    if worked is not None:
+        return "Du har handlagt ärendet och får inte också besluta i det (fyraögonsprincipen)."
+    return None
+
+
+def can_complete_task(session: Session, user: User, task: HumanTask,
+                      application: Application | None) -> bool:
+    """The user may see the task, it is open, and no four-eyes rule stops them."""
+    return (
+        task.completed_at is None
+        and can_view_task(user, task)
+        and four_eyes_problem(session, user, task, application) is None
+    )

@@ -1,0 +1,52 @@
+"""The web client: blueprints, templates, error pages, security headers, language."""
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from app.web import admin, applications, auth, errors, pages, tasks
+from app.web.context import close_db, current_user
+from app.web.formatting import FILTERS
+
+LANGUAGES = ("sv", "en")
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    """Attach the web client to the app."""
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead
+    csrf.init_app(app)
+    Babel(app, locale_selector=select_locale, default_locale="sv",
+          default_translation_directories="translations")
+    for blueprint in (auth.bp, tasks.bp, applications.bp, admin.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    app.jinja_env.filters.update(FILTERS)
+    app.context_processor(lambda: {"current_user": current_user(), "languages": LANGUAGES,
+                                   "lang": select_locale()})
+    app.after_request(security_headers)
+    app.teardown_appcontext(close_db)
+
+
+def select_locale() -> str:
+    if "lang" not in g:
+        wanted = session.get("lang") or current_app.config["DEFAULT_LOCALE"]
+        g.lang = wanted if wanted in LANGUAGES else "sv"
+    return g.lang
+
+
+def security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy",
+                       "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                       "base-uri 'none'; object-src 'none'")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "static":
+        headers.setdefault("Cache-Control", "no-store")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response

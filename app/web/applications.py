@@ -1,0 +1,77 @@
+"""Ansökningar: the list, a new draft, and the case page (status, data, history)."""
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.audit import events_for_instance
+from app.engine.models import HumanTask
+from app.engine.tasks import completed_tasks
+from app.grants import applications, permissions
+from app.web.context import current_user, db, engine, login_required
+from app.web.presenters import describe
+
+bp = Blueprint("applications", __name__)
+
+
+@bp.route("/ansokningar")
+@login_required
+def index():
+    user = current_user()
+    rows = applications.applications_for(db(), user)
+    rounds = applications.open_rounds(db(), date.today())
+    can_start = permissions.can_start_application(user)
+    return render_template("applications/index.html", rows=rows, rounds=rounds,
+                           can_start=can_start)
+
+
+@bp.route("/ansokningar/ny", methods=["POST"])
+@login_required
+def new():
+    round_id = request.form.get("round_id", type=int)
+    application = applications.start_application(db(), engine(), current_user(), round_id,
+                                                 date.today())
+    db().commit()
+    flash(_("Ett utkast är skapat. Fyll i ansökan och skicka in den."), "success")
+    first = db().scalars(select(HumanTask.id).where(
+        HumanTask.instance_id == application.process_instance_id,
+        HumanTask.completed_at.is_(None))).first()
+    if first is None:
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return redirect(url_for("tasks.task_page", task_id=first))
+
+
+@bp.route("/ansokningar/<int:application_id>")
+@login_required
+def detail(application_id: int):
+    user = current_user()
+    application = applications.get_application(db(), user, application_id)
+    instance_id = application.process_instance_id
+    open_tasks = [t for t in db().scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.completed_at.is_(None)))
+        if permissions.can_view_task(user, t)]
+    sections = _sections(user, completed_tasks(db(), instance_id), application)
+    history = events_for_instance(db(), instance_id)
+    return render_template("applications/detail.html", application=application,
+                           open_tasks=open_tasks, sections=sections, history=history)
+
+
+def _sections(user, done_tasks, application):
+    """The data of each completed form the user may read (applicants: their own forms)."""
+    data = application.instance.data
+    staff = permissions.is_staff(user)
+    seen, sections = set(), []
+    forms = engine().catalogue.forms
+    for task in done_tasks:
+        if task.form_name in seen or task.form_name not in forms:
+            continue
+        if not staff and task.role != "sokande":
+            continue
+        seen.add(task.form_name)
+        definition = forms[task.form_name]
+        entries = describe(definition.schema, definition.uischema, data)
+        if entries:
+            sections.append((definition.title, entries))
+    return sections

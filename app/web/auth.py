@@ -1,0 +1,77 @@
+"""Log-in and log-out with local accounts."""
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.accounts.models import User
+from app.accounts.passwords import hash_password, verify_password
+from app.audit import record_event
+from app.web.context import current_user, db
+
+bp = Blueprint("auth", __name__)
+
+# Verified against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH = hash_password("ingen-sadan-anvandare")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Användarnamn", validators=[DataRequired("Ange användarnamn."),
+                                                       Length(max=80)])
+    password = PasswordField("Lösenord", validators=[DataRequired("Ange lösenord."),
+                                                     Length(max=128)])
+
+
+@bp.route("/logga-in", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data.strip(), form.password.data)
+        if user is not None:
+            start_session(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("tasks.inbox"))
+        form.password.errors.append(_("Fel användarnamn eller lösenord."))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/logga-ut", methods=["POST"])
+def logout():
+    user = current_user()
+    if user is not None:
+        record_event(db(), "logout", "Utloggad", actor_id=user.id)
+        db().commit()
+    session.clear()
+    flash(_("Du är utloggad."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db().scalars(select(User).where(User.username == username)).first()
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if not ok or user is None or not user.active:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    session.clear()  # a new session at login (no fixation)
+    session.permanent = False
+    session.update(user_id=user.id, epoch=user.session_epoch,
+                   seen=int(datetime.now(UTC).timestamp()))
+    record_event(db(), "login", "Inloggad", actor_id=user.id)
+    db().commit()
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

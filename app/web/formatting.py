@@ -1,0 +1,47 @@
+"""Swedish display formats: amounts `1 234 567 kr`, dates `2027-03-14`, times in Stockholm."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NBSP = "\u00a0"
+
+
+def kronor(value) -> str:
+    """Format an amount as `1 234 567 kr` (no-break spaces, decimals only when present)."""
+    if value in (None, ""):
+        return "–"
+    amount = Decimal(str(value))
+    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
+    text = format_decimal(amount, format=pattern, locale="sv_SE")
+    return f"{text}{NBSP}kr".replace("\u202f", NBSP)
+
+
+def short_date(value) -> str:
+    """Format a date or datetime as 2027-03-14 (Stockholm time)."""
+    if value in (None, ""):
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.astimezone(STOCKHOLM).date()
+    return value.isoformat()
+
+
+def date_time(value: datetime | None) -> str:
+    """Format a datetime as 2027-03-14 09:05 in Stockholm time."""
+    if value is None:
+        return "–"
+    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def long_date(value: date) -> str:
+    """Format a date as `14 mars 2027` (letters)."""
+    return format_date(value, "d MMMM y", locale="sv_SE")
+
+
+FILTERS = {"kr": kronor, "datum": short_date, "tid": date_time, "langt_datum": long_date}

@@ -1,0 +1,122 @@
+"""Mina uppgifter and the task page: render a task's form, save a draft, complete it."""
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from app.engine.incidents import run_step
+from app.engine.tasks import open_tasks
+from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
+from app.grants import applications, permissions
+from app.web.context import current_user, db, engine, login_required
+from app.web.instructions import render_instructions
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.route("/uppgifter")
+@login_required
+def inbox():
+    user = current_user()
+    rows = []
+    for task in open_tasks(db(), user.roles, user.organisation_id):
+        application = applications.application_of_instance(db(), task.instance_id)
+        if permissions.four_eyes_problem(db(), user, task, application) is None:
+            rows.append((task, application))
+    return render_template("tasks/inbox.html", rows=rows)
+
+
+@bp.route("/uppgifter/<task_id>", methods=["GET", "POST"])
+@login_required
+def task_page(task_id: str):
+    user = current_user()
+    task = applications.visible_task(db(), user, task_id)
+    application = applications.application_of_instance(db(), task.instance_id)
+    if task.completed_at is not None:
+        flash(_done_message(task), "info")
+        return _back_to_case(application)
+    definition = engine().catalogue.forms[task.form_name]
+    form = definition.make_form(formdata=request.form if request.method == "POST" else None,
+                                data=_prefill(task, definition), base=FlaskForm)
+    status, problem = 200, permissions.four_eyes_problem(db(), user, task, application)
+    if request.method == "POST" and problem is None:
+        outcome = _submit(task, definition, form, application)
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    return render_template(
+        "tasks/form.html", task=task, form=form, definition=definition, application=application,
+        instructions=render_instructions(engine().instructions_for(task), task.instance.data), problem=problem,
+    ), status
+
+
+def _submit(task, definition, form, application):
+    """Handle a POST; return a response when done, or the status to re-render the form with."""
+    if "spara_utkast" in request.form:
+        applications.save_draft(db(), engine(), current_user(), task.id, definition.to_data(form))
+        db().commit()
+        flash(_("Utkastet är sparat. Du eller en kollega kan fortsätta senare."), "success")
+        return redirect(url_for("tasks.task_page", task_id=task.id))
+    if definition.handle_row_actions(form):
+        return 200
+    if not definition.validate(form):
+        return 422
+    data = definition.to_data(form)
+    action = {"kind": "complete_task", "task_id": task.id, "data": data,
+              "actor_id": current_user().id}
+    try:
+        run_step(db(), action, lambda: applications.complete_task(
+            db(), engine(), current_user(), task.id, data, date.today()))
+    except InvalidInput as err:
+        _attach_errors(form, err)
+        return 422
+    except (Conflict, NotAllowed) as err:
+        form.form_errors.append(err.message)
+        return 409
+    except IncidentRaised as err:
+        form.form_errors.append(err.message)
+        return 503
+    flash(_("%(title)s är klar.", title=task.title), "success")
+    return _back_to_case(application)
+
+
+def _attach_errors(form, err: InvalidInput) -> None:
+    for path, messages in err.errors.items():
+        field = form
+        for part in path.split(".") if path else []:
+            field = field[part] if part in getattr(field, "_fields", {}) else None
+            if field is None:
+                break
+        target = field.errors if field is not None and field is not form else form.form_errors
+        if isinstance(target, tuple):
+            target = field.errors = list(target)
+        target.extend(messages)
+    if not err.errors:
+        form.form_errors.append(err.message)
+
+
+def _prefill(task, definition) -> dict:
+    if task.draft is not None:
+        return task.draft
+    names = definition.schema.get("properties", {})
+    return {k: v for k, v in task.instance.data.items() if k in names}
+
+
+def _done_message(task) -> str:
+    if task.outcome == "completed" and task.completed_by is not None:
+        return _("Uppgiften är redan slutförd av %(name)s.", name=task.completed_by.display_name)
+    return _("Uppgiften är inte längre aktuell.")
+
+
+def _back_to_case(application):
+    if application is None:
+        return redirect(url_for("tasks.inbox"))
+    return redirect(url_for("applications.detail", application_id=application.id))

@@ -1,0 +1,171 @@
+"""Infrastructure fixtures. Every database test runs on SQLite and on PostgreSQL."""
+
+import os
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.db import Base, make_engine
+from app.demo import load_demo
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def postgres_reachable() -> bool:
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def pytest_sessionstart(session):
+    if IN_CI and not postgres_reachable():
+        pytest.exit(f"CI=true but PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}",
+                    returncode=3)
+
+
+def create_postgres_database() -> str:
+    """Create a throwaway database and return its URL."""
+    name = f"tf_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(tmp_path_factory):
+    """A factory of empty databases: call it with "sqlite" or "postgres"."""
+    created = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        if not postgres_reachable():
+            pytest.skip("PostgreSQL is not reachable")
+        created.append(create_postgres_database())
+        return created[-1]
+
+    yield make
+    for url in created:
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(request, empty_database_url):
+    """A database with the schema, once per backend for the whole run."""
+    url = empty_database_url(request.param)
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def make_test_app(database_url: str, **overrides):
+    config = {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = make_test_app(database_url)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+def wipe(db_engine) -> None:
+    """Delete every row (the schema stays)."""
+    with db_engine.begin() as connection:
+        if db_engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def sessions(app):
+    """The app's session factory; every row is deleted after the test."""
+    yield app.extensions["sessions"]
+    wipe(app.extensions["db_engine"])
+
+
+@pytest.fixture
+def session(app, sessions):
+    """A session for single-threaded test code. On SQLite it begins deferred, so a test that
+    keeps it open between steps does not hold the write lock the code under test needs."""
+    with app.extensions["read_sessions"]() as session_:
+        yield session_
+
+
+@pytest.fixture
+def engine(app):
+    return app.extensions["engine"]
+
+
+@pytest.fixture
+def demo(sessions):
+    """Load the demo data; return the users by username."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+
+    with sessions() as session_:
+        load_demo(session_, date.today())
+        session_.commit()
+        return {u.username: u for u in session_.scalars(select(User))}
+
+
+@pytest.fixture
+def client(app, sessions):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/logga-in") -> str:
+    """Read the CSRF token of the client's session from a page."""
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = "demo1234"):
+    """Log the client in through the login form."""
+    token = csrf_token(client)
+    response = client.post("/logga-in", data={"username": username, "password": password,
+                                             "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response

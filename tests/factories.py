@@ -1,0 +1,74 @@
+"""make_* factories with keyword defaults, driving the real process."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.engine.models import HumanTask
+from app.grants import applications
+from app.grants.models import Application, Round
+
+
+def application_data(**overrides) -> dict:
+    """Valid data for the ansokan form."""
+    data = {
+        "titel": "Nattvandring i Flemingsberg",
+        "kort_beskrivning": "Vuxna nattvandrar fredag och lördag kväll i centrala Flemingsberg.",
+        "kontaktperson": {"namn": "Sara Sökande", "epost": "sara@huddinge.example",
+                          "telefon": "08-535 300 00"},
+        "kategori": "social",
+        "atgardstyper": ["nattvandring"],
+        "stadsdelar": ["Flemingsberg"],
+        "beskrivning": "Lägesbilden visar otrygghet kvällstid kring stationen.",
+        "startdatum": "2027-02-01",
+        "slutdatum": "2027-12-31",
+        "budget": [{"post": "Arvoden", "belopp": 200000}, {"post": "Västar", "belopp": 50000}],
+        "sokt_belopp": 250000,
+        "bekraftelse": True,
+    }
+    data.update(overrides)
+    return data
+
+
+def user(session, username: str) -> User:
+    return session.scalars(select(User).where(User.username == username)).one()
+
+
+def make_application(session, engine, username: str = "sokande") -> Application:
+    """Start a draft application in the demo round (committed)."""
+    fund_round = session.scalars(select(Round)).first()
+    application = applications.start_application(session, engine, user(session, username),
+                                                  fund_round.id, date.today())
+    session.commit()
+    return application
+
+
+def open_task(session, application: Application, task_name: str) -> HumanTask:
+    session.expire_all()
+    return session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == application.process_instance_id,
+        HumanTask.task_name == task_name, HumanTask.completed_at.is_(None))).one()
+
+
+def complete(session, engine, application: Application, task_name: str, data: dict,
+             username: str) -> HumanTask:
+    """Complete the open task `task_name` of the application as `username` (committed)."""
+    task = open_task(session, application, task_name)
+    applications.complete_task(session, engine, user(session, username), task.id, data,
+                               date.today())
+    session.commit()
+    return task
+
+
+def submitted_application(session, engine, username: str = "sokande", **data) -> Application:
+    application = make_application(session, engine, username)
+    complete(session, engine, application, "ansokan", application_data(**data), username)
+    return application
+
+
+def open_task_names(session, application: Application) -> list[str]:
+    session.expire_all()
+    return sorted(session.scalars(select(HumanTask.task_name).where(
+        HumanTask.instance_id == application.process_instance_id,
+        HumanTask.completed_at.is_(None))))
