@@ -15,7 +15,8 @@ from app.grants.operations import SERVICE_OPERATIONS
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: config → database → engine → web → cli."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
+                static_folder="web/static")
     settings = load_config(config)
     app.config.update(settings)
 

@@ -72,3 +72,23 @@ def open_task_names(session, application: Application) -> list[str]:
     return sorted(session.scalars(select(HumanTask.task_name).where(
         HumanTask.instance_id == application.process_instance_id,
         HumanTask.completed_at.is_(None))))
+
+
+def formdata(data: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """Flatten JSON form data into the (name, value) pairs a browser would post."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            pairs += formdata(value, f"{name}-")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for i, row in enumerate(value):
+                pairs += formdata(row, f"{name}-{i}-")
+        elif isinstance(value, list):
+            pairs += [(name, str(v)) for v in value]
+        elif isinstance(value, bool):
+            if value:
+                pairs.append((name, "y"))
+        else:
+            pairs.append((name, str(value)))
+    return pairs

@@ -150,8 +150,8 @@ def test_integer_accepts_amounts_with_spaces_and_kr(alla, value):
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("abc", "Ange ett heltal med siffror, t.ex. 1 500 000."),
-    ("1,5", "Ange ett heltal med siffror, t.ex. 1 500 000."),
+    ("abc", f"Ange ett heltal med siffror, t.ex. 1{NBSP}500{NBSP}000."),
+    ("1,5", f"Ange ett heltal med siffror, t.ex. 1{NBSP}500{NBSP}000."),
     ("1 500 001", f"Får vara högst 1{NBSP}500{NBSP}000."),
     ("0", "Får vara lägst 1."),
 ])
@@ -271,6 +271,9 @@ def test_add_row_button_adds_an_empty_row_without_validating(alla):
     assert [e.name for e in form.rader.entries] == ["rader-0", "rader-1"]
     assert form.rader.entries[1].form.text.data is None
     assert form.errors == {}
+    html = render(form, alla)
+    assert html.get_element_by_id("rader-1").get("autofocus") is not None
+    assert html.get_element_by_id("rader-0").get("autofocus") is None
 
 
 def test_remove_row_button_removes_that_row_and_keeps_the_others(alla):
@@ -283,6 +286,7 @@ def test_remove_row_button_removes_that_row_and_keeps_the_others(alla):
     assert [e.form.text.data for e in form.rader.entries] == ["A", "C"]
     assert [e.name for e in form.rader.entries] == ["rader-0", "rader-1"]
     assert form.errors == {}
+    assert render(form, alla).get_element_by_id("rader").get("autofocus") is not None
 
 
 def test_rows_stay_within_min_and_max_items(alla):
@@ -318,6 +322,9 @@ def test_row_buttons_follow_the_form_prefix(alla):
 
     assert alla.handle_row_actions(form)
     assert len(form.rader.entries) == 2
+    html = render(form, alla)
+    assert html.get_element_by_id("a-rader-1-text").get("name") == "a-rader-1-text"
+    assert {b.get("name") for b in html.iter("button")} == {"a-_rows"}
 
 
 # validate_data: what the engine uses --------------------------------------------------------
@@ -371,6 +378,21 @@ def test_a_problem_without_a_field_goes_to_the_form_errors():
     assert not defn.validate(form)
     assert form.form_errors == ["Värdet är inte tillåtet."]
     assert defn.validate_data({"b": 1}) == {"": ["Uppgifterna innehåller okända fält."]}
+
+
+def test_attach_errors_puts_domain_errors_on_fields_by_dotted_path(alla):
+    form = submit(alla)
+
+    alla.attach_errors(form, {"rader.0.belopp": ["För mycket."], "adress": ["Okänd adress."],
+                              "namn": ["Upptaget."], "": ["Omgången är stängd."]})
+
+    assert form.rader.entries[0].form.belopp.errors == ["För mycket."]
+    assert form.adress.form.form_errors == ["Okänd adress."]
+    assert form.namn.errors == ["Upptaget."]
+    assert form.form_errors == ["Omgången är stängd."]
+    summary = render(form, alla).find_class("error-summary")[0].text_content()
+    assert "Omgången är stängd." in summary
+    assert "Adress: Okänd adress." in summary
 
 
 # The real form files ------------------------------------------------------------------------
@@ -560,15 +582,17 @@ def test_macro_shows_errors_next_to_fields_and_in_a_summary(alla):
     assert namn.get("aria-invalid") == "true"
     assert "namn--error" in namn.get("aria-describedby").split()
     error = html.get_element_by_id("namn--error")
-    assert "field-error" in error.get("class")
+    assert error.get("class") == "error"
     assert REQUIRED in error.text_content()
+    assert error.getparent().get("class") == "field field-error"
+    assert html.get_element_by_id("kod").getparent().get("class") == "field"
     assert html.get_element_by_id("kod").get("aria-invalid") is None
 
     summary = html.find_class("error-summary")[0]
     links = {a.get("href"): a.text_content() for a in summary.iter("a")}
     assert links == {
         "#namn": f"Namn: {REQUIRED}",
-        "#antal": "Antal (kr): Ange ett heltal med siffror, t.ex. 1 500 000.",
+        "#antal": f"Antal (kr): Ange ett heltal med siffror, t.ex. 1{NBSP}500{NBSP}000.",
         "#storlek-0": f"Storlek: {REQUIRED}",
         "#adress-gata": f"Adress, Gata: {REQUIRED}",
     }
@@ -625,7 +649,7 @@ def test_macro_escapes_what_the_user_typed(alla):
     assert html.get_element_by_id("namn").value == "<script>alert(1)</script>"
 
 
-def test_macro_renders_the_csrf_token_of_a_flask_form(real_forms):
+def test_flask_form_base_adds_csrf_and_the_summary_reports_a_bad_token(real_forms):
     from flask import Flask, request
     from flask_wtf import FlaskForm
 
@@ -637,10 +661,14 @@ def test_macro_renders_the_csrf_token_of_a_flask_form(real_forms):
         assert not defn.validate(form)
         assert form.csrf_token.errors
         html = render(form, defn)
-        token = html.get_element_by_id("csrf_token")
-        assert token.get("type") == "hidden"
+        assert html.xpath("//input[@type='hidden']") == []  # the page renders the token
         assert "Skicka det igen" in html.find_class("error-summary")[0].text_content()
+        token = form.csrf_token.current_token
         assert "csrf_token" not in defn.to_data(form)
 
-        good = MultiDict({"komplettering_svar": "Här är svaret.", "csrf_token": token.value})
+        good = MultiDict({"komplettering_svar": "Här är svaret.", "csrf_token": token})
         assert defn.validate(defn.make_form(formdata=good, base=FlaskForm))
+
+        ansokan = real_forms["ansokan"].make_form(base=FlaskForm)
+        assert [f.name for f in ansokan if f.type == "CSRFTokenField"] == ["csrf_token"]
+        assert ansokan.kontaktperson.form.meta.csrf is False

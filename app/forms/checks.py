@@ -12,7 +12,7 @@ UI_KEYS = {"ui:order", "ui:widget", "ui:help", "ui:placeholder", "ui:autocomplet
            "ui:inputType", "ui:rows"}
 # Names a property may not have: WTForms (and Flask-WTF) use them on the form itself.
 RESERVED = set(dir(wtforms.Form)) | {
-    "formdata", "obj", "prefix", "data", "meta", "extra_filters",
+    "formdata", "obj", "prefix", "data", "meta", "extra_filters", "form_errors",
     "csrf_token", "hidden_tag", "is_submitted", "validate_on_submit",
 }
 SUBSCHEMA_KEYS = ("if", "then", "else", "not")

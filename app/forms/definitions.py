@@ -17,6 +17,7 @@ from app.forms.validation import (
     dotted,
     find_problems,
     make_validator,
+    undotted,
 )
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -83,6 +84,12 @@ class FormDefinition:
         for path, message in find_problems(self.validator, data):
             errors.setdefault(dotted(path), []).append(message)
         return errors
+
+    def attach_errors(self, form, errors: dict[str, list[str]]) -> None:
+        """Put errors keyed by dotted path (as in InvalidInput.errors) on the fields concerned."""
+        problems = [(undotted(path), message)
+                    for path, messages in errors.items() for message in messages]
+        attach_problems(form, problems, keep_first=False)
 
     def handle_row_actions(self, form) -> bool:
         """Apply a pressed "Lägg till rad"/"Ta bort" button; True means re-render, no checks."""

@@ -8,7 +8,7 @@ from babel.numbers import format_decimal
 from wtforms import widgets
 from wtforms.fields import DateField, DecimalField, IntegerField, SelectMultipleField
 
-WHOLE_NUMBER_MESSAGE = "Ange ett heltal med siffror, t.ex. 1 500 000."
+WHOLE_NUMBER_MESSAGE = "Ange ett heltal med siffror, t.ex. 1\u00a0500\u00a0000."
 NUMBER_MESSAGE = "Ange ett tal med siffror, t.ex. 12,5."
 DATE_MESSAGE = "Ange ett datum i formen ÅÅÅÅ-MM-DD."
 

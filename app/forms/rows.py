@@ -29,6 +29,8 @@ def apply_row_action(form, action: str | None) -> bool:
 
     Rows are never added beyond `maxItems` nor removed below `minItems`; an unknown target
     changes nothing. Either way the caller re-renders the form without validating it.
+    `form._row_focus` names the new row (or, after a removal, the list) for the template to
+    focus, so keyboard and screen reader users land where they were working.
     """
     if not action:
         return False
@@ -36,12 +38,13 @@ def apply_row_action(form, action: str | None) -> bool:
     for rows in list(row_fields(form)):
         if verb == "add" and rows.name == target:
             if can_add_row(rows):
-                rows.append_entry()
+                form._row_focus = rows.append_entry().id
             break
         names = [entry.name for entry in rows.entries]
         if verb == "remove" and target in names:
             if can_remove_row(rows):
                 rows.pop_entry(names.index(target))
+                form._row_focus = rows.id
             break
     return True
 

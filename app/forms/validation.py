@@ -73,13 +73,18 @@ def dotted(path: Path) -> str:
     return ".".join(str(key) for key in path)
 
 
-def attach_problems(form, problems: Iterable[Problem]) -> None:
+def undotted(path: str) -> Path:
+    """Return the data path of "budget.0.belopp" (the inverse of `dotted`)."""
+    return tuple(int(key) if key.isdigit() else key for key in path.split(".")) if path else ()
+
+
+def attach_problems(form, problems: Iterable[Problem], *, keep_first: bool = True) -> None:
     """Add each problem to the errors of the field it concerns, or to `form.form_errors`.
 
-    A field that already failed WTForms validation (e.g. "abc" in a number field) keeps its
-    own message; the schema's consequential "required" is not added on top.
+    With `keep_first`, a field that already failed WTForms validation (e.g. "abc" in a number
+    field) keeps its own message; the schema's consequential "required" is not added on top.
     """
-    failed = {id(field) for field in walk_fields(form) if _own_errors(field)}
+    failed = {id(field) for field in walk_fields(form) if keep_first and _own_errors(field)}
     for path, message in problems:
         field = find_field(form, path)
         if field is None:

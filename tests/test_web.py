@@ -1,0 +1,126 @@
+"""The happy path through the browser as each role, drafts, errors that keep input."""
+
+import re
+
+from lxml import html
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.grants.models import Application
+from tests.conftest import csrf_token, login
+from tests.factories import application_data, formdata
+
+TASK_URL = re.compile(r"/uppgifter/([0-9a-f-]{36})")
+
+
+def post(client, url, pairs, **extra):
+    data = MultiDict(pairs + [("csrf_token", csrf_token(client, url))] + list(extra.items()))
+    return client.post(url, data=data)
+
+
+def open_task_url(client, title: str) -> str:
+    page = html.fromstring(client.get("/uppgifter").get_data(as_text=True))
+    links = [a.get("href") for a in page.xpath("//table//a") if a.text_content().strip() == title]
+    assert links, f"no task {title!r} in the inbox"
+    return links[0]
+
+
+def logout(client):
+    client.post("/logga-ut", data={"csrf_token": csrf_token(client, "/uppgifter")})
+
+
+def test_happy_path_applicant_officer_decision_maker(client, demo, sessions):
+    login(client, "sokande")
+    response = client.post("/ansokningar/ny", data={"round_id": _round_id(sessions),
+                                                    "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    task_url = TASK_URL.search(response.headers["Location"]).group(0)
+
+    # A draft keeps what was typed, without validation.
+    response = post(client, task_url, [("titel", "Trygga kvällar i Vårby")], spara_utkast="1")
+    assert response.status_code == 302
+    page = client.get(task_url).get_data(as_text=True)
+    assert 'value="Trygga kvällar i Vårby"' in page
+
+    # A rejected form keeps the input and names the field.
+    bad = application_data(titel="", kort_beskrivning="Kvällsaktiviteter för unga i Vårby.")
+    response = post(client, task_url, formdata(bad), slutfor="1")
+    assert response.status_code == 422
+    tree = html.fromstring(response.get_data(as_text=True))
+    assert tree.xpath("//*[contains(@class,'error-summary')]")
+    assert tree.xpath("//textarea[@name='kort_beskrivning']")[0].text_content().strip() == \
+        "Kvällsaktiviteter för unga i Vårby."
+    assert tree.xpath("//input[@name='titel'][@aria-invalid='true']")
+
+    response = post(client, task_url, formdata(application_data(titel="Trygga kvällar i Vårby")),
+                    slutfor="1")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    case_url = response.headers["Location"]
+    page = client.get(case_url).get_data(as_text=True)
+    assert "KS-" in page and "Formell kontroll" in page
+    logout(client)
+
+    login(client, "handlaggare")
+    url = open_task_url(client, "Formell kontroll")
+    response = post(client, url, [("kontroll_utfall", "komplett"),
+                                  ("komplettering_frist_dagar", "14")], slutfor="1")
+    assert response.status_code == 302
+    logout(client)
+
+    login(client, "beslutsfattare")
+    url = open_task_url(client, "Beslut")
+    response = post(client, url, [("beslut", "bifall"),
+                                  ("beslut_motivering", "Åtgärden bygger på lägesbilden.")],
+                    slutfor="1")
+    assert response.status_code == 302
+    page = client.get(case_url).get_data(as_text=True)
+    assert "Beviljad" in page and "250\u00a0000\u00a0kr" in page
+    with sessions() as session:
+        application = session.scalars(select(Application)).one()
+        assert application.status == "Beviljad"
+    logout(client)
+
+    login(client, "sokande")
+    tree = html.fromstring(client.get(case_url).get_data(as_text=True))
+    history = tree.xpath("//section[@aria-labelledby='historik']//td/text()")
+    assert any("Registrerad med diarienummer" in t for t in history)
+
+
+def test_second_completion_of_a_task_gets_a_clear_message(client, demo, sessions, app):
+    login(client, "sokande")
+    response = client.post("/ansokningar/ny", data={"round_id": _round_id(sessions),
+                                                    "csrf_token": csrf_token(client)})
+    task_url = TASK_URL.search(response.headers["Location"]).group(0)
+    assert post(client, task_url, formdata(application_data()), slutfor="1").status_code == 302
+    other = app.test_client()
+    login(other, "sokande")
+    response = other.get(task_url, follow_redirects=True)
+    assert "redan slutförd av Sara Sökande" in response.get_data(as_text=True)
+
+
+def test_csrf_is_required(client, demo):
+    login(client, "sokande")
+    response = client.post("/ansokningar/ny", data={"round_id": 1})
+    assert response.status_code == 400
+
+
+def test_login_rejects_wrong_password(client, demo):
+    token = csrf_token(client)
+    response = client.post("/logga-in", data={"username": "sokande", "password": "fel",
+                                              "csrf_token": token})
+    assert response.status_code == 422
+    assert "Fel användarnamn eller lösenord" in response.get_data(as_text=True)
+
+
+def test_security_headers(client, demo):
+    response = client.get("/logga-in")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def _round_id(sessions) -> int:
+    from app.grants.models import Round
+
+    with sessions() as session:
+        return session.scalars(select(Round.id)).first()
