@@ -11,7 +11,7 @@ from app.accounts.passwords import hash_password
 from app.audit import record_event
 from app.grants.models import Fund, Organisation, Round
 
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
 
 NAMNDER = [
     "Kommunstyrelsen", "Kultur- och fritidsnämnden", "Socialnämnden", "Gymnasienämnden",

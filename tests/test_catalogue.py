@@ -39,7 +39,7 @@ def test_invalid_bpmn_stops_loading_naming_file_and_problem(tmp_path):
 def test_broken_xml_is_reported(tmp_path):
     processes, forms = catalogue_dir(tmp_path)
     (processes / "trasig.bpmn").write_text("<definitions><process", encoding="utf-8")
-    with pytest.raises(ProcessDefinitionError, match="trasig.bpmn: ogiltig XML"):
+    with pytest.raises(ProcessDefinitionError, match=r"trasig\.bpmn: ogiltig XML"):
         load_catalogue(processes, forms)
 
 

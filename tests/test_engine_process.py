@@ -40,7 +40,8 @@ def test_avslag(session, engine, demo):
     application = submitted_application(session, engine)
     complete(session, engine, application, "formell_kontroll", KOMPLETT, "handlaggare")
     complete(session, engine, application, "beslut",
-             {"beslut": "avslag", "beslut_motivering": "Åtgärden saknar koppling till lägesbilden."},
+             {"beslut": "avslag",
+              "beslut_motivering": "Åtgärden saknar koppling till lägesbilden."},
              "beslutsfattare")
     session.refresh(application)
     assert application.status == "Avslag"

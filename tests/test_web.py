@@ -14,7 +14,7 @@ TASK_URL = re.compile(r"/uppgifter/([0-9a-f-]{36})")
 
 
 def post(client, url, pairs, **extra):
-    data = MultiDict(pairs + [("csrf_token", csrf_token(client, url))] + list(extra.items()))
+    data = MultiDict([*pairs, ("csrf_token", csrf_token(client, url)), *list(extra.items())])
     return client.post(url, data=data)
 
 

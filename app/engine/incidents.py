@@ -82,7 +82,8 @@ def retry_incident(session: Session, engine: Engine, incident_id: int, *, actor_
         current.resolved_at, current.resolved_by_id = utcnow(), actor_id
         if current.instance_id is not None:
             session.get(ProcessInstance, current.instance_id).has_incident = False
-        record_event(session, "incident_retried", f"Incident {incident_id} åtgärdad genom omkörning",
+        record_event(session, "incident_retried",
+                     f"Incident {incident_id} åtgärdad genom omkörning",
                      actor_id=actor_id, instance_id=current.instance_id)
 
     run_step(session, action, step)

@@ -19,9 +19,9 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr,
 )
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
 _UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash"}
 

@@ -1,4 +1,4 @@
-"""Workflow state as JSON without the embedded process spec (the spec is stored once per version)."""
+"""Workflow state as JSON without the embedded process spec (stored once per version)."""
 
 import json
 from datetime import date
@@ -38,7 +38,8 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config[BpmnWorkflow] = SpeclessWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # Forms produce JSON-native data, but scripts may create dates and Decimals.
-    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    registry.register(date, lambda v: {"value": v.isoformat()},
+                      lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     return BpmnWorkflowSerializer(registry)
 

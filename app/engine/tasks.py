@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.accounts.roles import role_for_lane
 from app.engine.models import HumanTask, ProcessInstance
@@ -30,7 +30,8 @@ def sync_human_tasks(
     """Make the human_tasks rows of an instance match its READY manual tasks."""
     ready = ready_human_tasks(workflow)
     rows = session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.completed_at.is_(None))
+        select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                HumanTask.completed_at.is_(None))
     ).all()
     for row in rows:
         if row.id in ready:

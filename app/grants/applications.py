@@ -3,7 +3,6 @@ process, and the queries pages need."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,10 +12,9 @@ from app.audit import record_event
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
 from app.errors import InvalidInput, NotAllowed, NotFound
+from app.formatting import STOCKHOLM, kronor
 from app.grants import permissions
 from app.grants.models import Application, Round
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def start_application(session: Session, engine: Engine, user: User, round_id: int,
@@ -65,8 +63,8 @@ def check_submission(application: Application, data: dict, today: date) -> None:
         errors[""] = [f"Ansökningsomgången {fund_round.name} är stängd."]
     amount = _decimal(data.get("sokt_belopp"))
     if amount is not None and amount > fund_round.max_per_application:
-        limit = f"{int(fund_round.max_per_application):,}".replace(",", "\u00a0")
-        errors["sokt_belopp"] = [f"Får vara högst {limit} kr i den här omgången."]
+        limit = kronor(fund_round.max_per_application)
+        errors["sokt_belopp"] = [f"Får vara högst {limit} i den här omgången."]
     start, end = data.get("startdatum"), data.get("slutdatum")
     if start and end and end < start:
         errors["slutdatum"] = ["Slutdatum får inte vara före startdatum."]
@@ -78,11 +76,10 @@ def check_decision(application: Application, data: dict) -> None:
     """A partial grant is less than the requested amount (a full grant is "bifall")."""
     amount = _decimal(data.get("beviljat_belopp"))
     requested = application.requested_amount
-    if data.get("beslut") == "delvis_bifall" and amount is not None and requested is not None:
-        if amount >= requested:
-            raise InvalidInput("Beslutet innehåller fel.", {"beviljat_belopp": [
-                "Vid delvis bifall ska beloppet vara lägre än det sökta "
-                f"({int(requested):,} kr).".replace(",", "\u00a0")]})
+    partial = data.get("beslut") == "delvis_bifall"
+    if partial and amount is not None and requested is not None and amount >= requested:
+        raise InvalidInput("Beslutet innehåller fel.", {"beviljat_belopp": [
+            f"Vid delvis bifall ska beloppet vara lägre än det sökta ({kronor(requested)})."]})
 
 
 def save_draft(session: Session, engine: Engine, user: User, task_id: str, data: dict) -> None:

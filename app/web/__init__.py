@@ -4,9 +4,9 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from app.formatting import FILTERS
 from app.web import admin, applications, auth, errors, pages, tasks
 from app.web.context import close_db, current_user
-from app.web.formatting import FILTERS
 
 LANGUAGES = ("sv", "en")
 csrf = CSRFProtect()

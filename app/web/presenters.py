@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from app.web.formatting import kronor, short_date
+from app.formatting import kronor, short_date
 
 AMOUNT_HINTS = ("belopp", "(kr)")
 

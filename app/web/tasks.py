@@ -54,7 +54,8 @@ def task_page(task_id: str):
         status = outcome
     return render_template(
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
-        instructions=render_instructions(engine().instructions_for(task), task.instance.data), problem=problem,
+        instructions=render_instructions(engine().instructions_for(task), task.instance.data),
+        problem=problem,
     ), status
 
 
@@ -76,7 +77,9 @@ def _submit(task, definition, form, application):
         run_step(db(), action, lambda: applications.complete_task(
             db(), engine(), current_user(), task.id, data, date.today()))
     except InvalidInput as err:
-        _attach_errors(form, err)
+        definition.attach_errors(form, err.errors)
+        if not err.errors:
+            form.form_errors.append(err.message)
         return 422
     except (Conflict, NotAllowed) as err:
         form.form_errors.append(err.message)
@@ -86,21 +89,6 @@ def _submit(task, definition, form, application):
         return 503
     flash(_("%(title)s är klar.", title=task.title), "success")
     return _back_to_case(application)
-
-
-def _attach_errors(form, err: InvalidInput) -> None:
-    for path, messages in err.errors.items():
-        field = form
-        for part in path.split(".") if path else []:
-            field = field[part] if part in getattr(field, "_fields", {}) else None
-            if field is None:
-                break
-        target = field.errors if field is not None and field is not form else form.form_errors
-        if isinstance(target, tuple):
-            target = field.errors = list(target)
-        target.extend(messages)
-    if not err.errors:
-        form.form_errors.append(err.message)
 
 
 def _prefill(task, definition) -> dict:
