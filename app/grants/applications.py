@@ -12,7 +12,7 @@ from app.audit import record_event
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
 from app.errors import InvalidInput, NotAllowed, NotFound
-from app.formatting import STOCKHOLM, kronor
+from app.formatting import kronor
 from app.grants import permissions
 from app.grants.models import Application, Round
 
