@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from app.audit import record_event
 from app.engine.instances import OperationContext
-from app.grants.applications import STOCKHOLM, application_of_instance, copy_summary
+from app.formatting import STOCKHOLM
+from app.grants.applications import application_of_instance, copy_summary
 from app.grants.diarium import next_diarienummer
 from app.grants.models import DECISION_OUTCOMES, Application, Decision
 
