@@ -101,3 +101,12 @@ system-packages:
 			apt-get install -y -qq --no-install-recommends $$missing; }; then \
 		echo "warning: could not install$$missing; PDF letters and some tests may fail" >&2; \
 	fi
+
+# --- translations -------------------------------------------------------------------------
+# Extracts the Swedish source strings, merges them into app/translations/en and compiles the
+# .mo (committed, so installs need no compile step). Translate new/fuzzy entries, then rerun.
+.PHONY: translations
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel compile -d app/translations

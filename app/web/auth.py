@@ -1,21 +1,24 @@
 """Log-in and log-out with local accounts."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.accounts.models import User
 from app.accounts.passwords import hash_password, verify_password
-from app.audit import record_event
+from app.audit import AuditEvent, record_event
 from app.web.context import current_user, db
 
 bp = Blueprint("auth", __name__)
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_MAX_FAILURES = 5
 
 # Verified against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = hash_password("ingen-sadan-anvandare")
@@ -32,10 +35,18 @@ class LoginForm(FlaskForm):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data.strip(), form.password.data)
+        username = form.username.data.strip()
+        if login_throttled(db(), username, datetime.now(UTC)):
+            form.password.errors.append(_("För många misslyckade inloggningar. Vänta en "
+                                          "kvart och försök igen."))
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(username, form.password.data)
         if user is not None:
             start_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("tasks.inbox"))
+        record_event(db(), "login_failed", "Misslyckad inloggning",
+                     details={"username": username[:80], "ip": request.remote_addr})
+        db().commit()
         form.password.errors.append(_("Fel användarnamn eller lösenord."))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
@@ -49,6 +60,17 @@ def logout():
     session.clear()
     flash(_("Du är utloggad."), "info")
     return redirect(url_for("auth.login"))
+
+
+def login_throttled(session, username: str, now: datetime) -> bool:
+    """Too many failed logins for this username lately (kept in the database, so every
+    process and server shares the count)."""
+    since = now - THROTTLE_WINDOW
+    failures = session.scalar(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "login_failed", AuditEvent.at >= since,
+            AuditEvent.details["username"].as_string() == username))
+    return failures >= THROTTLE_MAX_FAILURES
 
 
 def authenticate(username: str, password: str) -> User | None:
