@@ -107,6 +107,6 @@ system-packages:
 # .mo (committed, so installs need no compile step). Translate new/fuzzy entries, then rerun.
 .PHONY: translations
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
 	$(BIN)/pybabel compile -d app/translations

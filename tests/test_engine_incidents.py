@@ -147,3 +147,19 @@ def test_timer_fires_once_when_due(fixture_app):
 def test_cli_run_timers(fixture_app):
     result = fixture_app.test_cli_runner().invoke(args=["engine", "run-timers"])
     assert result.exit_code == 0 and "0 ärenden" in result.output
+
+
+def test_a_domain_rule_in_an_operation_is_the_users_error_not_an_incident(fixture_app):
+    from app.errors import InvalidInput
+
+    def no_budget(ctx, data):
+        raise InvalidInput("Budgeten räcker inte.", {"belopp": ["Det finns bara 0 kr kvar."]})
+
+    fixture_app.extensions["engine"].operations["misslyckas"] = no_budget
+    instance_id, task_id = start(fixture_app, "failing_service")
+    with pytest.raises(InvalidInput) as err:
+        complete(fixture_app, task_id)
+    assert err.value.errors == {"belopp": ["Det finns bara 0 kr kvar."]}
+    assert open_task_names(fixture_app, instance_id) == ["steg"]
+    with fixture_app.extensions["sessions"]() as session:
+        assert session.scalars(select(Incident)).all() == []

@@ -20,7 +20,7 @@ from app.engine.scripting import ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
 from app.engine.specs import Catalogue, parse_sources
 from app.engine.tasks import next_timer_at, sync_human_tasks
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
 @dataclass
@@ -220,6 +220,8 @@ class Engine:
     def _run(self, instance: ProcessInstance, task) -> None:
         try:
             task.run()
+        except DomainError:
+            raise
         except Exception as err:
             raise StepFailed(instance, _element(task), _message(err)) from err
 
@@ -227,6 +229,9 @@ class Engine:
         try:
             workflow.do_engine_steps()
         except Exception as err:
+            domain_error = _domain_error(err)
+            if domain_error is not None:
+                raise domain_error from err
             raise StepFailed(instance, _element_of(err), _message(err)) from err
 
     def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
@@ -276,6 +281,17 @@ def _already_done(row: HumanTask) -> str:
         when = row.completed_at.strftime("%Y-%m-%d %H:%M")
         return f"Uppgiften är redan slutförd av {row.completed_by.display_name} ({when} UTC)."
     return "Uppgiften är inte längre aktuell."
+
+
+def _domain_error(err: BaseException) -> DomainError | None:
+    """Find a domain error (raised by an operation) behind SpiffWorkflow's wrapping."""
+    seen = 0
+    while err is not None and seen < 5:
+        if isinstance(err, DomainError):
+            return err
+        err = getattr(err, "error", None) or err.__cause__ or err.__context__
+        seen += 1
+    return None
 
 
 def _element_of(err: Exception) -> str:

@@ -23,6 +23,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from app.errors import DomainError
+
 _UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash"}
 
 _INPLACE = {
@@ -135,6 +137,8 @@ class ProcessScriptEngine(PythonScriptEngine):
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         try:
             result = operation(self.context, task.data, **params)
+        except DomainError:
+            raise  # a rule of the domain (e.g. no budget left): the user's error, not an incident
         except Exception as err:
             raise WorkflowTaskException(
                 f"Operationen '{operation_name}' misslyckades: {err}", task=task, exception=err
