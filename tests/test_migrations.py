@@ -25,10 +25,11 @@ def test_upgrade_empty_database_matches_models(empty_database_url, backend):
     assert diff == [], diff
 
 
-def test_cli_db_upgrade_is_repeatable(tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_cli_db_upgrade_and_demo_load_are_repeatable(empty_database_url, backend):
     from tests.conftest import make_test_app
 
-    app = make_test_app(f"sqlite:///{tmp_path}/cli.db")
+    app = make_test_app(empty_database_url(backend))
     runner = app.test_cli_runner()
     for _ in range(2):
         result = runner.invoke(args=["db", "upgrade"])
@@ -39,3 +40,4 @@ def test_cli_db_upgrade_is_repeatable(tmp_path):
     assert "Demodata finns redan" in result.output
     result = runner.invoke(args=["demo", "logins"])
     assert "handlaggare" in result.output and "demo1234" in result.output
+    app.extensions["db_engine"].dispose()

@@ -11,7 +11,7 @@ from app.audit import record_event
 from app.db import utcnow
 from app.engine.instances import Engine, StepFailed
 from app.engine.models import Incident, ProcessInstance
-from app.errors import IncidentRaised, NotFound
+from app.errors import IncidentRaised, NotAllowed, NotFound
 
 T = TypeVar("T")
 
@@ -45,20 +45,21 @@ def record_incident(session: Session, failure: StepFailed, action: dict) -> Inci
         Incident.resolved_at.is_(None),
     )
     incident = session.scalars(query).first()
+    instance = session.get(ProcessInstance, failure.instance_id)
+    instance_id = instance.id if instance is not None else None  # a failed start left none
     if incident is None:
-        incident = Incident(instance_id=failure.instance_id, process_id=failure.process_id,
+        incident = Incident(instance_id=instance_id, process_id=failure.process_id,
                             element=failure.element, message=failure.message, action=action,
                             actor_id=action.get("actor_id"))
         session.add(incident)
     else:
         incident.attempts += 1
         incident.message, incident.action = failure.message, action
-    instance = session.get(ProcessInstance, failure.instance_id)
     if instance is not None and action.get("kind") == "timers":
         instance.has_incident = True
     session.flush()
     record_event(session, "incident", f"Fel i automatiskt steg {failure.element}: "
-                 f"{failure.message}", instance_id=failure.instance_id,
+                 f"{failure.message}", instance_id=instance_id,
                  details={"incident": incident.id})
     return incident
 
@@ -99,4 +100,4 @@ def perform_action(session: Session, engine: Engine, action: dict) -> None:
         instance.has_incident = False
         engine.fire_timers(session, action["instance_id"])
     else:
-        raise ValueError(f"okänd åtgärd {action['kind']}")
+        raise NotAllowed("Steget kan inte köras om härifrån; användaren får göra om det.")

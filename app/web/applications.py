@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit import events_for_instance
+from app.engine.incidents import run_step
 from app.engine.models import HumanTask
 from app.engine.tasks import completed_tasks
 from app.grants import applications, permissions
@@ -31,9 +32,9 @@ def index():
 @login_required
 def new():
     round_id = request.form.get("round_id", type=int)
-    application = applications.start_application(db(), engine(), current_user(), round_id,
-                                                 date.today())
-    db().commit()
+    action = {"kind": "start_application", "round_id": round_id, "actor_id": current_user().id}
+    application = run_step(db(), action, lambda: applications.start_application(
+        db(), engine(), current_user(), round_id, date.today()))
     flash(_("Ett utkast är skapat. Fyll i ansökan och skicka in den."), "success")
     first = db().scalars(select(HumanTask.id).where(
         HumanTask.instance_id == application.process_instance_id,

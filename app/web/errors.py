@@ -3,13 +3,13 @@
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed, NotFound
 
-STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 422}
+STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 422, IncidentRaised: 503}
 TITLES = {
     400: "Felaktig begäran", 403: "Åtkomst nekad", 404: "Sidan finns inte",
     405: "Metoden är inte tillåten", 409: "Konflikt", 413: "För stor fil",
-    422: "Felaktiga uppgifter", 500: "Ett fel uppstod",
+    422: "Felaktiga uppgifter", 500: "Ett fel uppstod", 503: "Steget kunde inte slutföras",
 }
 
 

@@ -1,0 +1,291 @@
+"""A round's budget: a proposal reserves money, a decision converts the reservation into a
+grant, avslag or withdrawal releases it. Balances are always summed from the append-only
+ledger (app.grants.ledger_models), never kept as a running figure that could drift.
+
+Every write locks the round's row first, so two proposals at the same moment cannot both
+spend the same remaining money."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit import record_event
+from app.engine.instances import OperationContext
+from app.errors import Conflict, InvalidInput, NotFound
+from app.formatting import kronor
+from app.grants.applications import application_of_instance
+from app.grants.ledger_models import LedgerEntry
+from app.grants.models import Application, Round
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000000")  # Money is Numeric(14, 2)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A round's balances, summed from its ledger entries.
+
+    remaining = budget − reserved − granted + reclaimed
+
+    `reserved` is the open reservations (reservations minus releases). `paid` is the part of
+    `granted` already paid out, so it does not change `remaining`. `reclaimed` (återkrav)
+    returns to the fund.
+    """
+
+    budget: Decimal
+    reserved: Decimal
+    granted: Decimal
+    paid: Decimal
+    reclaimed: Decimal
+    remaining: Decimal
+
+
+def ledger_for(session: Session, round_id: int) -> Ledger:
+    """Return the balances of a round."""
+    budget = session.scalar(select(Round.budget).where(Round.id == round_id))
+    if budget is None:
+        raise NotFound("Ansökningsomgången finns inte.")
+    return _ledger(budget, _sums(session, LedgerEntry.round_id == round_id))
+
+
+def entries_for(session: Session, round_id: int) -> list[LedgerEntry]:
+    """Return a round's ledger entries, oldest first."""
+    query = (select(LedgerEntry).where(LedgerEntry.round_id == round_id)
+             .order_by(LedgerEntry.created_at, LedgerEntry.id))
+    return list(session.scalars(query))
+
+
+def active_reservation(session: Session, application: Application) -> Decimal:
+    """Return the amount the application holds reserved (0 when none)."""
+    sums = _sums(session, LedgerEntry.application_id == application.id)
+    return sums["reservation"] - sums["reservation_release"]
+
+
+def reserve(session: Session, application: Application, amount, *,
+            actor_id: int | None) -> LedgerEntry:
+    """Reserve the proposed amount for the application, replacing its earlier reservation."""
+    amount = _amount(amount)
+    budget = _lock_round(session, application.round_id)
+    _refuse_if_granted(session, application)
+    _refuse_above_requested(application, amount)
+    held = active_reservation(session, application)
+    _refuse_above_available(_round_ledger(session, application, budget).remaining + held, amount)
+    if held:
+        _add(session, application, "reservation_release", held, actor_id, "Nytt förslag")
+    entry = _add(session, application, "reservation", amount, actor_id, "Förslag till beslut")
+    record_event(session, "budget_reserved", f"Reserverat {kronor(amount)}",
+                 actor_id=actor_id, instance_id=application.process_instance_id,
+                 details={"round": application.round_id, "amount": str(amount),
+                          "replaced": str(held)})
+    return entry
+
+
+def release(session: Session, application: Application, *, actor_id: int | None,
+            reason: str) -> Decimal:
+    """Release the application's reservation; return the amount (0 if there was none)."""
+    _lock_round(session, application.round_id)
+    held = active_reservation(session, application)
+    if held <= 0:
+        return ZERO
+    _add(session, application, "reservation_release", held, actor_id, reason)
+    record_event(session, "budget_released", f"Reservation på {kronor(held)} släppt: {reason}",
+                 actor_id=actor_id, instance_id=application.process_instance_id,
+                 details={"round": application.round_id, "amount": str(held)})
+    return held
+
+
+def convert_to_grant(session: Session, application: Application, amount, *,
+                     actor_id: int | None) -> LedgerEntry:
+    """Turn the application's reservation into a grant of `amount` (may be less)."""
+    amount = _amount(amount)
+    budget = _lock_round(session, application.round_id)
+    _refuse_if_granted(session, application)
+    _refuse_above_requested(application, amount)
+    held = active_reservation(session, application)
+    _refuse_above_available(_round_ledger(session, application, budget).remaining + held, amount)
+    if held:
+        _add(session, application, "reservation_release", held, actor_id, "Beslut fattat")
+    entry = _add(session, application, "grant", amount, actor_id, "Beviljat belopp")
+    record_event(session, "budget_granted",
+                 f"Beviljat {kronor(amount)} (reservation {kronor(held)} omvandlad)",
+                 actor_id=actor_id, instance_id=application.process_instance_id,
+                 details={"round": application.round_id, "amount": str(amount),
+                          "released": str(held)})
+    return entry
+
+
+def check_proposal(session: Session, application: Application, amount) -> None:
+    """Check a proposed amount before the form is accepted (reserve() checks again, locked)."""
+    amount = _amount(amount)
+    _refuse_if_granted(session, application)
+    _refuse_above_requested(application, amount)
+    available = (ledger_for(session, application.round_id).remaining
+                 + active_reservation(session, application))
+    _refuse_above_available(available, amount)
+
+
+def check_ledger(session: Session, round_id: int) -> list[str]:
+    """Return the broken invariants of a round's ledger (an empty list when it is sound)."""
+    ledger = ledger_for(session, round_id)
+    problems = []
+    if ledger.remaining < 0:
+        problems.append(f"Omgång {round_id}: kvar är negativt ({kronor(ledger.remaining)}).")
+    for application_id, sums in _sums_per_application(session, round_id).items():
+        problems += _application_problems(session, round_id, application_id, sums)
+    return problems
+
+
+# -- service-task operations (BPMN spiffworkflow:serviceTaskOperator) ------------------------
+
+def reserve_operation(ctx: OperationContext, data: dict) -> dict:
+    """Reservera budget: reserve the officer's proposed amount (forslag_belopp)."""
+    application = _application(ctx)
+    entry = reserve(ctx.session, application, data.get("forslag_belopp"),
+                    actor_id=ctx.actor_id)
+    remaining = ledger_for(ctx.session, application.round_id).remaining
+    return {"reserverat": str(entry.amount), "kvar": str(remaining)}
+
+
+def release_operation(ctx: OperationContext, data: dict) -> dict:
+    """Släpp reservation: give the reserved money back (avslag, withdrawal, write-off)."""
+    application = _application(ctx)
+    reason = "Avslag" if data.get("beslut") == "avslag" else "Ärendet avslutat utan beviljning"
+    released = release(ctx.session, application, actor_id=ctx.actor_id, reason=reason)
+    remaining = ledger_for(ctx.session, application.round_id).remaining
+    return {"slappt": str(released), "kvar": str(remaining)}
+
+
+def grant_operation(ctx: OperationContext, data: dict) -> dict:
+    """Omvandla reservation: after registrera_beslut, grant the decided amount or release."""
+    application = _application(ctx)
+    amount = application.granted_amount or ZERO
+    if amount > 0:
+        convert_to_grant(ctx.session, application, amount, actor_id=ctx.actor_id)
+    else:
+        release(ctx.session, application, actor_id=ctx.actor_id, reason="Avslag")
+    remaining = ledger_for(ctx.session, application.round_id).remaining
+    return {"beviljat": str(_money(amount)), "kvar": str(remaining)}
+
+
+BUDGET_OPERATIONS = {
+    "reservera_budget": reserve_operation,
+    "slapp_reservation": release_operation,
+    "omvandla_reservation": grant_operation,
+}
+
+
+# -- internals --------------------------------------------------------------------------------
+
+def _lock_round(session: Session, round_id: int) -> Decimal:
+    # Row lock on PostgreSQL until commit/rollback: budget writers of one round queue here, and
+    # each then reads the sums committed by the one before. SQLite renders no FOR UPDATE, but
+    # the app's write transactions begin IMMEDIATE (app.db), which serialises writers already.
+    budget = session.scalar(select(Round.budget).where(Round.id == round_id).with_for_update())
+    if budget is None:
+        raise NotFound("Ansökningsomgången finns inte.")
+    return budget
+
+
+def _add(session: Session, application: Application, kind: str, amount: Decimal,
+         actor_id: int | None, note: str) -> LedgerEntry:
+    entry = LedgerEntry(round_id=application.round_id, application_id=application.id, kind=kind,
+                        amount=amount, actor_id=actor_id, note=note)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _round_ledger(session: Session, application: Application, budget: Decimal) -> Ledger:
+    return _ledger(budget, _sums(session, LedgerEntry.round_id == application.round_id))
+
+
+def _ledger(budget: Decimal, sums: dict[str, Decimal]) -> Ledger:
+    reserved = sums["reservation"] - sums["reservation_release"]
+    budget = _money(budget)
+    return Ledger(budget=budget, reserved=reserved, granted=sums["grant"], paid=sums["payout"],
+                  reclaimed=sums["reclaim"],
+                  remaining=budget - reserved - sums["grant"] + sums["reclaim"])
+
+
+def _sums(session: Session, *where) -> defaultdict[str, Decimal]:
+    query = (select(LedgerEntry.kind, func.sum(LedgerEntry.amount))
+             .where(*where).group_by(LedgerEntry.kind))
+    sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    for kind, total in session.execute(query):
+        sums[kind] = _money(total)
+    return sums
+
+
+def _sums_per_application(session: Session, round_id: int) -> dict[int, defaultdict]:
+    query = (select(LedgerEntry.application_id, LedgerEntry.kind, func.sum(LedgerEntry.amount))
+             .where(LedgerEntry.round_id == round_id, LedgerEntry.application_id.is_not(None))
+             .group_by(LedgerEntry.application_id, LedgerEntry.kind))
+    result: dict[int, defaultdict] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for application_id, kind, total in session.execute(query):
+        result[application_id][kind] = _money(total)
+    return result
+
+
+def _application_problems(session: Session, round_id: int, application_id: int,
+                          sums: dict[str, Decimal]) -> list[str]:
+    application = session.get(Application, application_id)
+    name = f"Ansökan {application_id}"
+    held = sums["reservation"] - sums["reservation_release"]
+    granted = sums["grant"]
+    checks = [
+        (application.round_id != round_id, "hör till en annan omgång"),
+        (held < 0, f"har negativ reservation ({kronor(held)})"),
+        (held > 0 and granted > 0, "har både reservation och beviljat belopp"),
+        (granted > (application.requested_amount or ZERO),
+         f"har beviljats {kronor(granted)}, mer än sökt "
+         f"({kronor(application.requested_amount)})"),
+        (sums["payout"] > granted, f"har fått {kronor(sums['payout'])} utbetalt, mer än beviljat"),
+        (sums["reclaim"] > granted,
+         f"har återkrav på {kronor(sums['reclaim'])}, mer än beviljat"),
+    ]
+    return [f"{name} {text}." for broken, text in checks if broken]
+
+
+def _refuse_if_granted(session: Session, application: Application) -> None:
+    if _sums(session, LedgerEntry.application_id == application.id)["grant"] > 0:
+        raise Conflict("Ansökan har redan ett beviljat belopp i budgeten.")
+
+
+def _refuse_above_requested(application: Application, amount: Decimal) -> None:
+    requested = application.requested_amount
+    if requested is not None and amount > requested:
+        raise InvalidInput("Beloppet är för högt.", {"belopp": [
+            f"Får vara högst det sökta beloppet ({kronor(requested)})."]})
+
+
+def _refuse_above_available(available: Decimal, amount: Decimal) -> None:
+    if amount > available:
+        raise InvalidInput("Budgeten räcker inte.", {"belopp": [
+            f"Det finns bara {kronor(max(available, ZERO))} kvar i omgången."]})
+
+
+def _amount(value) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+        valid = amount.is_finite() and 0 < amount < MAX_AMOUNT and amount == _money(amount)
+    except (InvalidOperation, ValueError):
+        valid = False
+    if not valid:
+        raise InvalidInput("Beloppet är ogiltigt.", {"belopp": [
+            "Ange ett belopp större än 0 kr med högst två decimaler."]})
+    return _money(amount)
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _application(ctx: OperationContext) -> Application:
+    application = application_of_instance(ctx.session, ctx.instance.id)
+    if application is None:
+        raise LookupError("processinstansen hör inte till någon ansökan")
+    return application
