@@ -10,6 +10,7 @@ from app.engine.instances import Engine
 from app.engine.specs import load_catalogue
 from app.errors import ProcessDefinitionError
 from app.grants.applications import sync_application
+from app.grants.choices import form_choices
 from app.grants.operations import SERVICE_OPERATIONS
 
 
@@ -30,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     except ProcessDefinitionError as err:
         raise SystemExit(f"Processkatalogen kan inte laddas: {err.message}") from err
     app.extensions["engine"] = Engine(catalogue, dict(SERVICE_OPERATIONS), settings,
-                                      on_saved=sync_application)
+                                      on_saved=sync_application, choices=form_choices)
 
     from app import cli, web
 

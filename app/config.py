@@ -28,6 +28,22 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SECURE": False,
     # Minutes of inactivity before a login expires.
     "SESSION_IDLE_MINUTES": 60,
+    # The address users reach the app at; used for links in e-mails.
+    "BASE_URL": "http://127.0.0.1:5000",
+    # SMTP server for e-mail; empty: messages are only logged and shown on the outbox page.
+    "SMTP_HOST": "",
+    # SMTP port (587 = submission with STARTTLS).
+    "SMTP_PORT": 587,
+    # SMTP user name (empty: no login).
+    "SMTP_USERNAME": "",
+    # SMTP password.
+    "SMTP_PASSWORD": "",
+    # Use STARTTLS with the SMTP server.
+    "SMTP_TLS": True,
+    # Sender address of e-mails.
+    "MAIL_FROM": "trygghetsfonden@huddinge.se",
+    # Send queued e-mails from a background thread of the web process (development only).
+    "MAIL_THREAD": False,
     # Default UI language (sv or en).
     "DEFAULT_LOCALE": "sv",
     # Time zone used for display; storage is always UTC.

@@ -25,6 +25,7 @@ DEMO_USERS = [
     ("sokande2", "Sam Sökande", "Trygghetssamordnare", ["sokande"], "Huge Fastigheter AB"),
     ("handlaggare", "Hanna Handläggare", "Utredare", ["handlaggare"], None),
     ("bedomare", "Bo Bedömare", "Säkerhetschef", ["bedomare"], None),
+    ("bedomare2", "Berit Bedömare", "Samverkanssamordnare, lokalpolisen", ["bedomare"], None),
     ("beslutsfattare", "Britt Beslutsfattare", "Kommundirektör", ["beslutsfattare"], None),
     ("ekonomi", "Erik Ekonom", "Controller", ["ekonomi"], None),
     ("admin", "Ada Administratör", "Systemförvaltare", ["admin"], None),
@@ -78,7 +79,8 @@ def _ensure_fund(session: Session, today: date, created: list[str]) -> None:
         closes = max(date(today.year + 1, 3, 31), today)
         session.add(Round(fund_id=fund.id, name="Ansökningsomgång 2027", opens_on=opens,
                           closes_on=closes, budget=Decimal("10000000"),
-                          max_per_application=Decimal("1500000")))
+                          max_per_application=Decimal("1500000"),
+                          period_start=date(2027, 1, 1), period_end=date(2027, 12, 31)))
         created.append("ansökningsomgång 2027")
 
 

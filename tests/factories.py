@@ -23,8 +23,12 @@ def application_data(**overrides) -> dict:
         "beskrivning": "Lägesbilden visar otrygghet kvällstid kring stationen.",
         "startdatum": "2027-02-01",
         "slutdatum": "2027-12-31",
+        "malgrupp": "Ungdomar 13–19 år som rör sig kring Flemingsbergs station kvällstid.",
         "budget": [{"post": "Arvoden", "belopp": 200000}, {"post": "Västar", "belopp": 50000}],
+        "medfinansiering": 0,
         "sokt_belopp": 250000,
+        "resultat": [{"indikator": "Upplevd trygghet i trygghetsmätningen",
+                      "utgangslage": "54 %", "mal": "65 %"}],
         "bekraftelse": True,
     }
     data.update(overrides)
@@ -92,3 +96,59 @@ def formdata(data: dict, prefix: str = "") -> list[tuple[str, str]]:
         else:
             pairs.append((name, str(value)))
     return pairs
+
+
+KRITERIER = ["problemanalys", "malgrupp", "kunskapsgrund", "samverkan", "mal_och_uppfoljning",
+             "budget", "langsiktighet"]
+
+
+def review_data(score: int = 4, jav: bool = False, recommendation: str = "bifall") -> dict:
+    """Valid data for the bedomning form."""
+    if jav:
+        return {"bedomning": {"jav": "jav", "jav_skal": "Min make leder verksamheten."}}
+    return {"bedomning": {
+        "jav": "ingen",
+        "kriterier": {k: {"poang": score, "motivering": "Väl beskrivet."} for k in KRITERIER},
+        "rekommendation": recommendation}}
+
+
+def proposal_data(outcome: str = "bifall", amount: int = 250000, **overrides) -> dict:
+    """Valid data for the beredning form."""
+    data = {"forslag": outcome, "forslag_belopp": amount,
+            "forslag_motivering": "Ansökan uppfyller fondens syfte men budgeten är hög."}
+    if outcome != "avslag":
+        half = amount // 2
+        data["utbetalningsplan"] = [{"datum": "2027-02-01", "belopp": half},
+                                    {"datum": "2027-08-01", "belopp": amount - half,
+                                     "villkor": "Efter godkänd delrapport"}]
+        data["aterrapportering_datum"] = "2028-01-31"
+    data.update(overrides)
+    return data
+
+
+def decision_data(outcome: str = "bifall", amount: int | None = None) -> dict:
+    data = {"beslut": outcome, "beslut_motivering": "Insatsen bygger på lägesbilden.",
+            "beslut_jav_intygande": True}
+    if amount is not None:
+        data["beviljat_belopp"] = amount
+    return data
+
+
+def to_review(session, engine, application, reviewers=("bedomare", "bedomare2"),
+              deadline: str = "2030-01-31") -> None:
+    """Take a submitted application through formell kontroll and reviewer assignment."""
+    complete(session, engine, application, "formell_kontroll",
+             {"kontroll_utfall": "komplett"}, "handlaggare")
+    complete(session, engine, application, "tilldela_bedomare",
+             {"bedomare": list(reviewers), "bedomning_frist": deadline}, "handlaggare")
+
+
+def review_all(session, engine, application, reviewers=("bedomare", "bedomare2"), score=4):
+    for reviewer in reviewers:
+        task = session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == application.process_instance_id,
+            HumanTask.task_name == "bedomning", HumanTask.assignee == reviewer,
+            HumanTask.completed_at.is_(None))).one()
+        applications.complete_task(session, engine, user(session, reviewer), task.id,
+                                   review_data(score), date.today())
+        session.commit()

@@ -1,6 +1,7 @@
 """Forms as data: schema → WTForms, Swedish validation, rows without JavaScript, rendering."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import jinja2
@@ -22,6 +23,9 @@ FORMS_DIR = ROOT / "forms"
 FIXTURES = ROOT / "tests" / "fixtures" / "forms" / "fieldtypes"
 TEMPLATES = ROOT / "app" / "web" / "templates"
 REQUIRED = "Fältet är obligatoriskt."
+REQUIRED_GROUP = "Fyll i uppgifterna i den här delen."
+REQUIRED_ROWS = "Lägg till minst en rad."
+CHOICE = "Välj ett av alternativen."
 NBSP = "\u00a0"
 
 GOOD = [
@@ -111,7 +115,7 @@ def test_defaults_prefill_a_new_form(alla, real_forms):
     assert form.typ.data == "vanlig"
     assert form.nyhetsbrev.data is True
     assert len(form.rader.entries) == 1
-    assert real_forms["formell-kontroll"].make_form().komplettering_frist_dagar.data == 14
+    assert real_forms["ansokan"].make_form().medfinansiering.data == 0
 
 
 # One field type at a time ------------------------------------------------------------------
@@ -347,26 +351,31 @@ def test_validate_data_returns_swedish_messages_by_dotted_path(real_forms):
         {"kontaktperson": {"telefon": "08-535 300 00"}})
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"kontroll_utfall": "komplettering"}, "kontroll_meddelande"),
-    ({"kontroll_utfall": "avvisning"}, "avvisning_motivering"),
+@pytest.mark.parametrize(("data", "fields"), [
+    ({"kontroll_utfall": "komplettering"},
+     {"kontroll_meddelande": [REQUIRED], "komplettering_frist": [REQUIRED],
+      "komplettering_delar": [REQUIRED]}),
+    ({"kontroll_utfall": "avvisning"}, {"avvisning_motivering": [REQUIRED]}),
+    ({"kontroll_utfall": "avskrivning"}, {"avskrivning_motivering": [REQUIRED]}),
 ])
-def test_formell_kontroll_requires_the_text_its_outcome_needs(real_forms, data, field):
+def test_formell_kontroll_requires_the_text_its_outcome_needs(real_forms, data, fields):
     defn = real_forms["formell-kontroll"]
 
-    assert defn.validate_data(data)[field] == [REQUIRED]
+    assert defn.validate_data(data) == fields
     assert defn.validate_data({"kontroll_utfall": "komplett"}) == {}
 
 
 def test_beslut_requires_an_amount_only_for_a_partial_grant(real_forms):
     defn = real_forms["beslut"]
     form = defn.make_form(MultiDict([("beslut", "delvis_bifall"),
-                                     ("beslut_motivering", "Enligt riktlinjerna.")]))
+                                     ("beslut_motivering", "Enligt riktlinjerna."),
+                                     ("beslut_jav_intygande", "y")]))
 
     assert not defn.validate(form)
     assert form.beviljat_belopp.errors == [REQUIRED]
-    assert defn.validate_data({"beslut": "bifall",
-                               "beslut_motivering": "Enligt riktlinjerna."}) == {}
+    assert form.errors == {"beviljat_belopp": [REQUIRED]}
+    assert defn.validate_data({"beslut": "bifall", "beslut_motivering": "Enligt riktlinjerna.",
+                               "beslut_jav_intygande": True}) == {}
 
 
 def test_a_problem_without_a_field_goes_to_the_form_errors():
@@ -399,7 +408,7 @@ def test_attach_errors_puts_domain_errors_on_fields_by_dotted_path(alla):
 
 
 def test_every_form_file_loads_and_passes_the_check(real_forms):
-    assert set(real_forms) == {"ansokan", "formell-kontroll", "komplettering", "beslut"}
+    assert set(real_forms) == set(EXAMPLES)
     for name, defn in real_forms.items():
         assert check_definition(defn) == [], name
         assert defn.title
@@ -410,7 +419,8 @@ def test_ansokan_has_the_keys_the_process_uses(real_forms):
     schema = real_forms["ansokan"].schema
 
     assert schema["title"] == "Ansökan om medel ur trygghetsfonden"
-    assert set(schema["required"]) == set(schema["properties"])
+    optional = {"medfinansiering", "samverkanspartner", "kamera"}
+    assert set(schema["required"]) == set(schema["properties"]) - optional
     assert schema["properties"]["kontaktperson"]["required"] == ["namn", "epost"]
     assert schema["properties"]["sokt_belopp"]["title"] == "Sökt belopp (kr)"
     form = real_forms["ansokan"].make_form()
@@ -427,13 +437,20 @@ def test_a_complete_application_is_valid(real_forms):
         ("kontaktperson-namn", "Anna Andersson"), ("kontaktperson-epost", "anna@huddinge.se"),
         ("kategori", "social"), ("atgardstyper", "nattvandring"), ("stadsdelar", "Vårby"),
         ("beskrivning", "Otrygghet kvällstid enligt lägesbilden."),
+        ("malgrupp", "Unga 13–17 år i Vårby centrum."),
         ("startdatum", "2027-04-01"), ("slutdatum", "2027-12-31"),
-        ("budget-0-post", "Västar"), ("budget-0-belopp", "25 000"),
-        ("sokt_belopp", "25 000 kr"), ("bekraftelse", "y"),
+        ("budget-0-post", "Västar"), ("budget-0-beskrivning", ""), ("budget-0-belopp", "25 000"),
+        ("medfinansiering", "0"), ("sokt_belopp", "25 000 kr"), ("samverkanspartner", ""),
+        ("resultat-0-indikator", "Andel trygga"), ("resultat-0-utgangslage", "45 %"),
+        ("resultat-0-mal", "60 %"), ("kamera-kamera_placering", ""), ("bekraftelse", "y"),
     ]))
 
     assert defn.validate(form), form.errors
-    assert defn.to_data(form)["sokt_belopp"] == 25000
+    data = defn.to_data(form)
+    assert data["sokt_belopp"] == 25000
+    assert data["budget"] == [{"post": "Västar", "belopp": 25000}]
+    assert "kamera" not in data
+    assert "samverkanspartner" not in data
 
 
 # check_definition and load_form -------------------------------------------------------------
@@ -655,8 +672,8 @@ def test_flask_form_base_adds_csrf_and_the_summary_reports_a_bad_token(real_form
 
     app = Flask(__name__)
     app.secret_key = "test"
-    defn = real_forms["komplettering"]
-    with app.test_request_context(method="POST", data={"komplettering_svar": "Här är svaret."}):
+    defn = real_forms["granska-aterrapport"]
+    with app.test_request_context(method="POST", data={"granskning": "godkand"}):
         form = defn.make_form(formdata=request.form, base=FlaskForm)
         assert not defn.validate(form)
         assert form.csrf_token.errors
@@ -666,9 +683,563 @@ def test_flask_form_base_adds_csrf_and_the_summary_reports_a_bad_token(real_form
         token = form.csrf_token.current_token
         assert "csrf_token" not in defn.to_data(form)
 
-        good = MultiDict({"komplettering_svar": "Här är svaret.", "csrf_token": token})
+        good = MultiDict({"granskning": "godkand", "csrf_token": token})
         assert defn.validate(defn.make_form(formdata=good, base=FlaskForm))
 
         ansokan = real_forms["ansokan"].make_form(base=FlaskForm)
         assert [f.name for f in ansokan if f.type == "CSRFTokenField"] == ["csrf_token"]
         assert ansokan.kontaktperson.form.meta.csrf is False
+
+
+# Example data for every real form (also used by the process tests) ---------------------------
+
+KRITERIER = ("problemanalys", "malgrupp", "kunskapsgrund", "samverkan", "mal_och_uppfoljning",
+             "budget", "langsiktighet")
+BEDOMARE_CHOICES = {"bedomare": [("bedomare", "Bo Bedömare"), ("bedomare2", "Berit Bedömare")]}
+EXAMPLES = {
+    "ansokan": {
+        "titel": "Nattvandring i Vårby",
+        "kort_beskrivning": "Vuxna nattvandrar i Vårby centrum fredag och lördag kväll.",
+        "kontaktperson": {"namn": "Anna Andersson", "epost": "anna.andersson@huddinge.se",
+                          "telefon": "08-535 300 00"},
+        "kategori": "social",
+        "atgardstyper": ["nattvandring", "trygghetskameror"],
+        "stadsdelar": ["Vårby"],
+        "beskrivning": "Otryggheten kvällstid i Vårby centrum har ökat enligt lägesbilden. "
+                       "Vuxna nattvandrar två kvällar i veckan.",
+        "malgrupp": "Unga 13–17 år som är i Vårby centrum på kvällar, cirka 200 per helg.",
+        "startdatum": "2027-04-01",
+        "slutdatum": "2027-12-31",
+        "budget": [
+            {"post": "Västar och ficklampor", "beskrivning": "40 västar à 400 kr.",
+             "belopp": 60000},
+            {"post": "Hyra av trygghetskameror", "belopp": 40000},
+        ],
+        "medfinansiering": 10000,
+        "sokt_belopp": 90000,
+        "samverkanspartner": "Lokalpolisområde Huddinge och föreningen Nattvandrarna.",
+        "resultat": [{"indikator": "Andel boende som känner sig trygga ute på kvällen",
+                      "utgangslage": "45 %", "mal": "60 %"}],
+        "kamera": {"imy_tillstand": "ansokt",
+                   "kamera_placering": "Två kameror vid tunnelbaneuppgången i Vårby centrum."},
+        "bekraftelse": True,
+    },
+    "formell-kontroll": {
+        "kontroll_utfall": "komplettering",
+        "komplettering_delar": ["budget", "resultat"],
+        "kontroll_meddelande": "Dela upp budgeten per kvartal och lägg till en indikator för "
+                               "antalet nattvandringar.",
+        "komplettering_frist": "2027-03-29",
+    },
+    "tilldela-bedomare": {"bedomare": ["bedomare", "bedomare2"], "bedomning_frist": "2027-04-15"},
+    "bedomning": {"bedomning": {
+        "jav": "ingen",
+        "kriterier": {name: {"poang": 4, "motivering": "Tydligt och väl underbyggt."}
+                      for name in KRITERIER},
+        "rekommendation": "delvis_bifall",
+        "rekommenderat_belopp": 80000,
+        "kommentar": "Kamerahyran bör följas upp.",
+    }},
+    "beredning": {
+        "forslag": "bifall",
+        "forslag_belopp": 90000,
+        "villkor": "Oförbrukade medel ska betalas tillbaka.",
+        "utbetalningsplan": [
+            {"datum": "2027-05-03", "belopp": 60000},
+            {"datum": "2027-09-01", "belopp": 30000, "villkor": "Efter godkänd delrapport."},
+        ],
+        "aterrapportering_datum": "2028-01-31",
+    },
+    "beslut": {
+        "beslut": "bifall",
+        "beviljat_belopp": 90000,
+        "beslut_villkor": "Oförbrukade medel ska betalas tillbaka.",
+        "beslut_motivering": "Insatsen uppfyller fondens riktlinjer och bygger på lägesbilden.",
+        "beslut_jav_intygande": True,
+    },
+    "namndbeslut": {
+        "organ": "au",
+        "sammantradesdatum": "2027-05-12",
+        "paragraf": "§ 123",
+        "beslut": "delvis_bifall",
+        "beviljat_belopp": 200000,
+        "beslut_villkor": "Återrapportering senast 2028-01-31.",
+        "beslut_motivering": "Utskottet bifaller ansökan delvis; kamerahyran ryms inte i fonden.",
+    },
+    "aterrapportering": {
+        "genomfort": "Nattvandring 60 kvällar april–december; kameror uppsatta i juni.",
+        "anvant_belopp": 85000,
+        "indikator_utfall": [{"indikator": "Andel boende som känner sig trygga ute på kvällen",
+                              "utfall": "58 %"}],
+        "kommentar": "Färre kvällar än planerat under sommaren.",
+    },
+    "granska-aterrapport": {"granskning": "aterkrav", "aterkrav_belopp": 5000},
+}
+# Other outcomes the process takes; each must be valid too.
+VARIANTS = [
+    # A larger application (250 000 kr: decided by the arbetsutskott, see namndbeslut).
+    ("ansokan", {**EXAMPLES["ansokan"], "sokt_belopp": 250000,
+                 "budget": [{"post": "Trygghetsvärdar", "belopp": 200000},
+                            {"post": "Hyra av trygghetskameror", "belopp": 60000}]}),
+    ("formell-kontroll", {"kontroll_utfall": "komplett"}),
+    ("formell-kontroll", {"kontroll_utfall": "avskrivning",
+                          "avskrivning_motivering": "Ingen komplettering kom in inom fristen."}),
+    ("bedomning", {"bedomning": {"jav": "jav",
+                                 "jav_skal": "Jag sitter i styrelsen för föreningen."}}),
+    ("beredning", {"forslag": "avslag", "forslag_belopp": 0,
+                   "forslag_motivering": "Insatsen hör inte till fondens ändamål."}),
+    ("granska-aterrapport", {"granskning": "godkand"}),
+    ("granska-aterrapport", {"granskning": "komplettera",
+                             "granskning_meddelande": "Redovisa hur kamerorna har använts."}),
+]
+
+
+def example_definition(real_forms, name: str) -> FormDefinition:
+    defn = real_forms[name]
+    return defn.with_choices(BEDOMARE_CHOICES) if defn.options_sources() else defn
+
+
+@pytest.mark.parametrize(("name", "data"), [*EXAMPLES.items(), *VARIANTS])
+def test_example_data_is_valid_and_survives_a_round_trip_through_the_form(real_forms, name,
+                                                                         data):
+    defn = example_definition(real_forms, name)
+
+    assert defn.validate_data(data) == {}
+    jsonschema.validate(data, defn.schema)
+    form = defn.make_form(data=data)
+    assert defn.validate(form), form.errors
+    assert defn.to_data(form) == data
+
+
+@pytest.mark.parametrize(("name", "changes", "errors"), [
+    ("ansokan", {"kamera": None}, {"kamera": [REQUIRED_GROUP]}),
+    ("ansokan", {"kamera": {"kamera_placering": "Vid torget."}},
+     {"kamera.imy_tillstand": [REQUIRED]}),
+    ("ansokan", {"resultat": [{"indikator": "Trygghet"}]},
+     {"resultat.0.utgangslage": [REQUIRED], "resultat.0.mal": [REQUIRED]}),
+    ("ansokan", {"malgrupp": None, "resultat": None},
+     {"malgrupp": [REQUIRED], "resultat": [REQUIRED_ROWS]}),
+    ("ansokan", {"medfinansiering": -1}, {"medfinansiering": ["Får vara lägst 0."]}),
+    ("formell-kontroll", {"komplettering_delar": ["budget", "bekraftelse"]},
+     {"komplettering_delar.1": [CHOICE]}),
+    ("formell-kontroll", {"komplettering_delar": []},
+     {"komplettering_delar": ["Välj minst ett alternativ."]}),
+    ("formell-kontroll", {"komplettering_frist": "2027-02-30"},
+     {"komplettering_frist": ["Ange ett datum i formen ÅÅÅÅ-MM-DD."]}),
+    ("tilldela-bedomare", {"bedomare": ["bedomare", "okand"]}, {"bedomare.1": [CHOICE]}),
+    ("tilldela-bedomare", {"bedomare": []}, {"bedomare": ["Välj minst ett alternativ."]}),
+    ("bedomning", {"bedomning": {"jav": "ingen"}},
+     {"bedomning.kriterier": [REQUIRED_GROUP], "bedomning.rekommendation": [REQUIRED]}),
+    ("bedomning", {"bedomning": {"jav": "jav"}}, {"bedomning.jav_skal": [REQUIRED]}),
+    ("bedomning", {"bedomning": {**EXAMPLES["bedomning"]["bedomning"],
+                                 "rekommenderat_belopp": None}},
+     {"bedomning.rekommenderat_belopp": [REQUIRED]}),
+    ("bedomning", {"bedomning": {**EXAMPLES["bedomning"]["bedomning"], "kriterier": {
+        **EXAMPLES["bedomning"]["bedomning"]["kriterier"], "samverkan": {"poang": 7}}}},
+     {"bedomning.kriterier.samverkan.poang": [CHOICE],
+      "bedomning.kriterier.samverkan.motivering": [REQUIRED]}),
+    ("bedomning", {"bedomning": None}, {"bedomning": [REQUIRED_GROUP]}),
+    ("beredning", {"forslag": "delvis_bifall"}, {"forslag_motivering": [REQUIRED]}),
+    ("beredning", {"utbetalningsplan": None, "aterrapportering_datum": None},
+     {"utbetalningsplan": [REQUIRED_ROWS], "aterrapportering_datum": [REQUIRED]}),
+    ("beredning", {"utbetalningsplan": [{"datum": "2027-05-03", "belopp": 0}] * 5},
+     {"utbetalningsplan": ["Får ha högst 4 rader."],
+      **{f"utbetalningsplan.{i}.belopp": ["Får vara lägst 1."] for i in range(5)}}),
+    ("beslut", {"beslut_jav_intygande": False},
+     {"beslut_jav_intygande": ["Rutan måste vara ikryssad."]}),
+    ("beslut", {"beslut_jav_intygande": None}, {"beslut_jav_intygande": [REQUIRED]}),
+    ("namndbeslut", {"paragraf": "123"},
+     {"paragraf": ["Skriv paragrafen med §, t.ex. § 123."]}),
+    ("namndbeslut", {"beviljat_belopp": None, "organ": "kf"},
+     {"beviljat_belopp": [REQUIRED], "organ": [CHOICE]}),
+    ("aterrapportering", {"indikator_utfall": [], "anvant_belopp": None},
+     {"indikator_utfall": ["Lägg till minst en rad."], "anvant_belopp": [REQUIRED]}),
+    ("granska-aterrapport", {"aterkrav_belopp": 0}, {"aterkrav_belopp": ["Får vara lägst 1."]}),
+    ("granska-aterrapport", {"granskning": "komplettera", "aterkrav_belopp": None},
+     {"granskning_meddelande": [REQUIRED]}),
+])
+def test_bad_data_gets_swedish_errors_on_the_fields_concerned(real_forms, name, changes, errors):
+    defn = example_definition(real_forms, name)
+    data = without_none({**EXAMPLES[name], **changes})
+
+    assert defn.validate_data(data) == errors
+
+
+def without_none(data: dict) -> dict:
+    """Return the data with every None value (a left-out field) removed, also in objects."""
+    return {key: without_none(value) if isinstance(value, dict) else value
+            for key, value in data.items() if value is not None}
+
+
+@pytest.mark.parametrize("paragraf", ["§ 123", "§123", "§ 7"])
+def test_namndbeslut_accepts_a_paragraph_with_or_without_space(real_forms, paragraf):
+    defn = real_forms["namndbeslut"]
+
+    assert defn.validate_data({**EXAMPLES["namndbeslut"], "paragraf": paragraf}) == {}
+    assert defn.make_form().paragraf().count('placeholder="§ 123"') == 1
+
+
+def test_komplettering_delar_offers_every_part_of_the_application_but_the_confirmation(
+        real_forms):
+    ansokan = real_forms["ansokan"].schema["properties"]
+    delar = real_forms["formell-kontroll"].schema["properties"]["komplettering_delar"]
+
+    offered = [(o["const"], o["title"]) for o in delar["items"]["oneOf"]]
+    assert offered == [(name, prop["title"]) for name, prop in ansokan.items()
+                       if name != "bekraftelse"]
+    form = real_forms["formell-kontroll"].make_form()
+    assert form.komplettering_delar.type == "CheckboxGroupField"
+
+
+def test_komplettering_shows_only_the_parts_asked_for(real_forms):
+    delar = EXAMPLES["formell-kontroll"]["komplettering_delar"]
+    defn = real_forms["ansokan"].subset(delar)
+
+    assert [field.name for field in defn.make_form()] == ["budget", "resultat"]
+    assert defn.validate_data({k: EXAMPLES["ansokan"][k] for k in delar}) == {}
+    assert defn.validate_data({"budget": []}) == {"budget": ["Lägg till minst en rad."],
+                                                  "resultat": [REQUIRED_ROWS]}
+
+
+def test_bedomning_criteria_carry_their_weights(real_forms):
+    bedomning = real_forms["bedomning"].schema["properties"]["bedomning"]
+    kriterier = bedomning["properties"]["kriterier"]["properties"]
+
+    assert {name: node["x-vikt"] for name, node in kriterier.items()} == {
+        "problemanalys": 3, "malgrupp": 2, "kunskapsgrund": 2, "samverkan": 1,
+        "mal_och_uppfoljning": 2, "budget": 2, "langsiktighet": 1}
+    poang = kriterier["budget"]["properties"]["poang"]
+    assert [o["title"] for o in poang["oneOf"]][0::4] == ["1 – mycket svag", "5 – mycket stark"]
+
+
+def bedomning_pairs(**changes) -> list[tuple[str, str]]:
+    pairs = [("bedomning-jav", "ingen"), ("bedomning-rekommendation", "bifall")]
+    for name in KRITERIER:
+        pairs += [(f"bedomning-kriterier-{name}-poang", "3"),
+                  (f"bedomning-kriterier-{name}-motivering", "Godtagbart.")]
+    pairs = [(k, v) for k, v in pairs if k not in changes]
+    return pairs + [(k, v) for k, v in changes.items() if v is not None]
+
+
+def test_a_reviewer_who_is_jävig_leaves_the_criteria_empty(real_forms):
+    defn = real_forms["bedomning"]
+    pairs = [(k, "") for k, _v in bedomning_pairs() if k != "bedomning-jav"]
+    form = defn.make_form(MultiDict([*pairs, ("bedomning-jav", "jav"),
+                                     ("bedomning-jav_skal", "Jag sitter i föreningens styrelse.")]))
+
+    assert defn.validate(form), form.errors
+    assert defn.to_data(form) == {"bedomning": {
+        "jav": "jav", "jav_skal": "Jag sitter i föreningens styrelse."}}
+
+
+def test_a_reviewer_who_is_not_jävig_must_score_every_criterion(real_forms):
+    defn = real_forms["bedomning"]
+    form = defn.make_form(MultiDict(bedomning_pairs()))
+    assert defn.validate(form), form.errors
+    data = defn.to_data(form)
+    assert data["bedomning"]["kriterier"]["budget"] == {"poang": 3, "motivering": "Godtagbart."}
+
+    empty = defn.make_form(MultiDict(
+        [(k, "") if "kriterier" in k else (k, v) for k, v in bedomning_pairs()]))
+    assert not defn.validate(empty)
+    assert empty.bedomning.kriterier.form.form_errors == [REQUIRED_GROUP]
+
+    missing = {"bedomning-kriterier-samverkan-poang": None}
+    partly = defn.make_form(MultiDict(bedomning_pairs(**missing)))
+    assert not defn.validate(partly)
+    assert partly.bedomning.kriterier.samverkan.poang.errors == [REQUIRED]
+
+
+def test_cameras_chosen_without_the_camera_part_is_reported_on_that_part(real_forms):
+    defn = real_forms["ansokan"]
+    data = {k: v for k, v in EXAMPLES["ansokan"].items() if k != "kamera"}
+    form = defn.make_form(data=data)
+
+    assert not defn.validate(form)
+    assert form.kamera.form.form_errors == [REQUIRED_GROUP]
+    summary = render(form, defn).find_class("error-summary")[0].text_content()
+    assert f"Om trygghetskameror ingår: {REQUIRED_GROUP}" in summary
+    no_cameras = {**data, "atgardstyper": ["nattvandring"]}
+    assert defn.validate_data(no_cameras) == {}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_real_form_renders_with_a_label_for_every_control(real_forms, name):
+    defn = example_definition(real_forms, name)
+    html = render(defn.make_form(), defn)
+
+    controls = html.xpath("//input[not(@type='hidden')] | //select | //textarea")
+    assert controls
+    for control in controls:
+        assert len(html.xpath(f"//label[@for='{control.get('id')}']")) == 1, control.get("id")
+
+
+def free_text_helps(node: dict, ui: dict, where: str = ""):
+    """Yield (path, help) of every textarea in a form, nested objects and rows included."""
+    for name, prop in node.get("properties", {}).items():
+        prop_ui = ui.get(name, {})
+        if prop.get("type") == "object":
+            yield from free_text_helps(prop, prop_ui, f"{where}{name}.")
+        elif prop.get("type") == "array" and prop["items"].get("type") == "object":
+            yield from free_text_helps(prop["items"], prop_ui.get("items", {}), f"{where}{name}.")
+        elif prop_ui.get("ui:widget") == "textarea":
+            yield where + name, prop_ui.get("ui:help", "")
+
+
+def test_free_text_fields_warn_against_personal_data(real_forms):
+    helps = [(f"{name}:{path}", text) for name, defn in real_forms.items()
+             for path, text in free_text_helps(defn.schema, defn.uischema)]
+
+    assert len(helps) > 20
+    for where, text in helps:
+        assert "enskilda personer" in text, where
+    ansokan = real_forms["ansokan"].uischema
+    for name in ("kontaktperson", "bekraftelse"):
+        assert "GDPR" in ansokan[name]["ui:help"]
+    assert "sekretess" in ansokan["kamera"]["kamera_placering"]["ui:help"]
+
+
+# Run-time choices: ui:optionsSource and with_choices -------------------------------------------
+
+SOURCED = FormDefinition("val", {
+    "title": "Val", "type": "object", "required": ["personer"],
+    "properties": {
+        "personer": {"type": "array", "title": "Personer", "minItems": 1, "uniqueItems": True,
+                     "items": {"type": "string"}},
+        "grupp": {"type": "object", "title": "Grupp", "properties": {
+            "ansvarig": {"type": "string", "title": "Ansvarig"}}},
+        "rader": {"type": "array", "title": "Rader", "items": {
+            "type": "object", "properties": {"enhet": {"type": "string", "title": "Enhet"}}}},
+        "fritt": {"type": "string", "title": "Fritt"},
+    }}, {
+    "personer": {"ui:widget": "checkboxes", "ui:optionsSource": "personer"},
+    "grupp": {"ansvarig": {"ui:widget": "radio", "ui:optionsSource": "personer"}},
+    "rader": {"items": {"enhet": {"ui:optionsSource": "enheter"}}},
+})
+PERSONER = [("anna", "Anna Andersson"), ("bo", "Bo Berg")]
+
+
+def test_options_sources_lists_every_source_the_form_uses(real_forms):
+    assert SOURCED.options_sources() == {"personer", "enheter"}
+    assert real_forms["tilldela-bedomare"].options_sources() == {"bedomare"}
+    assert real_forms["ansokan"].options_sources() == set()
+
+
+def test_with_choices_injects_one_of_for_the_form_and_the_validation():
+    filled = SOURCED.with_choices({"personer": PERSONER})
+
+    props = filled.schema["properties"]
+    one_of = [{"const": "anna", "title": "Anna Andersson"}, {"const": "bo", "title": "Bo Berg"}]
+    assert props["personer"]["items"] == {"type": "string", "oneOf": one_of}
+    assert props["grupp"]["properties"]["ansvarig"]["oneOf"] == one_of
+    assert props["rader"]["items"]["properties"]["enhet"] == {"type": "string", "title": "Enhet"}
+    form = filled.make_form()
+    assert form.personer.type == "CheckboxGroupField"
+    assert [(c.value, c.label) for c in form.personer.choices] == PERSONER
+    assert form.grupp.ansvarig.type == "RadioField"
+    assert filled.validate_data({"personer": ["anna", "cecilia"],
+                                 "grupp": {"ansvarig": "x"}}) == {
+        "personer.1": [CHOICE], "grupp.ansvarig": [CHOICE]}
+    posted = filled.make_form(MultiDict([("personer", "bo"), ("personer", "eve")]))
+    assert not filled.validate(posted)
+    assert posted.personer.errors == [CHOICE]
+    assert check_definition(filled) == []
+
+
+def test_with_choices_leaves_the_original_and_its_cache_alone():
+    before = SOURCED.form_class()
+    schema = json.dumps(SOURCED.schema)
+
+    filled = SOURCED.with_choices({"personer": PERSONER, "enheter": [("a", "A")]})
+
+    assert filled is not SOURCED
+    assert json.dumps(SOURCED.schema) == schema
+    assert SOURCED.form_class() is before
+    assert SOURCED.validate_data({"personer": ["vem som helst"]}) == {}
+    assert filled.form_class() is not before
+    assert filled.name == SOURCED.name
+    assert filled.uischema == SOURCED.uischema
+
+
+def test_an_empty_choice_list_accepts_nothing_and_a_form_without_choices_still_renders():
+    empty = SOURCED.with_choices({"personer": []})
+
+    assert empty.validate_data({"personer": ["anna"]}) == {"personer.0": [CHOICE]}
+    assert check_definition(empty) == []
+    for defn in (SOURCED, empty):
+        form = defn.make_form()
+        assert form.personer.choices == []
+        render(form, defn)
+
+
+def test_tilldela_bedomare_gets_the_reviewers_at_run_time(real_forms):
+    defn = real_forms["tilldela-bedomare"]
+    assert defn.schema["properties"]["bedomare"]["items"] == {"type": "string"}
+    filled = defn.with_choices(BEDOMARE_CHOICES)
+
+    html = render(filled.make_form(), filled)
+    labels = [html.xpath(f"//label[@for='bedomare-{i}']")[0].text_content() for i in (0, 1)]
+    assert labels == ["Bo Bedömare", "Berit Bedömare"]
+    assert html.get_element_by_id("bedomare-0").get("value") == "bedomare"
+    assert filled.validate_data({**EXAMPLES["tilldela-bedomare"],
+                                 "bedomare": ["bedomare", "bedomare"]}) == {
+        "bedomare": ["Samma val får bara förekomma en gång."]}
+
+
+# Dates relative to today ---------------------------------------------------------------------
+
+
+def test_a_new_form_gets_a_date_relative_to_today(real_forms):
+    defn = real_forms["formell-kontroll"]
+
+    assert defn.make_form(today=date(2027, 3, 1)).komplettering_frist.data == date(2027, 3, 15)
+    assert defn.make_form(today=date(2027, 12, 25)).komplettering_frist.data == date(2028, 1, 8)
+    html = render(defn.make_form(today=date(2027, 3, 1)), defn)
+    assert html.get_element_by_id("komplettering_frist").value == "2027-03-15"
+    assert defn.make_form().komplettering_frist.data > date.today()
+
+
+def test_saved_or_posted_dates_win_over_the_relative_default(real_forms):
+    defn = real_forms["formell-kontroll"]
+    saved = defn.make_form(data={"kontroll_utfall": "komplettering",
+                                 "komplettering_frist": "2027-04-30"}, today=date(2027, 3, 1))
+    posted = defn.make_form(MultiDict([("kontroll_utfall", "komplett"),
+                                       ("komplettering_frist", "")]), today=date(2027, 3, 1))
+    other = defn.make_form(data={"kontroll_utfall": "komplett"}, today=date(2027, 3, 1))
+    empty = defn.make_form(data={}, today=date(2027, 3, 1))
+
+    assert saved.komplettering_frist.data == date(2027, 4, 30)
+    assert posted.komplettering_frist.data is None
+    assert defn.validate(posted)
+    assert defn.to_data(posted) == {"kontroll_utfall": "komplett"}
+    assert other.komplettering_frist.data is None
+    assert empty.komplettering_frist.data == date(2027, 3, 15)
+
+
+def test_relative_dates_in_nested_objects_and_negative_days():
+    defn = FormDefinition("d", {"title": "D", "type": "object", "properties": {
+        "del": {"type": "object", "title": "Del", "properties": {
+            "fran": {"type": "string", "format": "date", "title": "Från",
+                     "x-default-days-from-today": -1},
+            "text": {"type": "string", "title": "Text", "default": "hej"}}}}})
+
+    form = defn.make_form(today=date(2027, 3, 1))
+    assert form.data["del"] == {"fran": date(2027, 2, 28), "text": "hej"}
+    saved = defn.make_form(data={"del": {"text": "då"}}, today=date(2027, 3, 1))
+    assert saved.data["del"] == {"fran": None, "text": "då"}
+    assert check_definition(defn) == []
+
+
+# Subsets of fields ---------------------------------------------------------------------------
+
+
+def test_subset_keeps_the_named_fields_in_schema_order(real_forms):
+    ansokan = real_forms["ansokan"]
+    part = ansokan.subset(["kamera", "budget", "finns_inte"])
+
+    assert list(part.schema["properties"]) == ["budget", "kamera"]
+    assert part.schema["required"] == ["budget"]
+    assert "allOf" not in part.schema
+    assert part.title == ansokan.title
+    assert part.schema["$schema"] == ansokan.schema["$schema"]
+    assert part.uischema["ui:order"] == ["budget", "kamera"]
+    assert set(part.uischema) == {"ui:order", "budget", "kamera"}
+    assert check_definition(part) == []
+    assert [f.name for f in part.make_form()] == ["budget", "kamera"]
+    assert len(ansokan.schema["properties"]) == 17
+    assert "allOf" in ansokan.schema
+
+
+def test_subset_keeps_a_condition_only_with_every_field_it_mentions(real_forms):
+    ansokan = real_forms["ansokan"]
+    both = ansokan.subset(["atgardstyper", "kamera"])
+    assert both.validate_data({"atgardstyper": ["trygghetskameror"]}) == {
+        "kamera": [REQUIRED_GROUP]}
+
+    kontroll = real_forms["formell-kontroll"]
+    part = kontroll.subset(["kontroll_utfall", "avvisning_motivering"])
+    assert part.validate_data({"kontroll_utfall": "avvisning"}) == {
+        "avvisning_motivering": [REQUIRED]}
+    assert part.validate_data({"kontroll_utfall": "komplettering"}) == {}
+    assert len(part.schema["allOf"]) == 1
+
+    beslut = real_forms["beslut"]
+    assert "if" not in beslut.subset(["beslut", "beslut_motivering"]).schema
+    kept = beslut.subset(["beslut", "beviljat_belopp"])
+    assert kept.schema["if"] == beslut.schema["if"]
+    assert kept.schema["then"] == beslut.schema["then"]
+
+
+def test_subset_filters_dependencies_and_keeps_other_keywords():
+    defn = FormDefinition("x", {
+        "title": "X", "type": "object", "additionalProperties": False,
+        "required": ["a", "b"],
+        "properties": {"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}},
+        "dependentRequired": {"a": ["b"], "c": ["a"]},
+        "not": {"required": ["c"]},
+    }, {"ui:order": ["c", "*", "a"], "c": {"ui:help": "?"}})
+
+    part = defn.subset(["b", "a"])
+    assert part.schema == {"title": "X", "type": "object", "additionalProperties": False,
+                           "required": ["a", "b"],
+                           "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
+                           "dependentRequired": {"a": ["b"]}}
+    assert part.uischema == {"ui:order": ["*", "a"]}
+    assert part.validate_data({"a": "1"}) == {"b": [REQUIRED]}
+
+
+@pytest.mark.parametrize("names", [[], ["finns_inte"]])
+def test_subset_without_any_known_field_is_an_error(real_forms, names):
+    with pytest.raises(ValueError, match="inga fält"):
+        real_forms["ansokan"].subset(names)
+
+
+def test_subset_and_with_choices_combine(real_forms):
+    defn = real_forms["tilldela-bedomare"].subset(["bedomare"]).with_choices(BEDOMARE_CHOICES)
+
+    assert defn.options_sources() == {"bedomare"}
+    assert defn.validate_data({"bedomare": ["bedomare2"]}) == {}
+    assert defn.validate_data({"bedomare": ["x"]}) == {"bedomare.0": [CHOICE]}
+
+
+# check_definition: custom keywords and run-time choices --------------------------------------
+
+
+def test_check_definition_accepts_custom_keywords_and_options_sources(real_forms):
+    assert check_definition(SOURCED) == []
+    assert check_definition(real_forms["tilldela-bedomare"]) == []
+    schema = {**SMALL, "properties": {"a": {"type": "object", "title": "A", "x-vikt": 2.5,
+                                            "x-annat": "ok", "properties": {}}}}
+    assert check_definition(FormDefinition("x", schema)) == []
+
+
+@pytest.mark.parametrize(("prop", "ui", "expected"), [
+    ({"type": "string", "x-default-days-from-today": 14}, {}, "passar bara till ett datum"),
+    ({"type": "string", "format": "date", "x-default-days-from-today": "14"}, {},
+     "ska vara ett heltal"),
+    ({"type": "object", "x-vikt": "tre", "properties": {}}, {}, "x-vikt ska vara ett tal"),
+    ({"type": "object", "x-vikt": -1, "properties": {}}, {}, "x-vikt ska vara ett tal"),
+    ({"type": "string"}, {"ui:optionsSource": ""}, "ska vara ett namn"),
+    ({"type": "object", "properties": {}}, {"ui:optionsSource": "x"}, "passar bara till ett val"),
+    ({"type": "array", "items": {"type": "object", "properties": {}}},
+     {"ui:optionsSource": "x"}, "passar bara till ett val"),
+    ({"type": "array", "items": {"type": "string"}},
+     {"ui:optionsSource": "x", "ui:widget": "radio"}, "ui:widget 'radio' passar inte"),
+    ({"type": "array", "items": {"type": "string"}}, {}, "fasta val"),
+])
+def test_check_definition_names_bad_custom_keywords(prop, ui, expected):
+    problems = check_definition(FormDefinition("x", {**SMALL, "properties": {"a": prop}},
+                                               {"a": ui}))
+
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("widget", ["checkboxes", "select", None])
+def test_a_list_of_run_time_choices_may_be_checkboxes_or_a_select(widget):
+    ui = {"ui:optionsSource": "x", **({"ui:widget": widget} if widget else {})}
+    defn = FormDefinition("x", {**SMALL, "properties": {
+        "a": {"type": "array", "items": {"type": "string"}}}}, {"a": ui})
+
+    assert check_definition(defn) == []
+    expected = "CheckboxGroupField" if widget == "checkboxes" else "SelectMultipleField"
+    assert defn.with_choices({"x": [("1", "Ett")]}).make_form().a.type == expected

@@ -35,6 +35,9 @@ class User(Base):
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
+    def has_any_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
 
 class UserRole(Base):
     __tablename__ = "user_roles"

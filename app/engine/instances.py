@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -47,17 +48,20 @@ class StepFailed(Exception):
 
 # Called after every save, in the same transaction (the grant domain keeps its case row current).
 SavedHook = Callable[[Session, ProcessInstance], None]
+# Supplies run-time form choices by source name (uischema "ui:optionsSource").
+ChoicesProvider = Callable[[Session, set[str]], dict[str, list[tuple[str, str]]]]
 
 
 class Engine:
     """Runs the catalogue's processes and persists their instances."""
 
     def __init__(self, catalogue: Catalogue, operations: dict, config: dict,
-                 on_saved: SavedHook | None = None):
+                 on_saved: SavedHook | None = None, choices: ChoicesProvider | None = None):
         self.catalogue = catalogue
         self.operations = operations
         self.config = config
         self.on_saved = on_saved
+        self.choices = choices
         self._specs: dict[str, tuple] = {}  # content hash → (spec, subprocess specs)
 
     # -- versions -----------------------------------------------------------------------------
@@ -143,7 +147,7 @@ class Engine:
         session.refresh(row)
         if row.completed_at is not None:
             raise Conflict(_already_done(row))
-        self.check_data(row, data)
+        self.check_data(session, row, data)
         now = utcnow()
         workflow = self.load_workflow(session, instance, actor_id, now)
         task = workflow.get_task_from_id(_uuid(task_id))
@@ -157,9 +161,9 @@ class Engine:
         self._save(session, instance, workflow, now, completed=(task_id, actor_id))
         return instance
 
-    def check_data(self, row: HumanTask, data: dict) -> None:
+    def check_data(self, session: Session, row: HumanTask, data: dict) -> None:
         """Validate data against the task's form schema; raise InvalidInput with field errors."""
-        form = self.catalogue.forms.get(row.form_name or "")
+        form = self.task_form(session, row)
         if form is None:
             return
         errors = form.validate_data(data)
@@ -192,6 +196,40 @@ class Engine:
             record_event(session, "timer_fired", "Tidsfrist löpte ut", instance_id=instance.id)
         self._save(session, instance, workflow, now)
         return instance
+
+    def send_message(self, session: Session, instance_id: int, name: str, payload: dict, *,
+                     actor_id: int | None) -> ProcessInstance:
+        """Deliver a BPMN message (e.g. a withdrawal) to a running instance and advance it."""
+        instance = self.lock_instance(session, instance_id)
+        if instance.status != "running":
+            raise Conflict("Ärendet är redan avslutat.")
+        now = utcnow()
+        workflow = self.load_workflow(session, instance, actor_id, now)
+        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
+        if not any(e.name == name for e in workflow.waiting_events()):
+            raise Conflict("Ärendet kan inte ta emot det här just nu.")
+        try:
+            workflow.send_event(event)
+        except Exception as err:
+            raise StepFailed(instance, f"meddelande {name}", _message(err)) from err
+        self._advance(instance, workflow)
+        record_event(session, "message", f"Meddelande: {name}", actor_id=actor_id,
+                     instance_id=instance.id, details={"payload": payload})
+        self._save(session, instance, workflow, now)
+        return instance
+
+    def task_form(self, session: Session, row: HumanTask):
+        """Return the form a task shows: its catalogue form, cut to the task's fields and with
+        run-time choices filled in; None for a task without a form."""
+        form = self.catalogue.forms.get(row.form_name or "")
+        if form is None:
+            return None
+        if row.field_names:
+            form = form.subset(row.field_names)
+        sources = form.options_sources()
+        if sources and self.choices is not None:
+            form = form.with_choices(self.choices(session, sources))
+        return form
 
     def due_instance_ids(self, session: Session, now: datetime, limit: int = 100) -> list[int]:
         """Return running instances whose earliest timer is due (and no incident stops them)."""
@@ -249,7 +287,12 @@ class Engine:
             session.flush()
         except StaleDataError as err:
             raise Conflict("Ärendet ändrades av någon annan samtidigt. Försök igen.") from err
-        sync_human_tasks(session, instance, workflow, now, completed)
+        try:
+            sync_human_tasks(session, instance, workflow, now, completed)
+        except (DomainError, Conflict):
+            raise
+        except Exception as err:  # e.g. an `assignee` expression naming missing data
+            raise StepFailed(instance, "uppgiftsegenskaper", _message(err)) from err
         session.flush()
         if self.on_saved:
             self.on_saved(session, instance)

@@ -68,6 +68,10 @@ class HumanTask(Base):
     role: Mapped[str | None] = mapped_column(String(40))
     form_name: Mapped[str | None] = mapped_column(String(100))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # The username the process assigned the task to (property `assignee`), or None for the role.
+    assignee: Mapped[str | None] = mapped_column(String(80), index=True)
+    # The form's top-level fields this task shows (property `formFieldsVariable`), or None.
+    field_names: Mapped[list | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime | None]
     # Work saved with "Spara utkast", not yet validated.

@@ -1,6 +1,6 @@
 """The human-task projection: READY user tasks mirrored into a table after every save."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.roles import role_for_lane
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.specs import form_name_of
+from app.formatting import STOCKHOLM
 
 # Roles outside the kommunstyrelsens förvaltning: their tasks are scoped to the case's organisation.
 ORGANISATION_SCOPED_ROLES = {"sokande"}
@@ -59,14 +60,48 @@ def _new_row(session: Session, instance: ProcessInstance, task, now: datetime) -
     row.role = role
     row.form_name = form_name_of(spec)
     row.organisation_id = instance.organisation_id if role in ORGANISATION_SCOPED_ROLES else None
+    row.assignee = _property_value(task, "assignee")
+    fields = _property_value(task, "formFieldsVariable")
+    row.field_names = list(fields) if fields else None
     row.created_at = now
     row.due_at = _due_at(task)
     row.completed_at = row.completed_by_id = row.outcome = None
     return row
 
 
+def task_property(task_spec, name: str) -> str | None:
+    """Return a spiffworkflow:property of a task spec."""
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    return properties.get(name) or None
+
+
+def _property_value(task, name: str):
+    """Evaluate a property's expression on the task's data (`assignee`, `dueDate`, …)."""
+    expression = task_property(task.task_spec, name)
+    if expression is None:
+        return None
+    if name == "formFieldsVariable":
+        return task.data.get(expression)
+    return task.workflow.script_engine.evaluate(task, expression)
+
+
 def _due_at(task) -> datetime | None:
-    """The earliest boundary timer waiting beside the task (e.g. a komplettering deadline)."""
+    """The task's `dueDate` property, else the earliest boundary timer waiting beside it."""
+    due = _property_value(task, "dueDate")
+    if due:
+        return _end_of_day(due)
+    return _boundary_timer_at(task)
+
+
+def _end_of_day(value) -> datetime | None:
+    text = str(value)
+    if len(text) == 10:  # a date: due at the end of that day, Swedish time
+        local = datetime.fromisoformat(text).replace(hour=23, minute=59, tzinfo=STOCKHOLM)
+        return local.astimezone(UTC)
+    return parse_event_time(text)
+
+
+def _boundary_timer_at(task) -> datetime | None:
     parent = task.parent
     times = [
         parse_event_time(sibling.internal_data.get("event_value"))
@@ -100,13 +135,16 @@ def parse_event_time(value) -> datetime | None:
         return None
 
 
-def open_tasks(session: Session, roles: set[str], organisation_id: int | None) -> list[HumanTask]:
-    """Return the open tasks of the given roles, organisation-scoped ones only for that org."""
+def open_tasks(session: Session, roles: set[str], organisation_id: int | None,
+               username: str) -> list[HumanTask]:
+    """Return the open tasks of the given roles: organisation-scoped ones only for that
+    organisation, assigned ones only for their assignee."""
     scope = HumanTask.organisation_id.is_(None)
     if organisation_id is not None:
         scope = scope | (HumanTask.organisation_id == organisation_id)
+    assigned = HumanTask.assignee.is_(None) | (HumanTask.assignee == username)
     query = (select(HumanTask)
-             .where(HumanTask.completed_at.is_(None), HumanTask.role.in_(roles), scope)
+             .where(HumanTask.completed_at.is_(None), HumanTask.role.in_(roles), scope, assigned)
              .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at))
     return list(session.scalars(query))
 

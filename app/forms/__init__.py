@@ -1,6 +1,8 @@
 """Forms as data: JSON Schema + uischema files → WTForms classes, Swedish validation.
 
 This package does not import Flask; pass Flask-WTF's FlaskForm as `base` for CSRF.
+A definition can be varied without changing it: `with_choices` fills choice lists named by
+`ui:optionsSource` at run time, `subset` keeps only some fields (e.g. for a komplettering).
 """
 
 from app.forms.checks import check_definition

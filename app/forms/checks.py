@@ -4,12 +4,23 @@ import wtforms
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from app.forms.kinds import WIDGETS, UnsupportedNode, base_kind_of
+from app.forms.data import DAYS_FROM_TODAY, is_relative_date
+from app.forms.kinds import (
+    CHOICE_TYPES,
+    OPTIONS_SOURCE,
+    WIDGETS,
+    UnsupportedNode,
+    as_drawn,
+    base_kind_of,
+    choice_target,
+)
 from app.forms.validation import make_validator
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UI_KEYS = {"ui:order", "ui:widget", "ui:help", "ui:placeholder", "ui:autocomplete",
-           "ui:inputType", "ui:rows"}
+           "ui:inputType", "ui:rows", OPTIONS_SOURCE}
+# Custom keywords (jsonschema ignores them): a weight for scoring, read by other code.
+WEIGHT = "x-vikt"
 # Names a property may not have: WTForms (and Flask-WTF) use them on the form itself.
 RESERVED = set(dir(wtforms.Form)) | {
     "formdata", "obj", "prefix", "data", "meta", "extra_filters", "form_errors",
@@ -53,11 +64,14 @@ def _check_property(name: str, prop, ui: dict, where: str) -> list[str]:
     problem = _name_problem(name)
     if problem:
         return [f"egenskapen '{where}': {problem}"]
+    source_problems = _check_options_source(prop, ui, where)
+    if source_problems:
+        return source_problems
     try:
-        kind = base_kind_of(prop)
+        kind = base_kind_of(as_drawn(prop, ui))
     except UnsupportedNode as err:
         return [f"egenskapen '{where}': {err}"]
-    problems = _check_default(prop, where)
+    problems = _check_default(prop, where) + _check_custom_keywords(prop, where)
     widget = ui.get("ui:widget")
     if widget is not None and widget not in WIDGETS.get(kind, ()):
         problems.append(f"uischema: '{where}': ui:widget {widget!r} passar inte fältets typ")
@@ -101,6 +115,31 @@ def _object_parts(node: dict):
     for sub in subschemas:
         if isinstance(sub, dict):
             yield from _object_parts(sub)
+
+
+def _check_options_source(prop, ui: dict, where: str) -> list[str]:
+    """A run-time choice list must be named by a text and fill a choice or a list of choices."""
+    if OPTIONS_SOURCE not in ui:
+        return []
+    source = ui[OPTIONS_SOURCE]
+    if not isinstance(source, str) or not source:
+        return [f"uischema: '{where}.{OPTIONS_SOURCE}' ska vara ett namn (en text)"]
+    if not isinstance(prop, dict) or choice_target(prop).get("type") not in CHOICE_TYPES:
+        return [f"uischema: '{where}': {OPTIONS_SOURCE} passar bara till ett val eller en "
+                "lista av val (text eller heltal)"]
+    return []
+
+
+def _check_custom_keywords(prop: dict, where: str) -> list[str]:
+    problems = []
+    if DAYS_FROM_TODAY in prop and not is_relative_date(prop):
+        problems.append(f"egenskapen '{where}': {DAYS_FROM_TODAY} ska vara ett heltal och "
+                        "passar bara till ett datum (\"format\": \"date\")")
+    weight = prop.get(WEIGHT)
+    if WEIGHT in prop and (isinstance(weight, bool) or not isinstance(weight, (int, float))
+                           or weight < 0):
+        problems.append(f"egenskapen '{where}': {WEIGHT} ska vara ett tal, 0 eller större")
+    return problems
 
 
 def _check_default(prop: dict, where: str) -> list[str]:

@@ -1,18 +1,23 @@
 """Convert between JSON data and WTForms field data, guided by the schema."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from wtforms.fields import FieldList, FormField
 
 from app.forms.inputs import parse_iso_date
 
+# Custom keyword: a date field's default is this many days after the day the form is made.
+DAYS_FROM_TODAY = "x-default-days-from-today"
+
 
 def form_to_data(node: dict, form) -> dict:
     """Return the JSON data of a form (or subform) for an object schema node.
 
-    Empty values ("", None, []) are left out so that `required` reports them; a required
-    object is kept even when empty so that its own required fields are reported.
+    Empty values ("", None, [], and objects with only empty values) are left out so that
+    `required` reports them; a required object is kept even when empty so that its own
+    required fields are reported. An optional object left empty is left out as a whole, so
+    its required fields are only asked for when a condition requires the object.
     """
     required = set(node.get("required", []))
     data = {}
@@ -86,5 +91,33 @@ def _to_date(value) -> date | None:
         return None
 
 
+def relative_date_defaults(node: dict, today: date) -> dict:
+    """Return field values for the dates whose default is relative to `today`.
+
+    A `"format": "date"` property with `"x-default-days-from-today": N` gets today + N days;
+    nested objects are searched too (rows are not: a new row has no defaults).
+    """
+    values: dict = {}
+    for name, prop in node.get("properties", {}).items():
+        if not isinstance(prop, dict):
+            continue
+        if prop.get("type") == "object":
+            inner = relative_date_defaults(prop, today)
+            if inner:
+                values[name] = inner
+        elif is_relative_date(prop):
+            values[name] = today + timedelta(days=prop[DAYS_FROM_TODAY])
+    return values
+
+
+def is_relative_date(node: dict) -> bool:
+    """Tell whether a node is a date with a usable `x-default-days-from-today`."""
+    days = node.get(DAYS_FROM_TODAY)
+    return (node.get("type") == "string" and node.get("format") == "date"
+            and isinstance(days, int) and not isinstance(days, bool))
+
+
 def _is_empty(value) -> bool:
-    return value is None or (isinstance(value, (str, list, dict)) and not value)
+    if isinstance(value, dict):
+        return all(_is_empty(item) for item in value.values())
+    return value is None or (isinstance(value, (str, list)) and not value)

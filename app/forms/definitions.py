@@ -1,7 +1,9 @@
 """Form definitions: a JSON Schema and its uischema, loaded from `forms/`."""
 
+import copy
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import wtforms
@@ -9,7 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from app.forms.builder import build_form_class
-from app.forms.data import data_to_fields, form_to_data
+from app.forms.data import data_to_fields, form_to_data, relative_date_defaults
 from app.forms.rows import apply_row_action, read_row_action
 from app.forms.validation import (
     attach_problems,
@@ -18,6 +20,13 @@ from app.forms.validation import (
     find_problems,
     make_validator,
     undotted,
+)
+from app.forms.variants import (
+    Choices,
+    schema_with_choices,
+    source_nodes,
+    subset_schema,
+    subset_uischema,
 )
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -55,14 +64,19 @@ class FormDefinition:
         return self._classes[base]
 
     def make_form(self, formdata=None, data: dict | None = None, base: type = wtforms.Form,
-                  **kw):
+                  today: date | None = None, **kw):
         """Return a form filled from request `formdata` (a MultiDict) or from saved `data`.
 
         `formdata` is passed on as given (also to FlaskForm, which then does not read the
         request by itself); `data` is JSON as `to_data` returns it; defaults fill the rest.
+        In a new form (no `data`, or empty `data`) a date with
+        `"x-default-days-from-today": N` is `today` (default: the current date) + N days;
+        saved data is shown as it was saved.
         """
-        form = self.form_class(base)(formdata=formdata, data=data_to_fields(self.schema, data),
-                                     **kw)
+        values = data_to_fields(self.schema, data)
+        if not values:
+            values = relative_date_defaults(self.schema, today or date.today())
+        form = self.form_class(base)(formdata=formdata, data=values, **kw)
         form._row_action = read_row_action(formdata, form._prefix)
         return form
 
@@ -94,6 +108,34 @@ class FormDefinition:
     def handle_row_actions(self, form) -> bool:
         """Apply a pressed "Lägg till rad"/"Ta bort" button; True means re-render, no checks."""
         return apply_row_action(form, getattr(form, "_row_action", None))
+
+    def options_sources(self) -> set[str]:
+        """Return the names of the run-time choice lists the form uses (`ui:optionsSource`)."""
+        return {source for _node, source in source_nodes(self.schema, self.uischema)}
+
+    def with_choices(self, choices: Choices) -> "FormDefinition":
+        """Return a new definition whose run-time choice lists are filled in.
+
+        `choices` maps a source name to (value, label) pairs. Every property whose uischema
+        names a source in `choices` gets a `oneOf` of `{"const": value, "title": label}`
+        (a list: in its `items`), so the form shows them and validation accepts only them.
+        Sources not in `choices` are left as they are; this definition is not changed.
+        """
+        schema = schema_with_choices(self.schema, self.uischema, choices)
+        return FormDefinition(self.name, schema, copy.deepcopy(self.uischema))
+
+    def subset(self, names: list[str]) -> "FormDefinition":
+        """Return a new definition with only the top-level properties in `names`.
+
+        Properties keep the schema's order, `required` and `ui:order` are filtered, and a
+        condition (an `allOf` entry, the `if`/`then`/`else`, …) is kept only when every
+        property it mentions is kept. Unknown names are ignored; no known name at all raises
+        ValueError("inga fält"). The title stays the form's title.
+        """
+        schema = subset_schema(self.schema, names)
+        uischema = subset_uischema(self.uischema, list(schema["properties"]),
+                                   list(self.schema.get("properties", {})))
+        return FormDefinition(self.name, schema, uischema)
 
     @property
     def validator(self) -> Draft202012Validator:

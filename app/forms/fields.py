@@ -7,7 +7,7 @@ from wtforms.fields import SelectChoice
 
 from app.forms.data import value_to_field
 from app.forms.inputs import CheckboxGroupField, DecimalCommaField, IsoDateField, WholeNumberField
-from app.forms.kinds import choices_of, kind_of
+from app.forms.kinds import as_drawn, choices_of, kind_of
 
 PLACEHOLDER_CHOICE = "Välj …"
 INPUT_MODES = {"integer": "numeric", "number": "decimal"}
@@ -34,6 +34,7 @@ MANDATORY = Mandatory()
 
 def make_field(name: str, node: dict, ui: dict, *, required: bool, nested: NestedBuilder):
     """Return the unbound field for property `name` with schema `node` and uischema `ui`."""
+    node = as_drawn(node, ui)
     kind = kind_of(node, ui)
     options = {
         "label": str(node.get("title") or name),

@@ -12,6 +12,9 @@ OVERRIDES = {
     ("multiselect", "checkboxes"): "checkboxes",
 }
 CHOICE_TYPES = ("string", "integer")
+# uischema key naming a list of choices the application supplies at run time.
+OPTIONS_SOURCE = "ui:optionsSource"
+CHOICE_KEYWORDS = ("oneOf", "anyOf", "enum")
 
 
 class UnsupportedNode(ValueError):
@@ -58,3 +61,42 @@ def _array_kind(items) -> str:
     if items.get("type") in CHOICE_TYPES and choices_of(items) is not None:
         return "multiselect"
     raise UnsupportedNode("en lista måste bestå av objekt (rader) eller fasta val (enum/oneOf)")
+
+
+def options_source_of(ui: dict | None) -> str | None:
+    """Return the run-time choice list a property's uischema names, if any."""
+    source = (ui or {}).get(OPTIONS_SOURCE)
+    return source if isinstance(source, str) and source else None
+
+
+def choice_target(node: dict) -> dict:
+    """Return the node that holds the choices: a list's `items`, else the node itself."""
+    items = node.get("items")
+    return items if node.get("type") == "array" and isinstance(items, dict) else node
+
+
+def with_options(node: dict, options: list[tuple[object, str]]) -> dict:
+    """Return a copy of `node` whose choices (for a list: its items' choices) are `options`.
+
+    Earlier `oneOf`/`anyOf`/`enum` choices are replaced; no options give `"enum": []`
+    (an empty `oneOf` is not valid JSON Schema), which accepts no value at all.
+    """
+    target = {k: v for k, v in choice_target(node).items() if k not in CHOICE_KEYWORDS}
+    if options:
+        target["oneOf"] = [{"const": value, "title": str(label)} for value, label in options]
+    else:
+        target["enum"] = []
+    if choice_target(node) is node:
+        return target
+    return {**node, "items": target}
+
+
+def as_drawn(node: dict, ui: dict | None) -> dict:
+    """Return the node as a form draws it: a run-time choice list without choices yet
+    (`ui:optionsSource`, see FormDefinition.with_choices) is drawn with no options."""
+    if options_source_of(ui) is None or not isinstance(node, dict):
+        return node
+    target = choice_target(node)
+    if target.get("type") not in CHOICE_TYPES or choices_of(target) is not None:
+        return node
+    return with_options(node, [])

@@ -6,6 +6,8 @@ from app.forms.inputs import DATE_MESSAGE
 from app.forms.kinds import UnsupportedNode, base_kind_of, choices_of
 
 REQUIRED = "Fältet är obligatoriskt."
+REQUIRED_GROUP = "Fyll i uppgifterna i den här delen."
+REQUIRED_ROWS = "Lägg till minst en rad."
 EMAIL = "Ange en giltig e-postadress."
 CHOICE = "Välj ett av alternativen."
 INVALID = "Värdet är inte tillåtet."
@@ -50,6 +52,10 @@ def _length(instance) -> str:
     return f" (nu {len(instance)})" if isinstance(instance, str) else ""
 
 
+def _required(value, node, instance) -> str:
+    return {"object": REQUIRED_GROUP, "rows": REQUIRED_ROWS}.get(_kind(node), REQUIRED)
+
+
 def _min_items(value, node, instance) -> str:
     if _kind(node) == "rows":
         return "Lägg till minst en rad." if value == 1 else f"Lägg till minst {value} rader."
@@ -79,8 +85,8 @@ def _type(value, node, instance) -> str:
 
 
 EXPLAINERS = {
-    "required": lambda value, node, instance: REQUIRED,
-    "dependentRequired": lambda value, node, instance: REQUIRED,
+    "required": _required,
+    "dependentRequired": _required,
     "minLength": lambda value, node, instance: f"Måste ha minst {value} tecken{_length(instance)}.",
     "maxLength": lambda value, node, instance: f"Får ha högst {value} tecken{_length(instance)}.",
     "minimum": lambda value, node, instance: f"Får vara lägst {number(value)}.",

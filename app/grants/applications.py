@@ -2,7 +2,6 @@
 process, and the queries pages need."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,10 +10,10 @@ from app.accounts.models import User
 from app.audit import record_event
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
-from app.errors import InvalidInput, NotAllowed, NotFound
-from app.formatting import kronor
+from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.grants import permissions
-from app.grants.models import Application, Round
+from app.grants.models import Application, JavDeclaration, Round
+from app.grants.rules import amount, check_task_data
 
 
 def start_application(session: Session, engine: Engine, user: User, round_id: int,
@@ -47,39 +46,53 @@ def complete_task(session: Session, engine: Engine, user: User, task_id: str, da
     problem = permissions.four_eyes_problem(session, user, task, application)
     if problem:
         raise NotAllowed(problem)
-    if application is not None and application.submitted_at is None:
-        check_submission(application, data, today)
-    if application is not None and "beslut" in data:
-        check_decision(application, data)
+    if application is not None:
+        check_task_data(application, task.task_name, task.instance.data, data, today)
     engine.complete_task(session, task_id, data, actor_id=user.id)
+    if application is not None and task.task_name == "bedomning":
+        _record_reviewer_jav(session, application, user, data)
     return application
 
 
-def check_submission(application: Application, data: dict, today: date) -> None:
-    """Rules of the round that a JSON Schema cannot express."""
-    fund_round = application.round
-    errors: dict[str, list[str]] = {}
-    if not fund_round.is_open(today):
-        errors[""] = [f"Ansökningsomgången {fund_round.name} är stängd."]
-    amount = _decimal(data.get("sokt_belopp"))
-    if amount is not None and amount > fund_round.max_per_application:
-        limit = kronor(fund_round.max_per_application)
-        errors["sokt_belopp"] = [f"Får vara högst {limit} i den här omgången."]
-    start, end = data.get("startdatum"), data.get("slutdatum")
-    if start and end and end < start:
-        errors["slutdatum"] = ["Slutdatum får inte vara före startdatum."]
-    if errors:
-        raise InvalidInput("Ansökan innehåller fel.", errors)
+def declare_jav(session: Session, user: User, task_id: str, reason: str) -> Application:
+    """Record that the user is jävig in the task's case; they are barred from it from now on."""
+    task = visible_task(session, user, task_id)
+    application = application_of_instance(session, task.instance_id)
+    if application is None or task.completed_at is not None:
+        raise NotFound("Uppgiften finns inte längre.")
+    if not reason.strip():
+        raise InvalidInput("Ange skälet till jäv.", {"skal": ["Ange skälet till jäv."]})
+    session.add(JavDeclaration(application_id=application.id, user_id=user.id,
+                               task_name=task.task_name, reason=reason.strip()[:2000]))
+    record_event(session, "jav_declared", f"{user.display_name} anmälde jäv ({task.title})",
+                 actor_id=user.id, instance_id=task.instance_id, details={"skal": reason})
+    return application
 
 
-def check_decision(application: Application, data: dict) -> None:
-    """A partial grant is less than the requested amount (a full grant is "bifall")."""
-    amount = _decimal(data.get("beviljat_belopp"))
-    requested = application.requested_amount
-    partial = data.get("beslut") == "delvis_bifall"
-    if partial and amount is not None and requested is not None and amount >= requested:
-        raise InvalidInput("Beslutet innehåller fel.", {"beviljat_belopp": [
-            f"Vid delvis bifall ska beloppet vara lägre än det sökta ({kronor(requested)})."]})
+def _record_reviewer_jav(session, application, user, data) -> None:
+    review = data.get("bedomning") or {}
+    if review.get("jav") == "jav":
+        session.add(JavDeclaration(application_id=application.id, user_id=user.id,
+                                   task_name="bedomning", reason=review.get("jav_skal", "")))
+        record_event(session, "jav_declared", f"{user.display_name} anmälde jäv (bedömning)",
+                     actor_id=user.id, instance_id=application.process_instance_id)
+
+
+
+def withdraw_application(session: Session, engine: Engine, user: User, application_id: int,
+                         reason: str) -> Application:
+    """Withdraw a submitted application before its decision; every open task closes."""
+    application = get_application(session, user, application_id)
+    if not permissions.can_withdraw(user, application):
+        raise NotAllowed("Bara den sökande organisationen kan återkalla ansökan.")
+    if application.decisions or application.closed_at is not None:
+        raise Conflict("Ansökan kan inte återkallas efter beslut.")
+    if application.submitted_at is None:
+        raise Conflict("Utkastet är inte inskickat; det behöver inte återkallas.")
+    engine.send_message(session, application.process_instance_id, "aterkallelse",
+                        {"orsak": reason.strip()[:2000], "av": user.username},
+                        actor_id=user.id)
+    return application
 
 
 def save_draft(session: Session, engine: Engine, user: User, task_id: str, data: dict) -> None:
@@ -104,7 +117,7 @@ def sync_application(session: Session, instance: ProcessInstance) -> None:
     application = application_of_instance(session, instance.id)
     if application is None:
         return
-    if application.submitted_at is None:
+    if instance.status == "running" and instance.data:
         copy_summary(application, instance.data)
     if instance.status == "completed":
         application.status = instance.end_name or "Avslutad"
@@ -122,16 +135,7 @@ def sync_application(session: Session, instance: ProcessInstance) -> None:
 def copy_summary(application: Application, data: dict) -> None:
     application.title = str(data.get("titel") or "")[:200]
     application.public_description = str(data.get("kort_beskrivning") or "")
-    application.requested_amount = _decimal(data.get("sokt_belopp"))
-
-
-def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+    application.requested_amount = amount(data.get("sokt_belopp"))
 
 
 def application_of_instance(session: Session, instance_id: int) -> Application | None:

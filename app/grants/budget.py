@@ -19,6 +19,7 @@ from app.formatting import kronor
 from app.grants.applications import application_of_instance
 from app.grants.ledger_models import LedgerEntry
 from app.grants.models import Application, Round
+from app.grants.rules import amount as to_amount
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -144,8 +145,16 @@ def check_ledger(session: Session, round_id: int) -> list[str]:
 def reserve_operation(ctx: OperationContext, data: dict) -> dict:
     """Reservera budget: reserve the officer's proposed amount (forslag_belopp)."""
     application = _application(ctx)
-    entry = reserve(ctx.session, application, data.get("forslag_belopp"),
-                    actor_id=ctx.actor_id)
+    if data.get("forslag") == "avslag" or not to_amount(data.get("forslag_belopp")):
+        released = release(ctx.session, application, actor_id=ctx.actor_id,
+                           reason="Förslag om avslag")
+        return {"reserverat": "0", "slappt": str(released)}
+    try:
+        entry = reserve(ctx.session, application, data.get("forslag_belopp"),
+                        actor_id=ctx.actor_id)
+    except InvalidInput as err:  # shown on the beredning form's amount field
+        messages = [m for found in err.errors.values() for m in found] or [err.message]
+        raise InvalidInput(err.message, {"forslag_belopp": messages}) from err
     remaining = ledger_for(ctx.session, application.round_id).remaining
     return {"reserverat": str(entry.amount), "kvar": str(remaining)}
 
@@ -159,22 +168,9 @@ def release_operation(ctx: OperationContext, data: dict) -> dict:
     return {"slappt": str(released), "kvar": str(remaining)}
 
 
-def grant_operation(ctx: OperationContext, data: dict) -> dict:
-    """Omvandla reservation: after registrera_beslut, grant the decided amount or release."""
-    application = _application(ctx)
-    amount = application.granted_amount or ZERO
-    if amount > 0:
-        convert_to_grant(ctx.session, application, amount, actor_id=ctx.actor_id)
-    else:
-        release(ctx.session, application, actor_id=ctx.actor_id, reason="Avslag")
-    remaining = ledger_for(ctx.session, application.round_id).remaining
-    return {"beviljat": str(_money(amount)), "kvar": str(remaining)}
-
-
 BUDGET_OPERATIONS = {
     "reservera_budget": reserve_operation,
     "slapp_reservation": release_operation,
-    "omvandla_reservation": grant_operation,
 }
 
 
@@ -182,9 +178,11 @@ BUDGET_OPERATIONS = {
 
 def _lock_round(session: Session, round_id: int) -> Decimal:
     # Row lock on PostgreSQL until commit/rollback: budget writers of one round queue here, and
-    # each then reads the sums committed by the one before. SQLite renders no FOR UPDATE, but
-    # the app's write transactions begin IMMEDIATE (app.db), which serialises writers already.
-    budget = session.scalar(select(Round.budget).where(Round.id == round_id).with_for_update())
+    # each then reads the sums committed by the one before. NO KEY UPDATE, so inserts that only
+    # reference the round (a new application) are not held up. SQLite renders no FOR UPDATE,
+    # but the app's write transactions begin IMMEDIATE (app.db): writers are serialised anyway.
+    query = select(Round.budget).where(Round.id == round_id).with_for_update(key_share=True)
+    budget = session.scalar(query)
     if budget is None:
         raise NotFound("Ansökningsomgången finns inte.")
     return budget

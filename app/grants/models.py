@@ -47,6 +47,9 @@ class Round(Base):
     closes_on: Mapped[date]
     budget: Mapped[Decimal] = mapped_column(Money)
     max_per_application: Mapped[Decimal] = mapped_column(Money, default=Decimal("1500000"))
+    # The period the funded measures must fall within (None: no limit).
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
 
     fund: Mapped[Fund] = relationship(back_populates="rounds", lazy="joined")
 
@@ -75,6 +78,7 @@ class Application(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     registered_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
     round: Mapped[Round] = relationship(lazy="joined")
@@ -111,6 +115,45 @@ class Decision(Base):
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    # Delegation level from the DMN table: "delegat", "au" (arbetsutskott) or "ks".
+    level: Mapped[str] = mapped_column(String(20), default="delegat")
+    delegation_reference: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    # Föredragande: the officer who prepared the case (beredning).
+    presenter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    meeting_date: Mapped[date | None]
+    meeting_paragraph: Mapped[str | None] = mapped_column(String(20))
 
     application: Mapped[Application] = relationship(back_populates="decisions")
-    decided_by = relationship("User", lazy="joined")
+    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined")
+    presenter = relationship("User", foreign_keys=[presenter_id], lazy="joined")
+
+
+class JavDeclaration(Base):
+    """A person's declaration of jäv in a case (FL 16–18 §§); it bars them from the case."""
+
+    __tablename__ = "jav_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    task_name: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User", lazy="joined")
+
+
+class RepaymentClaim(Base):
+    """An återkrav: unused money the recipient must pay back (handled by finance)."""
+
+    __tablename__ = "repayment_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, settled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    settled_at: Mapped[datetime | None]

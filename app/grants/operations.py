@@ -1,13 +1,21 @@
 """Service-task operations of the grant processes, called by name from BPMN."""
 
+from datetime import date
 from decimal import Decimal
+
+from sqlalchemy import select
 
 from app.audit import record_event
 from app.engine.instances import OperationContext
-from app.formatting import STOCKHOLM
+from app.engine.models import HumanTask
+from app.formatting import STOCKHOLM, kronor
+from app.grants import budget
 from app.grants.applications import application_of_instance, copy_summary
 from app.grants.diarium import next_diarienummer
-from app.grants.models import DECISION_OUTCOMES, Application, Decision
+from app.grants.models import DECISION_OUTCOMES, Application, Decision, RepaymentClaim
+from app.grants.notices import applicant_recipients, notice_context, send_notice
+from app.grants.rules import amount as to_amount
+from app.notifications.outbox import enqueue
 
 
 def _application(ctx: OperationContext) -> Application:
@@ -18,7 +26,7 @@ def _application(ctx: OperationContext) -> Application:
 
 
 def register_application(ctx: OperationContext, data: dict) -> dict:
-    """Registrera: give the submitted application its diarienummer (once)."""
+    """Registrera: give the submitted application its diarienummer (once) and a receipt."""
     application = _application(ctx)
     if application.diarienummer is None:
         copy_summary(application, data)
@@ -31,38 +39,95 @@ def register_application(ctx: OperationContext, data: dict) -> dict:
         record_event(ctx.session, "registered",
                      f"Registrerad med diarienummer {application.diarienummer}",
                      actor_id=ctx.actor_id, instance_id=ctx.instance.id)
+        enqueue(ctx.session, "kvitto", applicant_recipients(ctx.session, application, data),
+                notice_context(application, data, ctx.config), instance_id=ctx.instance.id,
+                dedupe_key=f"{ctx.instance.id}:kvitto")
     return {"diarienummer": application.diarienummer,
             "registrerad": application.registered_at.astimezone(STOCKHOLM).date().isoformat()}
 
 
 def record_decision(ctx: OperationContext, data: dict) -> dict:
-    """Registrera beslut: store the decision as made; it is never changed afterwards."""
+    """Registrera beslut: store the decision as made (never changed afterwards) and turn the
+    reservation into a grant, or release it on avslag."""
     application = _application(ctx)
     outcome = data["beslut"]
     if outcome not in DECISION_OUTCOMES:
         raise ValueError(f"okänt beslut {outcome!r}")
-    amount = {
+    granted = {
         "bifall": application.requested_amount or Decimal(0),
-        "delvis_bifall": Decimal(str(data.get("beviljat_belopp") or 0)),
+        "delvis_bifall": to_amount(data.get("beviljat_belopp")) or Decimal(0),
         "avslag": Decimal(0),
     }[outcome]
-    if outcome == "delvis_bifall" and not 0 < amount < (application.requested_amount or 0):
-        raise ValueError("beviljat belopp vid delvis bifall måste vara mindre än det sökta")
-    decision = Decision(application_id=application.id, outcome=outcome, amount=amount,
-                        motivation=data.get("beslut_motivering", ""),
-                        decided_by_id=ctx.actor_id, decided_at=ctx.now)
+    decision = Decision(
+        application_id=application.id, outcome=outcome, amount=granted,
+        motivation=data.get("beslut_motivering", ""), conditions=data.get("beslut_villkor", ""),
+        decided_by_id=ctx.actor_id, decided_at=ctx.now,
+        level=data.get("beslutsniva", "delegat"),
+        delegation_reference=data.get("delegationspunkt", ""),
+        presenter_id=_preparer_id(ctx), meeting_date=_date(data.get("sammantradesdatum")),
+        meeting_paragraph=data.get("paragraf"))
     ctx.session.add(decision)
-    application.granted_amount = amount
+    application.granted_amount = granted
+    application.decided_at = ctx.now
     ctx.session.flush()
+    if granted > 0:
+        budget.convert_to_grant(ctx.session, application, granted, actor_id=ctx.actor_id)
+    else:
+        budget.release(ctx.session, application, actor_id=ctx.actor_id, reason="Avslag")
     record_event(ctx.session, "decided",
-                 f"Beslut: {DECISION_OUTCOMES[outcome]}, {amount:.0f} kr",
+                 f"Beslut: {DECISION_OUTCOMES[outcome]}, {kronor(granted)}",
                  actor_id=ctx.actor_id, instance_id=ctx.instance.id,
-                 details={"decision": decision.id})
-    return {"beslut_id": decision.id, "beviljat": str(amount)}
+                 details={"decision": decision.id, "level": decision.level})
+    return {"beslut_id": decision.id, "beviljat": str(granted)}
+
+
+def register_withdrawal(ctx: OperationContext, data: dict) -> dict:
+    """Registrera återkallelse: the case's open tasks are already closed; free its money."""
+    application = _application(ctx)
+    released = budget.release(ctx.session, application, actor_id=ctx.actor_id,
+                              reason="Ansökan återkallad")
+    record_event(ctx.session, "withdrawn", "Ansökan återkallad av sökande",
+                 actor_id=ctx.actor_id, instance_id=ctx.instance.id)
+    return {"slappt": str(released)}
+
+
+def register_repayment_claim(ctx: OperationContext, data: dict) -> dict:
+    """Registrera återkrav: record unused money for finance to reclaim."""
+    application = _application(ctx)
+    unused = (application.granted_amount or Decimal(0)) - (
+        to_amount(data.get("anvant_belopp")) or Decimal(0))
+    claimed = to_amount(data.get("aterkrav_belopp")) or max(unused, Decimal(0))
+    if claimed <= 0:
+        return {"aterkrav": "0"}
+    claim = RepaymentClaim(application_id=application.id, amount=claimed,
+                           reason=data.get("granskning_meddelande", "") or "Oförbrukade medel",
+                           created_by_id=ctx.actor_id)
+    ctx.session.add(claim)
+    ctx.session.flush()
+    record_event(ctx.session, "repayment_claim", f"Återkrav registrerat: {kronor(claimed)}",
+                 actor_id=ctx.actor_id, instance_id=ctx.instance.id,
+                 details={"claim": claim.id})
+    return {"aterkrav_id": claim.id, "aterkrav": str(claimed)}
+
+
+def _preparer_id(ctx: OperationContext) -> int | None:
+    return ctx.session.scalars(
+        select(HumanTask.completed_by_id).where(
+            HumanTask.instance_id == ctx.instance.id, HumanTask.task_name == "beredning",
+            HumanTask.outcome == "completed").order_by(HumanTask.completed_at.desc())).first()
+
+
+def _date(value) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 # The names BPMN service tasks use (spiffworkflow:serviceTaskOperator id="…").
 SERVICE_OPERATIONS = {
     "registrera_ansokan": register_application,
     "registrera_beslut": record_decision,
+    "registrera_aterkallelse": register_withdrawal,
+    "registrera_aterkrav": register_repayment_claim,
+    "skicka_meddelande": send_notice,
+    "reservera_budget": budget.reserve_operation,
+    "slapp_reservation": budget.release_operation,
 }

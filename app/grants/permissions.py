@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.engine.models import HumanTask
-from app.grants.models import Application
+from app.grants.models import Application, JavDeclaration
 
 # Roles that work on every case of the fund (the applicant sees only its organisation's).
 STAFF_ROLES = {"handlaggare", "beslutsfattare", "ekonomi", "admin"}
@@ -24,20 +24,33 @@ def can_view_application(user: User, application: Application) -> bool:
     return user.has_role("sokande") and user.organisation_id == application.organisation_id
 
 
+def can_withdraw(user: User, application: Application) -> bool:
+    """Only the applying organisation withdraws its own application."""
+    return user.has_role("sokande") and user.organisation_id == application.organisation_id
+
+
 def can_start_application(user: User) -> bool:
     return user.has_role("sokande") and user.organisation_id is not None
 
 
 def can_view_task(user: User, task: HumanTask) -> bool:
-    """The task is in one of the user's roles and, if scoped, in the user's organisation."""
+    """The task is in one of the user's roles, in the user's organisation if scoped, and
+    assigned to the user if assigned."""
     if task.role not in user.roles:
+        return False
+    if task.assignee is not None and task.assignee != user.username:
         return False
     return task.organisation_id is None or task.organisation_id == user.organisation_id
 
 
 def four_eyes_problem(session: Session, user: User, task: HumanTask,
                       application: Application | None) -> str | None:
-    """Return why the user may not do a four-eyes task of this case, or None."""
+    """Return why the user may not do this task of the case (jäv, four eyes), or None."""
+    if application is not None and task.role != "sokande" and session.scalars(
+        select(JavDeclaration.id).where(JavDeclaration.application_id == application.id,
+                                        JavDeclaration.user_id == user.id)
+    ).first() is not None:
+        return "Du har anmält jäv i ärendet och får inte delta i handläggningen."
     if task.role not in FOUR_EYES_ROLES:
         return None
     if application is not None and user.organisation_id == application.organisation_id:

@@ -5,7 +5,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from app.formatting import FILTERS
-from app.web import admin, applications, auth, errors, pages, tasks
+from app.web import admin, applications, auth, errors, outbox, pages, reports, reviews, tasks
 from app.web.context import close_db, current_user
 
 LANGUAGES = ("sv", "en")
@@ -20,7 +20,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     Babel(app, locale_selector=select_locale, default_locale="sv",
           default_translation_directories="translations")
-    for blueprint in (auth.bp, tasks.bp, applications.bp, admin.bp, pages.bp):
+    for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
+                      admin.bp, pages.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.jinja_env.filters.update(FILTERS)

@@ -10,6 +10,7 @@ from app.audit import events_for_instance
 from app.engine.incidents import run_step
 from app.engine.models import HumanTask
 from app.engine.tasks import completed_tasks
+from app.errors import NotFound
 from app.grants import applications, permissions
 from app.web.context import current_user, db, engine, login_required
 from app.web.presenters import describe
@@ -55,8 +56,11 @@ def detail(application_id: int):
         if permissions.can_view_task(user, t)]
     sections = _sections(user, completed_tasks(db(), instance_id), application)
     history = events_for_instance(db(), instance_id)
+    can_withdraw = (permissions.can_withdraw(user, application) and not application.decisions
+                    and application.submitted_at is not None and application.closed_at is None)
     return render_template("applications/detail.html", application=application,
-                           open_tasks=open_tasks, sections=sections, history=history)
+                           open_tasks=open_tasks, sections=sections, history=history,
+                           can_withdraw=can_withdraw)
 
 
 def _sections(user, done_tasks, application):
@@ -76,3 +80,20 @@ def _sections(user, done_tasks, application):
         if entries:
             sections.append((definition.title, entries))
     return sections
+
+
+@bp.route("/ansokningar/<int:application_id>/aterkalla", methods=["GET", "POST"])
+@login_required
+def withdraw(application_id: int):
+    user = current_user()
+    application = applications.get_application(db(), user, application_id)
+    if not permissions.can_withdraw(user, application):
+        raise NotFound("Sidan finns inte.")
+    if request.method == "POST":
+        reason = request.form.get("orsak", "")
+        action = {"kind": "withdraw", "application_id": application.id, "actor_id": user.id}
+        run_step(db(), action, lambda: applications.withdraw_application(
+            db(), engine(), user, application.id, reason))
+        flash(_("Ansökan är återkallad. Alla pågående steg är avslutade."), "success")
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return render_template("applications/withdraw.html", application=application)

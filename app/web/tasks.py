@@ -12,8 +12,11 @@ from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
 from app.grants import applications, permissions
 from app.web.context import current_user, db, engine, login_required
 from app.web.instructions import render_instructions
+from app.web.reviews import review_context
 
 bp = Blueprint("tasks", __name__)
+# Tasks whose page shows the case's reviews side by side above the form.
+REVIEW_PANEL_TASKS = {"beredning", "beslut", "namndbeslut"}
 
 
 @bp.route("/")
@@ -27,7 +30,7 @@ def home():
 def inbox():
     user = current_user()
     rows = []
-    for task in open_tasks(db(), user.roles, user.organisation_id):
+    for task in open_tasks(db(), user.roles, user.organisation_id, user.username):
         application = applications.application_of_instance(db(), task.instance_id)
         if permissions.four_eyes_problem(db(), user, task, application) is None:
             rows.append((task, application))
@@ -43,7 +46,7 @@ def task_page(task_id: str):
     if task.completed_at is not None:
         flash(_done_message(task), "info")
         return _back_to_case(application)
-    definition = engine().catalogue.forms[task.form_name]
+    definition = engine().task_form(db(), task)
     form = definition.make_form(formdata=request.form if request.method == "POST" else None,
                                 data=_prefill(task, definition), base=FlaskForm)
     status, problem = 200, permissions.four_eyes_problem(db(), user, task, application)
@@ -52,11 +55,25 @@ def task_page(task_id: str):
         if not isinstance(outcome, int):
             return outcome
         status = outcome
+    reviews = (review_context(application)
+               if application and task.task_name in REVIEW_PANEL_TASKS else None)
     return render_template(
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
+        reviews=reviews, can_declare_jav=application is not None and task.role != "sokande",
         instructions=render_instructions(engine().instructions_for(task), task.instance.data),
         problem=problem,
     ), status
+
+
+@bp.route("/uppgifter/<task_id>/jav", methods=["POST"])
+@login_required
+def declare_jav(task_id: str):
+    application = applications.declare_jav(db(), current_user(), task_id,
+                                           request.form.get("skal", ""))
+    db().commit()
+    flash(_("Din jävsanmälan är registrerad. Du deltar inte längre i ärendet."), "info")
+    return _back_to_case(application) if permissions.can_view_application(
+        current_user(), application) else redirect(url_for("tasks.inbox"))
 
 
 def _submit(task, definition, form, application):
@@ -91,11 +108,13 @@ def _submit(task, definition, form, application):
     return _back_to_case(application)
 
 
-def _prefill(task, definition) -> dict:
+def _prefill(task, definition) -> dict | None:
+    """The task's draft, else what the case already holds for the form's fields (None: a
+    fresh form with its defaults)."""
     if task.draft is not None:
         return task.draft
     names = definition.schema.get("properties", {})
-    return {k: v for k, v in task.instance.data.items() if k in names}
+    return {k: v for k, v in task.instance.data.items() if k in names} or None
 
 
 def _done_message(task) -> str:

@@ -1,0 +1,75 @@
+"""Notices to the people of a case, queued in the outbox with the case step that causes them."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User, UserRole
+from app.engine.instances import OperationContext
+from app.engine.models import HumanTask
+from app.grants.applications import application_of_instance
+from app.grants.models import DECISION_OUTCOMES, Application
+from app.notifications.outbox import enqueue
+
+APPLICANT_KINDS = {"kvitto", "komplettering", "beslut", "aterrapportering"}
+
+
+def applicant_recipients(session: Session, application: Application, data: dict) -> list:
+    """The applying organisation's users and the application's contact person."""
+    users = list(session.scalars(
+        select(User).join(UserRole).where(User.organisation_id == application.organisation_id,
+                                          UserRole.role == "sokande", User.active.is_(True))))
+    contact = (data.get("kontaktperson") or {}).get("epost")
+    return users + ([contact] if contact else [])
+
+
+def users_named(session: Session, usernames) -> list[User]:
+    names = [u for u in usernames or [] if isinstance(u, str)]
+    if not names:
+        return []
+    return list(session.scalars(select(User).where(User.username.in_(names))))
+
+
+def open_task_recipients(session: Session, application: Application, data: dict) -> list:
+    """Who holds the case's open tasks: their assignees, or the applicant for scoped tasks."""
+    tasks = session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == application.process_instance_id,
+        HumanTask.completed_at.is_(None))).all()
+    recipients = users_named(session, {t.assignee for t in tasks if t.assignee})
+    if any(t.organisation_id is not None for t in tasks):
+        recipients += applicant_recipients(session, application, data)
+    return recipients
+
+
+def notice_context(application: Application, data: dict, config: dict) -> dict:
+    return {
+        "diarienummer": application.diarienummer or "",
+        "titel": application.title,
+        "organisation": application.organisation.name,
+        "url": f"{config['BASE_URL'].rstrip('/')}/ansokningar/{application.id}",
+        "frist": data.get("komplettering_frist") or data.get("bedomning_frist")
+        or data.get("aterrapportering_datum") or "",
+        "meddelande": data.get("kontroll_meddelande") or data.get("granskning_meddelande") or "",
+        "utfall": DECISION_OUTCOMES.get(data.get("beslut", ""), ""),
+        "uppgift": "",
+    }
+
+
+def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
+    """Skicka meddelande (service task): queue the notice `typ` to the right people."""
+    application = application_of_instance(ctx.session, ctx.instance.id)
+    if application is None:
+        raise LookupError("processinstansen hör inte till någon ansökan")
+    if typ in APPLICANT_KINDS:
+        recipients = applicant_recipients(ctx.session, application, data)
+    elif typ == "tilldelning":
+        recipients = users_named(ctx.session, data.get("bedomare"))
+    elif typ == "paminnelse":
+        recipients = open_task_recipients(ctx.session, application, data)
+    else:
+        raise ValueError(f"okänd meddelandetyp {typ!r}")
+    context = notice_context(application, data, ctx.config)
+    round_no = data.get("komplettering_omgangar", 0)
+    key = f"{ctx.instance.id}:{typ}:{round_no}:{ctx.now.date().isoformat()}"
+    queued = enqueue(ctx.session, typ, recipients, context, instance_id=ctx.instance.id,
+                     dedupe_key=key)
+    return {"skickade": len(queued)}

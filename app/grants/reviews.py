@@ -1,0 +1,96 @@
+"""Reviews (bedömningar): criteria and weights come from the review form; weighted totals
+and the case's rank among the round's applications."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engine.models import ProcessInstance
+from app.grants.models import Application
+
+REVIEW_PROPERTY = "bedomning"
+
+
+@dataclass
+class Criterion:
+    key: str
+    title: str
+    weight: int
+
+
+@dataclass
+class ReviewRow:
+    reviewer: str
+    jav: bool
+    scores: dict[str, int] = field(default_factory=dict)
+    motivations: dict[str, str] = field(default_factory=dict)
+    recommendation: str = ""
+    recommended_amount: int | None = None
+    comment: str = ""
+    weighted: Decimal | None = None
+
+
+def criteria_of(review_schema: dict) -> list[Criterion]:
+    """Read the criteria and their weights (x-vikt) from the review form's schema."""
+    review = review_schema.get("properties", {}).get(REVIEW_PROPERTY, {})
+    criteria = review.get("properties", {}).get("kriterier", {}).get("properties", {})
+    return [Criterion(key, node.get("title", key), int(node.get("x-vikt", 1)))
+            for key, node in criteria.items()]
+
+
+def weighted_score(criteria: list[Criterion], scores: dict[str, int]) -> Decimal | None:
+    """Return the weighted mean score (1–5, two decimals) of one review."""
+    pairs = [(c.weight, scores[c.key]) for c in criteria if isinstance(scores.get(c.key), int)]
+    total_weight = sum(w for w, _ in pairs)
+    if not total_weight:
+        return None
+    mean = Decimal(sum(w * s for w, s in pairs)) / Decimal(total_weight)
+    return mean.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def review_rows(criteria: list[Criterion], reviews: list[dict]) -> list[ReviewRow]:
+    """Turn the process's collected reviews into rows for a side-by-side table."""
+    rows = []
+    for review in reviews:
+        marks = review.get("kriterier") or {}
+        scores = {k: v.get("poang") for k, v in marks.items() if isinstance(v, dict)}
+        rows.append(ReviewRow(
+            reviewer=review.get("bedomare", ""), jav=review.get("jav") == "jav", scores=scores,
+            motivations={k: v.get("motivering", "") for k, v in marks.items()
+                         if isinstance(v, dict)},
+            recommendation=review.get("rekommendation", ""),
+            recommended_amount=review.get("rekommenderat_belopp"),
+            comment=review.get("kommentar", ""),
+            weighted=None if review.get("jav") == "jav" else weighted_score(criteria, scores)))
+    return rows
+
+
+def case_score(rows: list[ReviewRow]) -> Decimal | None:
+    """The mean of the valid reviews' weighted scores."""
+    values = [r.weighted for r in rows if r.weighted is not None]
+    if not values:
+        return None
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def round_ranking(session: Session, criteria: list[Criterion],
+                  round_id: int) -> list[tuple[int, Decimal]]:
+    """Return (application id, score) of the round's reviewed applications, best first."""
+    query = (select(Application.id, ProcessInstance.data)
+             .join(ProcessInstance, ProcessInstance.id == Application.process_instance_id)
+             .where(Application.round_id == round_id))
+    scored = []
+    for application_id, data in session.execute(query):
+        score = case_score(review_rows(criteria, (data or {}).get("alla_bedomningar") or []))
+        if score is not None:
+            scored.append((application_id, score))
+    return sorted(scored, key=lambda pair: pair[1], reverse=True)
+
+
+def rank_of(ranking: list[tuple[int, Decimal]], application_id: int) -> int | None:
+    for position, (candidate, _score) in enumerate(ranking, start=1):
+        if candidate == application_id:
+            return position
+    return None

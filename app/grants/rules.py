@@ -1,0 +1,158 @@
+"""Rules a JSON Schema cannot express: they compare with the round, the case or other fields.
+
+Each rule gets the case data as it will be after the task (the case data merged with the
+submitted data) and returns field path → messages. The task's name selects the rules.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from app.errors import InvalidInput
+from app.formatting import kronor
+from app.grants.models import Application
+
+MAX_KOMPLETTERING_ROUNDS = 3
+Errors = dict[str, list[str]]
+
+
+def amount(value) -> Decimal | None:
+    """Return a form amount as a Decimal, or None when empty or not a number."""
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def check_task_data(application: Application, task_name: str, case_data: dict, data: dict,
+                    today: date) -> None:
+    """Raise InvalidInput with field messages if the task's data breaks a rule."""
+    merged = {**case_data, **data}
+    errors: Errors = {}
+    for rule in RULES.get(task_name, []):
+        for path, messages in rule(application, merged, data, today).items():
+            errors.setdefault(path, []).extend(messages)
+    if errors:
+        raise InvalidInput("Uppgifterna innehåller fel.", errors)
+
+
+def application_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
+    """The round is open (at first submission), dates fit the round, the sums add up."""
+    fund_round, errors = application.round, {}
+    if application.submitted_at is None and not fund_round.is_open(today):
+        errors[""] = [f"Ansökningsomgången {fund_round.name} är stängd."]
+    start, end = merged.get("startdatum"), merged.get("slutdatum")
+    if start and end and end < start:
+        errors["slutdatum"] = ["Slutdatum får inte vara före startdatum."]
+    if start and fund_round.period_start and start < fund_round.period_start.isoformat():
+        errors["startdatum"] = [f"Insatsen får börja tidigast {fund_round.period_start}."]
+    if end and fund_round.period_end and end > fund_round.period_end.isoformat():
+        errors["slutdatum"] = [f"Insatsen ska vara slut senast {fund_round.period_end}."]
+    requested = amount(merged.get("sokt_belopp"))
+    if requested is not None and requested > fund_round.max_per_application:
+        limit = kronor(fund_round.max_per_application)
+        errors["sokt_belopp"] = [f"Får vara högst {limit} i den här omgången."]
+    lines = merged.get("budget") or []
+    if requested is not None and lines:
+        total = sum((amount(line.get("belopp")) or Decimal(0) for line in lines), Decimal(0))
+        expected = total - (amount(merged.get("medfinansiering")) or Decimal(0))
+        if requested != expected:
+            errors.setdefault("sokt_belopp", []).append(
+                f"Sökt belopp ska vara budgetens summa minus medfinansieringen: "
+                f"{kronor(expected)}.")
+    return errors
+
+
+def formal_check_rules(application: Application, merged: dict, data: dict,
+                       today: date) -> Errors:
+    """At most three komplettering rounds; avskrivning only after an unanswered deadline."""
+    outcome = data.get("kontroll_utfall")
+    if outcome == "komplettering":
+        if merged.get("komplettering_omgangar", 0) >= MAX_KOMPLETTERING_ROUNDS:
+            return {"kontroll_utfall": [
+                f"Ansökan har redan kompletterats {MAX_KOMPLETTERING_ROUNDS} gånger. "
+                "Gå vidare, avvisa eller avskriv ärendet."]}
+        deadline = data.get("komplettering_frist")
+        if deadline and deadline <= today.isoformat():
+            return {"komplettering_frist": ["Svarsfristen måste ligga efter i dag."]}
+    if outcome == "avskrivning" and not merged.get("komplettering_utgangen"):
+        return {"kontroll_utfall": [
+            "Ärendet kan bara avskrivas när en svarsfrist har gått ut utan svar."]}
+    return {}
+
+
+def reviewer_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
+    """Enough reviewers, none jävig, none who has already reviewed the case."""
+    chosen = data.get("bedomare") or []
+    javiga = set(merged.get("javiga_bedomare") or [])
+    earlier = {r.get("bedomare") for r in merged.get("alla_bedomningar") or []}
+    valid = sum(1 for r in merged.get("alla_bedomningar") or [] if r.get("jav") == "ingen")
+    errors: Errors = {}
+    if javiga & set(chosen):
+        errors["bedomare"] = ["Välj inte bedömare som har anmält jäv i ärendet."]
+    elif earlier & set(chosen):
+        errors["bedomare"] = ["Välj bedömare som inte redan har bedömt ärendet."]
+    elif valid + len(chosen) < 2:
+        errors["bedomare"] = [f"Ärendet behöver minst två bedömningar; välj minst "
+                              f"{2 - valid} bedömare."]
+    deadline = data.get("bedomning_frist")
+    if deadline and deadline <= today.isoformat():
+        errors["bedomning_frist"] = ["Sista dag för bedömning måste ligga efter i dag."]
+    return errors
+
+
+def proposal_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
+    """The amount fits the outcome and the request; the payout plan sums to the amount."""
+    outcome, proposed = data.get("forslag"), amount(data.get("forslag_belopp"))
+    requested = application.requested_amount or Decimal(0)
+    errors: Errors = {}
+    if proposed is not None:
+        problem = _amount_problem(outcome, proposed, requested)
+        if problem:
+            errors["forslag_belopp"] = [problem]
+    plan = data.get("utbetalningsplan") or []
+    if outcome != "avslag" and plan and proposed is not None:
+        total = sum((amount(t.get("belopp")) or Decimal(0) for t in plan), Decimal(0))
+        if total != proposed:
+            errors["utbetalningsplan"] = [
+                f"Utbetalningarna ska tillsammans bli {kronor(proposed)} (nu {kronor(total)})."]
+    follow_up = data.get("aterrapportering_datum")
+    if outcome != "avslag" and follow_up and follow_up <= today.isoformat():
+        errors["aterrapportering_datum"] = [
+            "Datum för återrapportering måste ligga framåt i tiden."]
+    return errors
+
+
+def decision_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
+    """A partial grant is less than the requested amount (a full grant is "bifall")."""
+    granted = amount(data.get("beviljat_belopp"))
+    requested = application.requested_amount
+    if data.get("beslut") == "delvis_bifall" and granted is not None and requested is not None:
+        problem = _amount_problem("delvis_bifall", granted, requested)
+        if problem:
+            return {"beviljat_belopp": [problem]}
+    return {}
+
+
+def _amount_problem(outcome: str | None, value: Decimal, requested: Decimal) -> str | None:
+    if outcome == "bifall" and value != requested:
+        return f"Vid bifall är beloppet det sökta: {kronor(requested)}."
+    if outcome == "delvis_bifall" and not 0 < value < requested:
+        return f"Vid delvis bifall ska beloppet vara lägre än det sökta ({kronor(requested)})."
+    if outcome == "avslag" and value != 0:
+        return "Vid avslag är beloppet 0 kr."
+    return None
+
+
+Rule = Callable[[Application, dict, dict, date], Errors]
+RULES: dict[str, list[Rule]] = {
+    "ansokan": [application_rules],
+    "komplettering": [application_rules],
+    "formell_kontroll": [formal_check_rules],
+    "tilldela_bedomare": [reviewer_rules],
+    "beredning": [proposal_rules],
+    "beslut": [decision_rules],
+    "namndbeslut": [decision_rules],
+}

@@ -1,0 +1,45 @@
+"""Reports: the fund ledger per round and the delegated decisions of a period."""
+
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+from sqlalchemy import select
+
+from app.grants.budget import ledger_for
+from app.grants.models import Round
+from app.grants.reports import delegated_decisions, delegated_decisions_csv
+from app.web.context import db, role_required
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.route("/budget")
+@role_required("handlaggare", "beslutsfattare", "ekonomi", "admin")
+def ledger():
+    rounds = db().scalars(select(Round).order_by(Round.opens_on.desc())).all()
+    return render_template("reports/ledger.html",
+                           ledgers=[(r, ledger_for(db(), r.id)) for r in rounds])
+
+
+@bp.route("/rapporter/delegationsbeslut")
+@role_required("handlaggare", "beslutsfattare", "admin")
+def delegation_report():
+    today = date.today()
+    start = _date_arg("fran", today.replace(day=1))
+    end = _date_arg("till", today)
+    rows = delegated_decisions(db(), start, end)
+    if request.args.get("format") == "csv":
+        body = "\ufeff" + delegated_decisions_csv(rows)  # BOM: Excel reads UTF-8
+        name = f"delegationsbeslut-{start}-{end}.csv"
+        return Response(body, mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return render_template("reports/delegation.html", rows=rows, start=start, end=end,
+                           error=request.args.get("fran") and start is None)
+
+
+def _date_arg(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, "")) if request.args.get(name) \
+            else default
+    except ValueError:
+        return default
