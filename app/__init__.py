@@ -38,9 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     if settings["TIMER_THREAD"]:
-        from app.engine.timers import start_background_thread
+        from app import worker
 
-        app.extensions["timer_stop"] = start_background_thread(
-            app.extensions["sessions"], app.extensions["engine"], settings["TIMER_INTERVAL"]
-        )
+        app.extensions["worker_stop"] = worker.start_thread(
+            app.extensions["sessions"], app.extensions["engine"], settings,
+            settings["TIMER_INTERVAL"])
     return app

@@ -11,11 +11,14 @@ from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app import worker
 from app.config import ROOT
-from app.demo import demo_logins, load_demo
+from app.demo import demo_logins, load_demo, load_demo_cases
 from app.engine.specs import check_catalogue, load_catalogue
-from app.engine.timers import run_due_timers, run_worker
+from app.engine.timers import run_due_timers
 from app.errors import ProcessDefinitionError
+from app.notifications.outbox import send_pending
+from app.notifications.senders import sender_from_config
 
 
 def init_app(app: Flask) -> None:
@@ -63,7 +66,11 @@ def demo_load():
     with _sessions()() as session:
         created = load_demo(session, date.today())
         session.commit()
+        cases = load_demo_cases(session, current_app.extensions["engine"], date.today())
+        session.commit()
     click.echo(f"Demodata: {len(created)} nya poster." if created else "Demodata finns redan.")
+    if cases:
+        click.echo(f"Demoärenden: {cases} ansökningar i olika skeden, skapade genom processen.")
 
 
 @demo_cli.command("logins", help="Skriv ut demoinloggningarna.")
@@ -106,13 +113,21 @@ def engine_run_timers():
     click.echo(f"{fired} ärenden gick vidare.")
 
 
-@engine_cli.command("worker", help="Utlös timrar i en loop tills processen stoppas.")
+@engine_cli.command("send-mail", help="Skicka köade e-postmeddelanden, en gång.")
+def engine_send_mail():
+    sent, failed = send_pending(_sessions(), sender_from_config(current_app.config))
+    click.echo(f"{sent} skickade, {failed} misslyckade.")
+
+
+@engine_cli.command("worker", help="Utlös timrar och skicka e-post i en loop tills processen "
+                                   "stoppas.")
 @click.option("--interval", type=float, default=None, help="Sekunder mellan varven.")
 def engine_worker(interval):
     interval = interval or current_app.config["TIMER_INTERVAL"]
-    click.echo(f"Timerarbetaren kör var {interval:g}:e sekund. Avsluta med Ctrl+C.")
+    click.echo(f"Arbetaren kör var {interval:g}:e sekund. Avsluta med Ctrl+C.")
     stop = threading.Event()
     try:
-        run_worker(_sessions(), current_app.extensions["engine"], interval, stop)
+        worker.run(_sessions(), current_app.extensions["engine"], current_app.config, interval,
+                   stop)
     except KeyboardInterrupt:
         stop.set()

@@ -18,7 +18,7 @@ DEFAULTS: dict[str, object] = {
     "DIARIE_PATTERN": "{prefix}-{year}/{seq:04d}",
     # Diarienummer prefix (the registering body).
     "DIARIE_PREFIX": "KS",
-    # Run due timers in a background thread of the web process (development only).
+    # Run the worker (due timers, queued e-mail) in a thread of the web process (development).
     "TIMER_THREAD": False,
     # Seconds between timer runs in the worker and the background thread.
     "TIMER_INTERVAL": 30,
@@ -42,8 +42,6 @@ DEFAULTS: dict[str, object] = {
     "SMTP_TLS": True,
     # Sender address of e-mails.
     "MAIL_FROM": "trygghetsfonden@huddinge.se",
-    # Send queued e-mails from a background thread of the web process (development only).
-    "MAIL_THREAD": False,
     # Default UI language (sv or en).
     "DEFAULT_LOCALE": "sv",
     # Time zone used for display; storage is always UTC.

@@ -1,6 +1,6 @@
 """Demo data: the fund, its round, Huddinge's nämnder and bolag, one user per role."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -88,3 +88,155 @@ def demo_logins() -> list[tuple[str, str, str]]:
     """Return (username, password, description) of every demo user."""
     return [(u, DEMO_PASSWORD, f"{name} – {', '.join(roles)}" + (f" ({org})" if org else ""))
             for u, name, _title, roles, org in DEMO_USERS]
+
+
+# -- a fund in motion: applications in every state, made by driving the real process --------
+
+KRITERIER = ["problemanalys", "malgrupp", "kunskapsgrund", "samverkan", "mal_och_uppfoljning",
+             "budget", "langsiktighet"]
+
+DEMO_CASES = [
+    # (title, district, measure, amount, organisation user, how far)
+    ("Nattvandring i Flemingsberg", "Flemingsberg", "nattvandring", 80000, "sokande", "utkast"),
+    ("Belysning av gångtunnlar i Vårby", "Vårby", "belysning", 95000, "sokande2", "komplettering"),
+    ("Fritidsgård med kvällsöppet i Länna", "Länna", "fritidsaktiviteter", 90000, "sokande",
+     "bedomning"),
+    ("Trygghetsvärdar vid Huddinge station", "Huddinge centrum", "trygghetsvardar", 85000,
+     "sokande2", "beslut"),
+    ("Röjning av buskage i Skogås", "Skogås", "rojning", 60000, "sokande2", "bifall"),
+    ("Sommarlovsaktiviteter i Vårby", "Vårby", "fritidsaktiviteter", 100000, "sokande",
+     "delvis_bifall"),
+    ("Trygghetskameror i Stuvsta", "Stuvsta-Snättringe", "belysning", 70000, "sokande2",
+     "avslag"),
+    ("Avhopparverksamhet Södertörn", "Flemingsberg", "avhopparverksamhet", 400000, "sokande",
+     "aterrapportering"),
+    ("Nattvandring i Tullinge", "Tullinge", "nattvandring", 50000, "sokande", "avslutad"),
+]
+ORDER = ["utkast", "komplettering", "bedomning", "beslut", "bifall", "delvis_bifall", "avslag",
+         "aterrapportering", "avslutad"]
+
+
+def load_demo_cases(session: Session, engine, today: date) -> int:
+    """Create the demo applications if the fund has none; return how many were made."""
+    from app.grants.models import Application
+
+    if session.scalars(select(Application.id)).first() is not None:
+        return 0
+    fund_round = session.scalars(select(Round)).first()
+    for title, district, measure, amount, username, stage in DEMO_CASES:
+        _drive_case(session, engine, fund_round, today, title, district, measure, amount,
+                    username, stage)
+    return len(DEMO_CASES)
+
+
+def _drive_case(session, engine, fund_round, today, title, district, measure, amount, username,
+                stage):
+    from app.grants import applications
+
+    users = {u.username: u for u in session.scalars(select(User))}
+    application = applications.start_application(session, engine, users[username],
+                                                 fund_round.id, today)
+
+    def step(task_name, data, who):
+        task = _open_task(session, application, task_name, who)
+        applications.complete_task(session, engine, users[who], task, data, today)
+        session.flush()
+
+    data = _application_data(title, district, measure, amount, users[username])
+    if stage == "utkast":
+        engine.save_draft(session, _open_task(session, application, "ansokan", username),
+                          {"titel": title, "stadsdelar": [district]}, actor_id=users[username].id)
+        applications.copy_summary(application, {"titel": title})
+        return
+    step("ansokan", data, username)
+    if stage == "komplettering":
+        step("formell_kontroll", {
+            "kontroll_utfall": "komplettering", "komplettering_delar": ["budget", "sokt_belopp"],
+            "komplettering_frist": (today + timedelta(days=14)).isoformat(),
+            "kontroll_meddelande": "Specificera budgeten per post och kvartal."}, "handlaggare")
+        return
+    step("formell_kontroll", {"kontroll_utfall": "komplett"}, "handlaggare")
+    step("tilldela_bedomare", {"bedomare": ["bedomare", "bedomare2"],
+                               "bedomning_frist": (today + timedelta(days=21)).isoformat()},
+         "handlaggare")
+    if stage == "bedomning":
+        return
+    for reviewer, score in (("bedomare", 4), ("bedomare2", 3 if stage != "avslag" else 2)):
+        step("bedomning", _review(score, "avslag" if stage == "avslag" else "bifall"), reviewer)
+    outcome = stage if stage in ("delvis_bifall", "avslag") else "bifall"
+    granted = {"avslag": 0, "delvis_bifall": amount - 20000}.get(outcome, amount)
+    follow_up_days = 10 if stage in ("aterrapportering", "avslutad") else 75
+    step("beredning", _proposal(outcome, granted, today, follow_up_days), "handlaggare")
+    if stage == "beslut":
+        return
+    decision = {"beslut": outcome, "beslut_motivering": _MOTIVATION[outcome]}
+    if outcome == "delvis_bifall":
+        decision["beviljat_belopp"] = granted
+    if granted > 100000:
+        decision.update(sammantradesdatum=today.isoformat(), paragraf="§ 47", organ="au")
+        step("namndbeslut", decision, "beslutsfattare")
+    else:
+        decision["beslut_jav_intygande"] = True
+        step("beslut", decision, "beslutsfattare")
+    if stage in ("aterrapportering", "avslutad"):
+        engine.fire_timers(session, application.process_instance_id)
+        session.flush()
+    if stage == "avslutad":
+        step("aterrapportering", {
+            "genomfort": "Nattvandring varje fredag och lördag mars–december.",
+            "anvant_belopp": granted,
+            "indikator_utfall": [{"indikator": "Upplevd trygghet", "utfall": "61 %"}]},
+            username)
+        step("granska_aterrapport", {"granskning": "godkand"}, "handlaggare")
+
+
+_MOTIVATION = {
+    "bifall": "Insatsen bygger på kommunens lägesbild och har tydliga, mätbara mål.",
+    "delvis_bifall": "Insatsen beviljas delvis; materialkostnaderna ryms inte i fonden.",
+    "avslag": "Insatsen saknar koppling till lägesbilden och åtgärdsplanen.",
+}
+
+
+def _open_task(session, application, task_name, username) -> str:
+    from app.engine.models import HumanTask
+
+    query = select(HumanTask.id).where(
+        HumanTask.instance_id == application.process_instance_id,
+        HumanTask.task_name == task_name, HumanTask.completed_at.is_(None),
+        (HumanTask.assignee.is_(None)) | (HumanTask.assignee == username))
+    return session.scalars(query).first()
+
+
+def _application_data(title, district, measure, amount, user) -> dict:
+    return {
+        "titel": title, "kort_beskrivning": f"{title} under 2027.",
+        "kontaktperson": {"namn": user.display_name, "epost": user.email},
+        "kategori": "situationell" if measure in ("belysning", "rojning") else "social",
+        "atgardstyper": [measure], "stadsdelar": [district],
+        "beskrivning": "Lägesbilden 2026 visar otrygghet kvällstid; insatsen svarar mot "
+                       "åtgärdsplanens mål om tryggare offentliga miljöer.",
+        "malgrupp": "Boende och unga som rör sig i området kvällstid.",
+        "startdatum": "2027-03-01", "slutdatum": "2027-12-31",
+        "budget": [{"post": "Personal", "belopp": amount - 10000},
+                   {"post": "Material", "belopp": 10000}],
+        "medfinansiering": 0, "sokt_belopp": amount,
+        "resultat": [{"indikator": "Upplevd trygghet i trygghetsmätningen",
+                      "utgangslage": "52 %", "mal": "60 %"}],
+        "bekraftelse": True,
+    }
+
+
+def _review(score: int, recommendation: str) -> dict:
+    return {"bedomning": {
+        "jav": "ingen", "rekommendation": recommendation,
+        "kriterier": {k: {"poang": score, "motivering": "Bedömt utifrån ansökan."}
+                      for k in KRITERIER}}}
+
+
+def _proposal(outcome: str, amount: int, today: date, follow_up_days: int) -> dict:
+    data = {"forslag": outcome, "forslag_belopp": amount,
+            "forslag_motivering": _MOTIVATION[outcome]}
+    if outcome != "avslag":
+        data["utbetalningsplan"] = [{"datum": "2027-03-01", "belopp": amount}]
+        data["aterrapportering_datum"] = (today + timedelta(days=follow_up_days)).isoformat()
+    return data

@@ -1,6 +1,6 @@
 """Swedish display formats: amounts `1 234 567 kr`, dates `2027-03-14`, times in Stockholm."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -44,4 +44,17 @@ def long_date(value: date) -> str:
     return format_date(value, "d MMMM y", locale="sv_SE")
 
 
-FILTERS = {"kr": kronor, "datum": short_date, "tid": date_time, "langt_datum": long_date}
+def is_overdue(due_at: datetime | None, now: datetime | None = None) -> bool:
+    """A deadline that has passed."""
+    return due_at is not None and due_at < (now or datetime.now(UTC))
+
+
+def age_in_days(since: datetime | None, now: datetime | None = None) -> int | None:
+    """Whole days since a time (e.g. since an application came in)."""
+    if since is None:
+        return None
+    return ((now or datetime.now(UTC)) - since).days
+
+
+FILTERS = {"kr": kronor, "datum": short_date, "tid": date_time, "langt_datum": long_date,
+           "forsenad": is_overdue, "dagar_sedan": age_in_days}

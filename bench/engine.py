@@ -1,6 +1,6 @@
 """Engine benchmark: time to complete ONE human task, ours (persisted) vs bare SpiffWorkflow.
 
-    .venv/bin/python bench/engine.py [--instances 200] [--warmup 10] [--json] [--no-postgres]
+    .venv/bin/python bench/engine.py [--instances 60] [--warmup 10] [--json] [--no-postgres]
 
 "Ours" is what a web request does after form validation: a new session, loading the user by
 id, `applications.complete_task(...)` (lock, version check, JSON Schema validation, load the
@@ -8,13 +8,16 @@ workflow, run the task and the engine steps, save, sync human tasks, audit) and 
 It runs on SQLite (temp file) and PostgreSQL (a throwaway database; admin URL from
 TF_TEST_POSTGRES_URL, as in tests/conftest.py; skipped with a note if unreachable).
 
-"Bare" is the same process (processes/trygghetsfond.bpmn) and the same three completions in
-memory with plain SpiffWorkflow: deserialize the previous JSON (standard serializer, spec
-embedded), set the script engine, set_data, run, do_engine_steps, serialize to JSON.
+"Bare" is the same process (processes/*.bpmn and *.dmn) and the same completions in memory
+with plain SpiffWorkflow: deserialize the previous JSON (standard serializer, spec embedded),
+set the script engine (plain eval/exec; service tasks answer with fixed results), set_data,
+run, do_engine_steps, serialize to JSON.
 
-Path per instance: ansokan (sokande) → formell_kontroll "komplett" (handlaggare) → beslut
-"bifall" (beslutsfattare). Starting an instance is not timed; each completion is. The runners
-take turns instance by instance (order rotated), so background load hits them alike.
+Path per instance, to the decision (see STEPS): ansokan → formell_kontroll "komplett" →
+tilldela_bedomare → bedomning × 2 → beredning → beslut "bifall". Starting an instance is not
+timed; each completion is. The runners take turns instance by instance (order rotated), so
+background load hits them alike. The default of 60 instances (420 completions per runner)
+keeps a run near two minutes on 2 cores.
 """
 
 import argparse
@@ -102,11 +105,17 @@ def summarize(samples: list[float]) -> dict:
     }
 
 
-def summarize_run(samples: dict[str, list[float]]) -> dict:
-    """Overall and per-task figures of {task name: [seconds]}."""
-    everything = [s for name in TASK_NAMES for s in samples[name]]
-    return {**summarize(everything),
-            "per_task": {name: summarize(samples[name]) for name in TASK_NAMES}}
+def summarize_run(samples: list[tuple[str, float]]) -> dict:
+    """Overall, per-task and first/last-quarter figures of (task name, seconds) in run order."""
+    everything = [seconds for _name, seconds in samples]
+    quarter = max(len(everything) // 4, 1)
+    return {
+        **summarize(everything),
+        "per_task": {name: summarize([s for n, s in samples if n == name])
+                     for name in TASK_NAMES},
+        "first_quarter_median_ms": statistics.median(everything[:quarter]) * 1000,
+        "last_quarter_median_ms": statistics.median(everything[-quarter:]) * 1000,
+    }
 
 
 # -- bare SpiffWorkflow -----------------------------------------------------------------------
@@ -117,7 +126,7 @@ class BareScriptEngine(PythonScriptEngine):
 
     RESULTS = {
         "registrera_ansokan": {"diarienummer": "KS-2027/0001", "registrerad": "2027-01-01"},
-        "registrera_beslut": {"beslut_id": 1, "beviljat": "250000"},
+        "registrera_beslut": {"beslut_id": 1, "beviljat": str(AMOUNT)},
     }
 
     def call_service(self, task, operation_name=None, operation_params=None, **kw):
@@ -133,8 +142,6 @@ def _assignee_variable(task_spec) -> str:
 class BareRunner:
     """The process in memory, with a standard serialize/deserialize round trip per task."""
 
-    label = "bare SpiffWorkflow round trip"
-
     def __init__(self):
         parser = SpiffBpmnParser(validator=VALIDATOR)
         parser.add_bpmn_file(str(BPMN_FILE))
@@ -146,13 +153,13 @@ class BareRunner:
         self.script_engine = BareScriptEngine(environment=TaskDataEnvironment(dict(HELPERS)))
         self.state_bytes = 0
 
-    def run_instance(self) -> dict[str, float]:
+    def run_instance(self) -> list[tuple[str, float]]:
         """Start an instance (not timed), then time each human task completion."""
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs,
                                 script_engine=self.script_engine)
         workflow.do_engine_steps()
         state = self.serializer.serialize_json(workflow)
-        times = {name: [] for name in TASK_NAMES}
+        times = []
         for name, username, data in STEPS:
             # The task id is what the request URL carries; look it up outside the timing.
             task_id = self.ready_task_id(workflow, name, username)
@@ -164,7 +171,7 @@ class BareRunner:
             task.run()
             workflow.do_engine_steps()
             state = self.serializer.serialize_json(workflow)
-            times[name].append(time.perf_counter() - started)
+            times.append((name, time.perf_counter() - started))
             if name == "ansokan":
                 self.state_bytes = len(state)
         return times
@@ -216,8 +223,7 @@ def drop_postgres_database(url: str) -> None:
 class OursRunner:
     """The real app on a fresh database: each completion is one request's transaction."""
 
-    def __init__(self, label: str, url: str):
-        self.label = label
+    def __init__(self, url: str):
         db_engine = make_engine(url)
         Base.metadata.create_all(db_engine)
         db_engine.dispose()
@@ -232,7 +238,7 @@ class OursRunner:
             self.round_id = session.scalars(select(Round.id)).first()
         self.state_bytes = 0
 
-    def run_instance(self) -> dict[str, float]:
+    def run_instance(self) -> list[tuple[str, float]]:
         """Start an application (not timed), then time each human task completion."""
         with self.sessions() as session:  # the draft exists before the form is sent
             applicant = session.get(User, self.user_ids["sokande"])
@@ -240,7 +246,7 @@ class OursRunner:
                                                           self.round_id, self.today)
             session.commit()
             instance_id = application.process_instance_id
-        times = {name: [] for name in TASK_NAMES}
+        times = []
         for name, username, data in STEPS:
             task_id = self.open_task_id(instance_id, name, username)  # the id in the URL
             started = time.perf_counter()
@@ -249,7 +255,7 @@ class OursRunner:
                 applications.complete_task(session, self.engine, user, task_id, data,
                                            self.today)
                 session.commit()
-            times[name].append(time.perf_counter() - started)
+            times.append((name, time.perf_counter() - started))
             if name == "ansokan" and not self.state_bytes:
                 with self.sessions() as session:
                     self.state_bytes = len(self.engine.lock_instance(session, instance_id).state)
@@ -278,27 +284,26 @@ def run(instances: int, warmup: int, postgres: bool, stack: ExitStack) -> dict:
     """Interleave the runners instance by instance, so background load hits them alike."""
     runners: dict[str, BareRunner | OursRunner | None] = {"bare": BareRunner()}
     folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="tf-bench-"))
-    runners["sqlite"] = OursRunner("ours, SQLite", f"sqlite:///{Path(folder) / 'bench.db'}")
+    runners["sqlite"] = OursRunner(f"sqlite:///{Path(folder) / 'bench.db'}")
     stack.callback(runners["sqlite"].close)
     runners["postgres"] = None
     if postgres and postgres_reachable():
         url = create_postgres_database()
         stack.callback(drop_postgres_database, url)
-        runners["postgres"] = OursRunner("ours, PostgreSQL", url)
+        runners["postgres"] = OursRunner(url)
         stack.callback(runners["postgres"].close)
     active = {key: runner for key, runner in runners.items() if runner is not None}
-    samples = {key: {name: [] for name in TASK_NAMES} for key in active}
+    samples: dict[str, list[tuple[str, float]]] = {key: [] for key in active}
     keys = list(active)
     for number in range(warmup + instances):
         for key in keys[number % len(keys):] + keys[:number % len(keys)]:  # rotate the order
             times = active[key].run_instance()
             if number >= warmup:
-                for name, seconds in times.items():
-                    samples[key][name].extend(seconds)
+                samples[key].extend(times)
     results = {key: None for key in runners}
     for key, runner in active.items():
-        results[key] = {**summarize_run(samples[key]), "state_bytes_after_ansokan":
-                        runner.state_bytes}
+        results[key] = {**summarize_run(samples[key]),
+                        "state_bytes_after_ansokan": runner.state_bytes}
     return results
 
 
@@ -329,6 +334,12 @@ def report(results: dict) -> str:
         per_task = ", ".join(f"{name} {results[key]['per_task'][name]['median_ms']:.2f}"
                              for name in TASK_NAMES)
         lines.append(f"per task ({label}): {per_task} (median ms)")
+    trend = ", ".join(f"{label} {results[key]['first_quarter_median_ms']:.2f} → "
+                      f"{results[key]['last_quarter_median_ms']:.2f}"
+                      for key, label in (("bare", "bare"), ("sqlite", "SQLite"),
+                                         ("postgres", "PostgreSQL"))
+                      if results[key] is not None)
+    lines.append(f"first → last quarter of the instances (median ms): {trend}")
     sizes = ", ".join(f"{key} {results[key]['state_bytes_after_ansokan']:,}"
                       for key in ("bare", "sqlite") if results[key] is not None)
     lines.append(f"state JSON after ansokan (bytes): {sizes} (ours keeps the spec out)")
@@ -337,7 +348,7 @@ def report(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--instances", type=int, default=200, help="counted instances (200)")
+    parser.add_argument("--instances", type=int, default=60, help="counted instances (60)")
     parser.add_argument("--warmup", type=int, default=10, help="uncounted instances first (10)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")

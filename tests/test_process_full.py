@@ -249,3 +249,27 @@ def test_aterkrav(session, sessions, engine, demo):
     assert (claim.amount, claim.status) == (50000, "open")
     session.refresh(application)
     assert application.status == "Avslutad med återkrav"
+
+
+def test_a_correction_is_a_new_decision_referencing_the_old(session, engine, demo):
+    from app.grants.decisions import correct_decision, is_replaced
+
+    application = decided(session, engine)
+    old = session.scalars(select(Decision)).one()
+    original = (old.motivation, old.amount, old.decided_at)
+    with pytest.raises(NotAllowed):
+        correct_decision(session, user(session, "handlaggare"), old.id,
+                         motivation="Ny motivering här.", conditions="", reason="Skrivfel")
+    new = correct_decision(session, user(session, "beslutsfattare"), old.id,
+                           motivation="Rättad motivering: insatsen bygger på lägesbilden 2026.",
+                           conditions="Återrapportering senast 2028-01-31.",
+                           reason="Fel årtal i motiveringen")
+    session.commit()
+    session.refresh(old)
+    assert (old.motivation, old.amount, old.decided_at) == original  # never changed
+    assert new.replaces_id == old.id and new.amount == old.amount
+    assert is_replaced(session, old)
+    with pytest.raises(Exception, match="redan rättat"):
+        correct_decision(session, user(session, "beslutsfattare"), old.id,
+                         motivation="Ännu en rättelse av texten.", conditions="", reason="x")
+    assert len(application.decisions) >= 1

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.grants.models import Application
 from tests.conftest import csrf_token, login
-from tests.factories import application_data, formdata
+from tests.factories import KRITERIER, application_data, formdata
 
 TASK_URL = re.compile(r"/uppgifter/([0-9a-f-]{36})")
 
@@ -29,7 +29,10 @@ def logout(client):
     client.post("/logga-ut", data={"csrf_token": csrf_token(client, "/uppgifter")})
 
 
-def test_happy_path_applicant_officer_decision_maker(client, demo, sessions):
+SMALL = {"budget": [{"post": "Arvoden", "belopp": 90000}], "sokt_belopp": 90000}
+
+
+def test_happy_path_through_every_role(client, demo, sessions):
     login(client, "sokande")
     response = client.post("/ansokningar/ny", data={"round_id": _round_id(sessions),
                                                     "csrf_token": csrf_token(client)})
@@ -52,8 +55,8 @@ def test_happy_path_applicant_officer_decision_maker(client, demo, sessions):
         "Kvällsaktiviteter för unga i Vårby."
     assert tree.xpath("//input[@name='titel'][@aria-invalid='true']")
 
-    response = post(client, task_url, formdata(application_data(titel="Trygga kvällar i Vårby")),
-                    slutfor="1")
+    good = application_data(titel="Trygga kvällar i Vårby", **SMALL)
+    response = post(client, task_url, formdata(good), slutfor="1")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     case_url = response.headers["Location"]
     page = client.get(case_url).get_data(as_text=True)
@@ -61,29 +64,61 @@ def test_happy_path_applicant_officer_decision_maker(client, demo, sessions):
     logout(client)
 
     login(client, "handlaggare")
-    url = open_task_url(client, "Formell kontroll")
-    response = post(client, url, [("kontroll_utfall", "komplett"),
-                                  ("komplettering_frist_dagar", "14")], slutfor="1")
-    assert response.status_code == 302
+    complete_in_inbox(client, "Formell kontroll", [("kontroll_utfall", "komplett")])
+    complete_in_inbox(client, "Tilldela bedömare", [
+        ("bedomare", "bedomare"), ("bedomare", "bedomare2"), ("bedomning_frist", "2030-01-31")])
+    logout(client)
+
+    for reviewer, score in (("bedomare", 4), ("bedomare2", 3)):
+        login(client, reviewer)
+        assert client.get(case_url + "/bedomningar").status_code == 404  # blind review
+        complete_in_inbox(client, "Bedömning", review_pairs(score))
+        assert client.get(case_url + "/bedomningar").status_code == 200
+        logout(client)
+
+    login(client, "handlaggare")
+    page = client.get(open_task_url(client, "Beredning")).get_data(as_text=True)
+    assert "Viktat medelvärde" in page and "3,50" in page  # (4 + 3) / 2, equal weights per review
+    complete_in_inbox(client, "Beredning", [
+        ("forslag", "bifall"), ("forslag_belopp", "90000"),
+        ("utbetalningsplan-0-datum", "2027-02-01"), ("utbetalningsplan-0-belopp", "90000"),
+        ("aterrapportering_datum", "2028-01-31")])
     logout(client)
 
     login(client, "beslutsfattare")
-    url = open_task_url(client, "Beslut")
-    response = post(client, url, [("beslut", "bifall"),
-                                  ("beslut_motivering", "Åtgärden bygger på lägesbilden.")],
-                    slutfor="1")
-    assert response.status_code == 302
+    complete_in_inbox(client, "Beslut", [
+        ("beslut", "bifall"), ("beslut_motivering", "Åtgärden bygger på lägesbilden."),
+        ("beslut_jav_intygande", "y")])
     page = client.get(case_url).get_data(as_text=True)
-    assert "Beviljad" in page and "250\u00a0000\u00a0kr" in page
+    assert "Bifall" in page and "90\u00a0000\u00a0kr" in page
     with sessions() as session:
         application = session.scalars(select(Application)).one()
-        assert application.status == "Beviljad"
+        assert application.granted_amount == 90000
     logout(client)
 
     login(client, "sokande")
-    tree = html.fromstring(client.get(case_url).get_data(as_text=True))
+    page = client.get(case_url).get_data(as_text=True)
+    tree = html.fromstring(page)
     history = tree.xpath("//section[@aria-labelledby='historik']//td/text()")
     assert any("Registrerad med diarienummer" in t for t in history)
+    # The applicant never sees the reviewers' scores.
+    assert "Viktat" not in page and "Väl underbyggt" not in page
+    assert client.get(case_url + "/bedomningar").status_code == 404
+
+
+def review_pairs(score: int) -> list[tuple[str, str]]:
+    pairs = [("bedomning-jav", "ingen"), ("bedomning-rekommendation", "bifall")]
+    for key in KRITERIER:
+        pairs += [(f"bedomning-kriterier-{key}-poang", str(score)),
+                  (f"bedomning-kriterier-{key}-motivering", "Väl underbyggt.")]
+    return pairs
+
+
+def complete_in_inbox(client, title: str, pairs):
+    url = open_task_url(client, title)
+    response = post(client, url, pairs, slutfor="1")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return response
 
 
 def test_second_completion_of_a_task_gets_a_clear_message(client, demo, sessions, app):

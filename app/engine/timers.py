@@ -1,7 +1,6 @@
 """The timer scheduler: fire what is due, once, one instance per transaction."""
 
 import logging
-import threading
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,25 +31,3 @@ def run_due_timers(sessions: sessionmaker[Session], engine: Engine,
             except Conflict:
                 log.info("instance %s was advanced by someone else", instance_id)
     return fired
-
-
-def run_worker(sessions: sessionmaker[Session], engine: Engine, interval: float,
-               stop: threading.Event) -> None:
-    """Fire due timers every `interval` seconds until `stop` is set."""
-    while not stop.is_set():
-        try:
-            count = run_due_timers(sessions, engine)
-            if count:
-                log.info("fired timers of %d instance(s)", count)
-        except Exception:  # keep the worker alive; the next round tries again
-            log.exception("timer round failed")
-        stop.wait(interval)
-
-
-def start_background_thread(sessions, engine, interval: float) -> threading.Event:
-    """Run the timer worker in a daemon thread (development server); return its stop flag."""
-    stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(sessions, engine, interval, stop),
-                              name="timer-worker", daemon=True)
-    thread.start()
-    return stop

@@ -11,6 +11,7 @@ from app.audit import record_event
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from app.formatting import short_date
 from app.grants import permissions
 from app.grants.models import Application, JavDeclaration, Round
 from app.grants.rules import amount, check_task_data
@@ -129,7 +130,16 @@ def sync_application(session: Session, instance: ProcessInstance) -> None:
             select(HumanTask.title).where(HumanTask.instance_id == instance.id,
                                           HumanTask.completed_at.is_(None))
         ).all()
-        application.status = " / ".join(sorted(set(titles))) or "Pågår"
+        application.status = " / ".join(sorted(set(titles))) or _waiting_status(
+            application, instance)
+
+
+def _waiting_status(application: Application, instance: ProcessInstance) -> str:
+    """A running case with no open task waits for a timer (e.g. the follow-up date)."""
+    prefix = "Beslutad" if application.decided_at else "Pågår"
+    if instance.next_timer_at is None:
+        return prefix
+    return f"{prefix}, väntar till {short_date(instance.next_timer_at)}"
 
 
 def copy_summary(application: Application, data: dict) -> None:

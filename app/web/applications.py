@@ -10,8 +10,10 @@ from app.audit import events_for_instance
 from app.engine.incidents import run_step
 from app.engine.models import HumanTask
 from app.engine.tasks import completed_tasks
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.grants import applications, permissions
+from app.grants.decisions import correct_decision, is_replaced
+from app.grants.models import Decision
 from app.web.context import current_user, db, engine, login_required
 from app.web.presenters import describe
 
@@ -60,7 +62,9 @@ def detail(application_id: int):
                     and application.submitted_at is not None and application.closed_at is None)
     return render_template("applications/detail.html", application=application,
                            open_tasks=open_tasks, sections=sections, history=history,
-                           can_withdraw=can_withdraw)
+                           can_withdraw=can_withdraw,
+                           replaced={d.id for d in application.decisions if is_replaced(db(), d)},
+                           can_correct=user.has_role("beslutsfattare"))
 
 
 def _sections(user, done_tasks, application):
@@ -97,3 +101,22 @@ def withdraw(application_id: int):
         flash(_("Ansökan är återkallad. Alla pågående steg är avslutade."), "success")
         return redirect(url_for("applications.detail", application_id=application.id))
     return render_template("applications/withdraw.html", application=application)
+
+
+@bp.route("/beslut/<int:decision_id>/ratta", methods=["POST"])
+@login_required
+def correct(decision_id: int):
+    user = current_user()
+    decision = db().get(Decision, decision_id)
+    if decision is None or not permissions.can_view_application(user, decision.application):
+        raise NotFound("Beslutet finns inte.")
+    try:
+        correct_decision(db(), user, decision_id, motivation=request.form.get("motivering", ""),
+                         conditions=request.form.get("villkor", ""),
+                         reason=request.form.get("skal", ""))
+    except InvalidInput as err:
+        flash(" ".join(m for msgs in err.errors.values() for m in msgs) or err.message, "error")
+        return redirect(url_for("applications.detail", application_id=decision.application_id))
+    db().commit()
+    flash(_("Rättelsen är registrerad som ett nytt beslut."), "success")
+    return redirect(url_for("applications.detail", application_id=decision.application_id))

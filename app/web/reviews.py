@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.engine.models import HumanTask
 from app.errors import NotFound
 from app.grants import applications, permissions
@@ -21,6 +22,10 @@ def review_context(application) -> dict | None:
         return None
     criteria = criteria_of(form.schema)
     rows = review_rows(criteria, reviews)
+    names = dict(db().execute(select(User.username, User.display_name).where(
+        User.username.in_([r.reviewer for r in rows]))).all())
+    for row in rows:
+        row.reviewer = names.get(row.reviewer, row.reviewer)
     ranking = round_ranking(db(), criteria, application.round_id)
     return {"criteria": criteria, "rows": rows, "score": case_score(rows),
             "rank": rank_of(ranking, application.id), "ranked": len(ranking)}

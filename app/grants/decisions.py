@@ -1,0 +1,52 @@
+"""Decisions are never changed. A correction (rättelse, FL 36 §) is a new decision that
+references the one it replaces; the amount stays (a new amount needs a new decision)."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.audit import record_event
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from app.grants.models import Decision, JavDeclaration
+
+
+def is_replaced(session: Session, decision: Decision) -> bool:
+    return session.scalars(
+        select(Decision.id).where(Decision.replaces_id == decision.id)).first() is not None
+
+
+def correct_decision(session: Session, user: User, decision_id: int, *, motivation: str,
+                     conditions: str, reason: str) -> Decision:
+    """Record a corrected decision that replaces an earlier one; the earlier row stays."""
+    old = session.get(Decision, decision_id)
+    if old is None:
+        raise NotFound("Beslutet finns inte.")
+    if not user.has_role("beslutsfattare"):
+        raise NotAllowed("Bara en beslutsfattare kan rätta ett beslut.")
+    if session.scalars(select(JavDeclaration.id).where(
+            JavDeclaration.application_id == old.application_id,
+            JavDeclaration.user_id == user.id)).first() is not None:
+        raise NotAllowed("Du har anmält jäv i ärendet.")
+    if is_replaced(session, old):
+        raise Conflict("Beslutet är redan rättat; rätta det senaste beslutet.")
+    errors = {}
+    if len(motivation.strip()) < 10:
+        errors["motivering"] = ["Skriv en motivering (minst 10 tecken)."]
+    if not reason.strip():
+        errors["skal"] = ["Ange vad rättelsen gäller."]
+    if errors:
+        raise InvalidInput("Rättelsen innehåller fel.", errors)
+    new = Decision(application_id=old.application_id, outcome=old.outcome, amount=old.amount,
+                   motivation=motivation.strip(), conditions=conditions.strip(),
+                   decided_by_id=user.id, decided_at=utcnow(), replaces_id=old.id,
+                   level=old.level, delegation_reference=old.delegation_reference,
+                   presenter_id=old.presenter_id, meeting_date=old.meeting_date,
+                   meeting_paragraph=old.meeting_paragraph)
+    session.add(new)
+    session.flush()
+    record_event(session, "decision_corrected",
+                 f"Beslut {old.id} rättat genom beslut {new.id}: {reason.strip()}",
+                 actor_id=user.id, instance_id=old.application.process_instance_id,
+                 details={"replaces": old.id, "decision": new.id})
+    return new

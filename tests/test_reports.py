@@ -1,0 +1,50 @@
+"""The fund ledger page, the delegation report (page and CSV) and the living demo."""
+
+import csv
+import io
+from datetime import date
+
+from sqlalchemy import select
+
+from app.demo import DEMO_CASES, load_demo_cases
+from app.grants.models import Application
+from tests.conftest import login
+from tests.test_process_full import decided
+
+
+def test_delegation_report_lists_delegated_decisions_as_csv(app, session, engine, demo):
+    application = decided(session, engine)
+    client = app.test_client()
+    login(client, "handlaggare")
+    today = date.today().isoformat()
+    page = client.get(f"/rapporter/delegationsbeslut?fran={today}&till={today}")
+    assert application.diarienummer in page.get_data(as_text=True)
+    response = client.get(f"/rapporter/delegationsbeslut?fran={today}&till={today}&format=csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment;" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")),
+                           delimiter=";"))
+    assert rows[0][:3] == ["Beslutsdatum", "Diarienummer", "Sökande"]
+    assert rows[1][1] == application.diarienummer
+    assert rows[1][5] == "90000,00" and "punkt 4.1" in rows[1][7]
+    empty = client.get("/rapporter/delegationsbeslut?fran=2001-01-01&till=2001-01-31")
+    assert "Inga delegationsbeslut under perioden" in empty.get_data(as_text=True)
+
+
+def test_ledger_page_shows_the_round(app, session, engine, demo):
+    decided(session, engine)
+    client = app.test_client()
+    login(client, "ekonomi")
+    page = client.get("/budget").get_data(as_text=True)
+    assert "10\u00a0000\u00a0000\u00a0kr" in page and "9\u00a0910\u00a0000\u00a0kr" in page
+
+
+def test_living_demo_has_a_case_in_every_state(session, engine, demo):
+    assert load_demo_cases(session, engine, date.today()) == len(DEMO_CASES)
+    session.commit()
+    statuses = set(session.scalars(select(Application.status)))
+    for expected in ("Utkast", "Komplettering", "Bedömning", "Beslut", "Avslag",
+                     "Återrapportering", "Avslutad"):
+        assert expected in statuses, statuses
+    assert any(s.startswith("Beslutad, väntar") for s in statuses)
+    assert load_demo_cases(session, engine, date.today()) == 0  # idempotent
