@@ -24,6 +24,10 @@ DEFAULTS: dict[str, object] = {
     "TIMER_INTERVAL": 30,
     # Largest accepted request body in bytes.
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Where uploaded attachments are stored (local disk).
+    "UPLOAD_DIR": str(ROOT / "instance" / "uploads"),
+    # Largest accepted attachment (one file) in bytes.
+    "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     # Send the session cookie only over HTTPS (turn on in production).
     "SESSION_COOKIE_SECURE": False,
     # Minutes of inactivity before a login expires.

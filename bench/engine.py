@@ -27,7 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -42,7 +41,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -59,13 +58,16 @@ from tests.factories import (  # noqa: E402
     proposal_data,
     review_data,
 )
+from tests.postgres import (  # noqa: E402
+    POSTGRES_ADMIN_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_reachable,
+)
 
 PROCESSES = ROOT / "processes"
 BPMN_FILE = PROCESSES / "trygghetsfond.bpmn"
 PROCESS_ID = "trygghetsfond"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 TARGET_RATIO = 3.0
 AMOUNT = 100000  # within the delegat's limit in delegationsordning.dmn, so "beslut" decides
 
@@ -192,34 +194,6 @@ class BareRunner:
 # -- ours -------------------------------------------------------------------------------------
 
 
-def postgres_reachable() -> bool:
-    try:
-        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-def create_postgres_database() -> str:
-    name = f"tf_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(url: str) -> None:
-    name = make_url(url).database
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 class OursRunner:
     """The real app on a fresh database: each completion is one request's transaction."""
 
@@ -288,7 +262,7 @@ def run(instances: int, warmup: int, postgres: bool, stack: ExitStack) -> dict:
     stack.callback(runners["sqlite"].close)
     runners["postgres"] = None
     if postgres and postgres_reachable():
-        url = create_postgres_database()
+        url = create_postgres_database("tf_bench")
         stack.callback(drop_postgres_database, url)
         runners["postgres"] = OursRunner(url)
         stack.callback(runners["postgres"].close)

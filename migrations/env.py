@@ -16,6 +16,7 @@ from sqlalchemy.types import TypeDecorator
 
 # The model modules register their tables on Base.metadata when imported.
 import app.accounts.models
+import app.attachments.models
 import app.audit
 import app.engine.models
 import app.grants.models  # noqa: F401

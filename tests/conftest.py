@@ -2,58 +2,30 @@
 
 import os
 import re
-import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from app import create_app
 from app.db import Base, make_engine
 from app.demo import load_demo
+from tests.postgres import (
+    POSTGRES_ADMIN_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_reachable,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def postgres_reachable() -> bool:
-    try:
-        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
 
 
 def pytest_sessionstart(session):
     if IN_CI and not postgres_reachable():
         pytest.exit(f"CI=true but PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}",
                     returncode=3)
-
-
-def create_postgres_database() -> str:
-    """Create a throwaway database and return its URL."""
-    name = f"tf_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(url: str) -> None:
-    name = make_url(url).database
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")

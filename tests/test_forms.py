@@ -419,7 +419,7 @@ def test_ansokan_has_the_keys_the_process_uses(real_forms):
     schema = real_forms["ansokan"].schema
 
     assert schema["title"] == "Ansökan om medel ur trygghetsfonden"
-    optional = {"medfinansiering", "samverkanspartner", "kamera"}
+    optional = {"medfinansiering", "samverkanspartner", "kamera", "bilagor"}
     assert set(schema["required"]) == set(schema["properties"]) - optional
     assert schema["properties"]["kontaktperson"]["required"] == ["namn", "epost"]
     assert schema["properties"]["sokt_belopp"]["title"] == "Sökt belopp (kr)"
@@ -1146,7 +1146,7 @@ def test_subset_keeps_the_named_fields_in_schema_order(real_forms):
     assert set(part.uischema) == {"ui:order", "budget", "kamera"}
     assert check_definition(part) == []
     assert [f.name for f in part.make_form()] == ["budget", "kamera"]
-    assert len(ansokan.schema["properties"]) == 17
+    assert len(ansokan.schema["properties"]) == 18
     assert "allOf" in ansokan.schema
 
 

@@ -125,6 +125,11 @@ def test_the_subject_stays_one_line_whatever_the_values_hold():
     assert "Bedöm\r\nBcc: x@y" in body
 
 
+def test_a_long_subject_is_cut_to_fit():
+    subject, _body = render_message("paminnelse", {**CONTEXT, "uppgift": "å" * 400})
+    assert len(subject) == 300 and subject.endswith("…")
+
+
 def test_text_is_not_html_escaped():
     _subject, body = render_message("komplettering", {**CONTEXT, "meddelande": "A & B <C>"})
     assert "A & B <C>" in body
@@ -148,6 +153,13 @@ def test_the_same_dedupe_key_queues_one_message_per_recipient(sessions):
         enqueue(session, "beslut", ["d@huddinge.example"], CONTEXT, dedupe_key="9:beslut")
         session.commit()
     assert len(all_messages(sessions)) == 4
+
+
+def test_a_long_dedupe_key_still_dedupes(sessions):
+    key = "x" * 500
+    assert len(queue(sessions, dedupe_key=key)) == 1
+    assert queue(sessions, dedupe_key=key) == []
+    assert len(all_messages(sessions)[0].dedupe_key) <= 400
 
 
 def test_a_concurrent_transaction_with_the_same_dedupe_key_adds_nothing(sessions):
@@ -269,13 +281,15 @@ def test_the_sender_worker_sends_and_stops(sessions, caplog):
     queue(sessions)
     stop = threading.Event()
     caplog.set_level(logging.INFO, logger="app.notifications")
-    thread = threading.Thread(target=run_sender, args=(sessions, {}, stop, 0.05))
+    thread = threading.Thread(target=run_sender, args=(sessions, {}, stop, 0.05), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while all_messages(sessions)[0].status != "sent" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    stop.set()
-    thread.join(timeout=10)
+    try:
+        deadline = time.monotonic() + 10
+        while all_messages(sessions)[0].status != "sent" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
     assert not thread.is_alive()
     assert all_messages(sessions)[0].status == "sent"
     assert "Vi har tagit emot er ansökan KS-2027/0042" in caplog.text

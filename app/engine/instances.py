@@ -11,7 +11,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record_event
@@ -122,6 +122,7 @@ class Engine:
     def lock_instance(self, session: Session, instance_id: int) -> ProcessInstance:
         """Load an instance row and hold its lock until the transaction ends."""
         query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                 .options(undefer(ProcessInstance.state))
                  .with_for_update(of=ProcessInstance)
                  .execution_options(populate_existing=True))
         instance = session.scalars(query).first()
@@ -144,7 +145,7 @@ class Engine:
         if row is None:
             raise NotFound("Uppgiften finns inte.")
         instance = self.lock_instance(session, row.instance_id)
-        session.refresh(row)
+        session.refresh(row, ["completed_at", "outcome", "completed_by_id"])
         if row.completed_at is not None:
             raise Conflict(_already_done(row))
         self.check_data(session, row, data)

@@ -20,7 +20,7 @@ class ProcessVersion(Base):
     name: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # File name → text of the BPMN file and every DMN file the version was parsed with.
-    sources: Mapped[dict]
+    sources: Mapped[dict] = mapped_column(deferred=True)  # only read to re-parse a version
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -34,7 +34,7 @@ class ProcessInstance(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     status: Mapped[str] = mapped_column(String(20), default="running")
     # The serialized workflow without its spec (the spec comes from process_versions).
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # large: loaded when advancing
     # Optimistic lock: every save bumps it, a save with a stale value fails (StaleDataError).
     version: Mapped[int] = mapped_column(default=1)
     # A JSON snapshot of the case data after the last save, for pages and queries.
@@ -82,8 +82,8 @@ class HumanTask(Base):
     # "completed" by a user, or "cancelled" when the engine closed it (timer, withdrawal).
     outcome: Mapped[str | None] = mapped_column(String(20))
 
-    instance: Mapped[ProcessInstance] = relationship(lazy="joined")
-    completed_by = relationship("User", foreign_keys=[completed_by_id], lazy="joined")
+    instance: Mapped[ProcessInstance] = relationship(lazy="joined", innerjoin=True)
+    completed_by = relationship("User", foreign_keys=[completed_by_id])
 
 
 class Incident(Base):

@@ -50,7 +50,7 @@ def sync_human_tasks(
 
 
 def _new_row(session: Session, instance: ProcessInstance, task, now: datetime) -> HumanTask:
-    row = session.get(HumanTask, str(task.id)) or HumanTask(id=str(task.id))
+    row = HumanTask(id=str(task.id))  # task UUIDs are new for every READY task
     spec = task.task_spec
     role = role_for_lane(spec.lane)
     row.instance_id = instance.id

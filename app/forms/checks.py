@@ -6,6 +6,8 @@ from jsonschema.exceptions import SchemaError
 
 from app.forms.data import DAYS_FROM_TODAY, is_relative_date
 from app.forms.kinds import (
+    ATTACHMENT_KEYS,
+    ATTACHMENTS,
     CHOICE_TYPES,
     OPTIONS_SOURCE,
     WIDGETS,
@@ -19,7 +21,9 @@ from app.forms.validation import make_validator
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UI_KEYS = {"ui:order", "ui:widget", "ui:help", "ui:placeholder", "ui:autocomplete",
            "ui:inputType", "ui:rows", OPTIONS_SOURCE}
-# Custom keywords (jsonschema ignores them): a weight for scoring, read by other code.
+# Custom keywords (jsonschema ignores them): a weight for scoring, read by other code;
+# `x-bilagor` (kinds.ATTACHMENTS) marks a list of attached files, `x-default-days-from-today`
+# (data.DAYS_FROM_TODAY) a date relative to today.
 WEIGHT = "x-vikt"
 # Names a property may not have: WTForms (and Flask-WTF) use them on the form itself.
 RESERVED = set(dir(wtforms.Form)) | {
@@ -135,11 +139,28 @@ def _check_custom_keywords(prop: dict, where: str) -> list[str]:
     if DAYS_FROM_TODAY in prop and not is_relative_date(prop):
         problems.append(f"egenskapen '{where}': {DAYS_FROM_TODAY} ska vara ett heltal och "
                         "passar bara till ett datum (\"format\": \"date\")")
+    problems += _check_attachments(prop, where)
     weight = prop.get(WEIGHT)
     if WEIGHT in prop and (isinstance(weight, bool) or not isinstance(weight, (int, float))
                            or weight < 0):
         problems.append(f"egenskapen '{where}': {WEIGHT} ska vara ett tal, 0 eller större")
     return problems
+
+
+def _check_attachments(prop: dict, where: str) -> list[str]:
+    """`x-bilagor` is `true` on a top-level list of {id, namn, storlek, typ} objects."""
+    if ATTACHMENTS not in prop:
+        return []
+    items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+    keys = items.get("properties") if isinstance(items.get("properties"), dict) else {}
+    if (prop[ATTACHMENTS] is not True or prop.get("type") != "array"
+            or items.get("type") != "object" or not set(ATTACHMENT_KEYS) <= set(keys)):
+        return [f"egenskapen '{where}': {ATTACHMENTS} ska vara true och passar bara till en "
+                f"lista av objekt med {', '.join(ATTACHMENT_KEYS)}"]
+    if "." in where:
+        return [f"egenskapen '{where}': {ATTACHMENTS} går bara att använda på formulärets "
+                "översta nivå"]
+    return []
 
 
 def _check_default(prop: dict, where: str) -> list[str]:

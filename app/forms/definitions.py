@@ -12,6 +12,7 @@ from jsonschema.exceptions import SchemaError
 
 from app.forms.builder import build_form_class
 from app.forms.data import data_to_fields, form_to_data, relative_date_defaults
+from app.forms.kinds import is_attachments
 from app.forms.rows import apply_row_action, read_row_action
 from app.forms.validation import (
     attach_problems,
@@ -112,6 +113,11 @@ class FormDefinition:
     def options_sources(self) -> set[str]:
         """Return the names of the run-time choice lists the form uses (`ui:optionsSource`)."""
         return {source for _node, source in source_nodes(self.schema, self.uischema)}
+
+    def attachment_fields(self) -> list[str]:
+        """Return the top-level fields of attached files (`"x-bilagor": true`), in order."""
+        return [name for name, node in self.schema.get("properties", {}).items()
+                if is_attachments(node)]
 
     def with_choices(self, choices: Choices) -> "FormDefinition":
         """Return a new definition whose run-time choice lists are filled in.

@@ -6,7 +6,13 @@ from wtforms import fields
 from wtforms.fields import SelectChoice
 
 from app.forms.data import value_to_field
-from app.forms.inputs import CheckboxGroupField, DecimalCommaField, IsoDateField, WholeNumberField
+from app.forms.inputs import (
+    AttachmentsField,
+    CheckboxGroupField,
+    DecimalCommaField,
+    IsoDateField,
+    WholeNumberField,
+)
 from app.forms.kinds import as_drawn, choices_of, kind_of
 
 PLACEHOLDER_CHOICE = "Välj …"
@@ -135,4 +141,5 @@ BUILDERS = {
     "checkboxes": _checkboxes,
     "object": _object,
     "rows": _rows,
+    "attachments": _simple(AttachmentsField),
 }

@@ -1,4 +1,5 @@
-"""WTForms fields for Swedish input: amounts with spaces, decimal commas, ISO dates."""
+"""WTForms fields for Swedish input: amounts with spaces, decimal commas, ISO dates; and the
+list of attached files."""
 
 import re
 from datetime import date
@@ -6,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
 from wtforms import widgets
-from wtforms.fields import DateField, DecimalField, IntegerField, SelectMultipleField
+from wtforms.fields import DateField, DecimalField, Field, IntegerField, SelectMultipleField
+from wtforms.utils import unset_value
 
 WHOLE_NUMBER_MESSAGE = "Ange ett heltal med siffror, t.ex. 1\u00a0500\u00a0000."
 NUMBER_MESSAGE = "Ange ett tal med siffror, t.ex. 12,5."
@@ -17,6 +19,8 @@ CURRENCY = re.compile(r"(kr\.?|sek|:-)$", re.IGNORECASE)
 WHOLE = re.compile(r"-?[0-9]+")
 DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+KB = 1024
+MB = 1024 * 1024
 
 
 def _plain_number(text: str) -> str:
@@ -112,3 +116,55 @@ class CheckboxGroupField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class AttachmentsField(Field):
+    """The files attached to a form: a list of {"id", "namn", "storlek", "typ"}.
+
+    The page lists each file with a hidden `<name>-id` and a "Ta bort" checkbox
+    `<name>-remove` (value: the id), and offers `<name>-upload` for new files. This field
+    reads the ids and the removals; the application stores uploads and checks that posted
+    ids are files of the case before it uses them (see app/web/uploads.py). Without posted
+    ids (nothing was listed) the saved list is kept.
+    """
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.raw_data = []
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.data = attachment_items(data)
+        if formdata is None or not hasattr(formdata, "getlist"):
+            return
+        if f"{self.name}-id" in formdata:
+            known = {item["id"]: item for item in self.data}
+            self.data = [known.get(i, {"id": i}) for i in _ids(formdata.getlist(f"{self.name}-id"))]
+        removed = set(_ids(formdata.getlist(f"{self.name}-remove")))
+        self.data = [item for item in self.data if item["id"] not in removed]
+
+    def process_formdata(self, valuelist):
+        """Nothing is posted under the field's own name."""
+
+    @staticmethod
+    def size_text(size) -> str:
+        """Return a file size as "12 kB" or "1,5 MB"."""
+        if isinstance(size, bool) or not isinstance(size, int):
+            return ""
+        if size < MB:
+            return f"{max(1, round(size / KB))}\u00a0kB"
+        return f"{format_decimal(round(size / MB, 1), locale='sv_SE')}\u00a0MB"
+
+
+def attachment_items(value) -> list[dict]:
+    """Return the well-formed attachment items of a saved value (others are dropped)."""
+    if not isinstance(value, list):
+        return []
+    return [dict(item) for item in value
+            if isinstance(item, dict) and isinstance(item.get("id"), int)
+            and not isinstance(item.get("id"), bool)]
+
+
+def _ids(values) -> list[int]:
+    ids = [int(v) for v in values if isinstance(v, str) and v.strip().isdigit()]
+    return list(dict.fromkeys(ids))

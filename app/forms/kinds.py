@@ -15,6 +15,10 @@ CHOICE_TYPES = ("string", "integer")
 # uischema key naming a list of choices the application supplies at run time.
 OPTIONS_SOURCE = "ui:optionsSource"
 CHOICE_KEYWORDS = ("oneOf", "anyOf", "enum")
+# Custom keyword: `"x-bilagor": true` on a list of {id, namn, storlek, typ} objects makes it a
+# field of attached files (uploaded and stored by the application, see app/attachments).
+ATTACHMENTS = "x-bilagor"
+ATTACHMENT_KEYS = ("id", "namn", "storlek", "typ")
 
 
 class UnsupportedNode(ValueError):
@@ -49,7 +53,7 @@ def base_kind_of(node: dict) -> str:
     if node_type in ("integer", "number", "boolean", "object"):
         return node_type
     if node_type == "array":
-        return _array_kind(node.get("items"))
+        return "attachments" if is_attachments(node) else _array_kind(node.get("items"))
     raise UnsupportedNode(f"typen {node_type!r} stöds inte")
 
 
@@ -61,6 +65,11 @@ def _array_kind(items) -> str:
     if items.get("type") in CHOICE_TYPES and choices_of(items) is not None:
         return "multiselect"
     raise UnsupportedNode("en lista måste bestå av objekt (rader) eller fasta val (enum/oneOf)")
+
+
+def is_attachments(node) -> bool:
+    """Tell whether a node is a field of attached files (`"x-bilagor": true`)."""
+    return isinstance(node, dict) and node.get("type") == "array" and node.get(ATTACHMENTS) is True
 
 
 def options_source_of(ui: dict | None) -> str | None:

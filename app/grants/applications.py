@@ -149,9 +149,18 @@ def copy_summary(application: Application, data: dict) -> None:
 
 
 def application_of_instance(session: Session, instance_id: int) -> Application | None:
-    return session.scalars(
+    """Return the case of a process instance (remembered for the session: a completion asks
+    several times)."""
+    cache = session.info.setdefault("application_by_instance", {})
+    application = cache.get(instance_id)
+    if application is not None and application in session:
+        return application
+    application = session.scalars(
         select(Application).where(Application.process_instance_id == instance_id)
     ).first()
+    if application is not None:
+        cache[instance_id] = application
+    return application
 
 
 def get_application(session: Session, user: User, application_id: int) -> Application:

@@ -69,18 +69,11 @@ def active_reservation(session: Session, application: Application) -> Decimal:
 def reserve(session: Session, application: Application, amount, *,
             actor_id: int | None) -> LedgerEntry:
     """Reserve the proposed amount for the application, replacing its earlier reservation."""
-    amount = _amount(amount)
-    budget = _lock_round(session, application.round_id)
-    _refuse_if_granted(session, application)
-    _refuse_above_requested(application, amount)
-    held = active_reservation(session, application)
-    _refuse_above_available(_round_ledger(session, application, budget).remaining + held, amount)
-    if held:
-        _add(session, application, "reservation_release", held, actor_id, "Nytt förslag")
-    entry = _add(session, application, "reservation", amount, actor_id, "Förslag till beslut")
-    record_event(session, "budget_reserved", f"Reserverat {kronor(amount)}",
+    entry, held = _take(session, application, amount, actor_id, "reservation",
+                        ("Nytt förslag", "Förslag till beslut"))
+    record_event(session, "budget_reserved", f"Reserverat {kronor(entry.amount)}",
                  actor_id=actor_id, instance_id=application.process_instance_id,
-                 details={"round": application.round_id, "amount": str(amount),
+                 details={"round": application.round_id, "amount": str(entry.amount),
                           "replaced": str(held)})
     return entry
 
@@ -102,6 +95,20 @@ def release(session: Session, application: Application, *, actor_id: int | None,
 def convert_to_grant(session: Session, application: Application, amount, *,
                      actor_id: int | None) -> LedgerEntry:
     """Turn the application's reservation into a grant of `amount` (may be less)."""
+    entry, held = _take(session, application, amount, actor_id, "grant",
+                        ("Beslut fattat", "Beviljat belopp"))
+    record_event(session, "budget_granted",
+                 f"Beviljat {kronor(entry.amount)} (reservation {kronor(held)} omvandlad)",
+                 actor_id=actor_id, instance_id=application.process_instance_id,
+                 details={"round": application.round_id, "amount": str(entry.amount),
+                          "released": str(held)})
+    return entry
+
+
+def _take(session: Session, application: Application, amount, actor_id: int | None,
+          kind: str, notes: tuple[str, str]) -> tuple[LedgerEntry, Decimal]:
+    """Under the round lock: check the amount, release the application's reservation and add
+    an entry of `kind`; return the entry and the amount that was held."""
     amount = _amount(amount)
     budget = _lock_round(session, application.round_id)
     _refuse_if_granted(session, application)
@@ -109,14 +116,8 @@ def convert_to_grant(session: Session, application: Application, amount, *,
     held = active_reservation(session, application)
     _refuse_above_available(_round_ledger(session, application, budget).remaining + held, amount)
     if held:
-        _add(session, application, "reservation_release", held, actor_id, "Beslut fattat")
-    entry = _add(session, application, "grant", amount, actor_id, "Beviljat belopp")
-    record_event(session, "budget_granted",
-                 f"Beviljat {kronor(amount)} (reservation {kronor(held)} omvandlad)",
-                 actor_id=actor_id, instance_id=application.process_instance_id,
-                 details={"round": application.round_id, "amount": str(amount),
-                          "released": str(held)})
-    return entry
+        _add(session, application, "reservation_release", held, actor_id, notes[0])
+    return _add(session, application, kind, amount, actor_id, notes[1]), held
 
 
 def check_proposal(session: Session, application: Application, amount) -> None:

@@ -5,7 +5,18 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from app.formatting import FILTERS
-from app.web import admin, applications, auth, errors, outbox, pages, reports, reviews, tasks
+from app.web import (
+    admin,
+    applications,
+    attachments,
+    auth,
+    errors,
+    outbox,
+    pages,
+    reports,
+    reviews,
+    tasks,
+)
 from app.web.context import close_db, current_user
 
 LANGUAGES = ("sv", "en")
@@ -21,7 +32,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_locale="sv",
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
-                      admin.bp, pages.bp):
+                      admin.bp, pages.bp, attachments.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.jinja_env.filters.update(FILTERS)

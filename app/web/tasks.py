@@ -13,6 +13,7 @@ from app.grants import applications, permissions
 from app.web.context import current_user, db, engine, login_required
 from app.web.instructions import render_instructions
 from app.web.reviews import review_context
+from app.web.uploads import receive_uploads
 
 bp = Blueprint("tasks", __name__)
 # Tasks whose page shows the case's reviews side by side above the form.
@@ -78,6 +79,8 @@ def declare_jav(task_id: str):
 
 def _submit(task, definition, form, application):
     """Handle a POST; return a response when done, or the status to re-render the form with."""
+    if not receive_uploads(db(), definition, form, task.instance_id, current_user().id):
+        return 422
     if "spara_utkast" in request.form:
         applications.save_draft(db(), engine(), current_user(), task.id, definition.to_data(form))
         db().commit()

@@ -1,0 +1,77 @@
+"""Store uploaded files for a case's form field and find them again."""
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.attachments.checks import check_upload
+from app.attachments.models import Attachment
+from app.attachments.storage import FileStorage
+from app.audit import record_event
+from app.errors import InvalidInput
+
+
+def store_uploads(session: Session, storage: FileStorage, *, instance_id: int, field: str,
+                  files: Sequence[tuple[str, bytes]], user_id: int,
+                  max_bytes: int) -> list[dict]:
+    """Check every file, then store them all; return their form data (id, namn, storlek, typ).
+
+    All or nothing: if one file is refused, none is stored and InvalidInput names every
+    refused file (as errors on `field`). The files are written before the caller commits;
+    should the transaction roll back, a file without a row stays behind. That is harmless
+    (nobody can reach it) and a cleanup may delete every file that has no row.
+    """
+    checked, problems = [], []
+    for filename, data in files:
+        try:
+            checked.append((*check_upload(filename, data, max_bytes), data))
+        except InvalidInput as err:
+            problems.append(err.message)
+    if problems:
+        message = problems[0] if len(problems) == 1 else "Några filer kunde inte tas emot."
+        raise InvalidInput(message, {field: problems})
+    return [_store(session, storage, name, content_type, data, instance_id=instance_id,
+                   field=field, user_id=user_id).as_form_data()
+            for name, content_type, data in checked]
+
+
+def _store(session: Session, storage: FileStorage, name: str, content_type: str, data: bytes,
+           *, instance_id: int, field: str, user_id: int) -> Attachment:
+    key = secrets.token_hex(16)
+    storage.put(key, data)
+    attachment = Attachment(key=key, original_name=name, content_type=content_type,
+                            size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                            process_instance_id=instance_id, field=field,
+                            uploaded_by_id=user_id)
+    session.add(attachment)
+    session.flush()
+    record_event(session, "attachment_added", f"Bilaga {name} bifogad", actor_id=user_id,
+                 instance_id=instance_id,
+                 details={"attachment_id": attachment.id, "field": field,
+                          "sha256": attachment.sha256, "size": attachment.size})
+    return attachment
+
+
+def attachment_for(session: Session, attachment_id: int) -> Attachment | None:
+    """Return the attachment, or None if there is none or it has been removed."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.removed_at is not None:
+        return None
+    return attachment
+
+
+def attachment_data(session: Session, *, instance_id: int, field: str,
+                    ids: Sequence[int]) -> list[dict]:
+    """Return the form data of the listed attachments, in the order given, keeping only those
+    of this case's field that are not removed (posted ids are never trusted as such)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    rows = session.scalars(select(Attachment).where(
+        Attachment.id.in_(wanted), Attachment.process_instance_id == instance_id,
+        Attachment.field == field, Attachment.removed_at.is_(None)))
+    found = {row.id: row for row in rows}
+    return [found[i].as_form_data() for i in wanted if i in found]
