@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
+import app.attachments.models  # noqa: F401 - its table belongs to the schema
 from app.config import load_config
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.engine.instances import Engine

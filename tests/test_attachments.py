@@ -94,9 +94,11 @@ def office_bytes(part: str, *, encrypted: bool = False) -> bytes:
     `encrypted`, every entry is flagged as encrypted (bit 0 of its general purpose flags)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", "<Relationships/>")
-        archive.writestr(part, "<x/>")
+        for name, text in (("[Content_Types].xml", CONTENT_TYPES),
+                           ("_rels/.rels", "<Relationships/>"), (part, "<x/>")):
+            # A fixed time stamp: the same bytes on every call.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2027, 1, 1, 0, 0, 0)), text,
+                             compress_type=zipfile.ZIP_DEFLATED)
     data = bytearray(buffer.getvalue())
     if encrypted:  # zipfile cannot write encrypted entries: set the flag in every header
         for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.accounts.models import User
 from app.db import utcnow
 from app.notifications.models import KINDS, OutboxMessage
 from app.notifications.senders import Sender, sender_from_config
@@ -26,7 +27,7 @@ DEDUPE_KEY_MAX = 400
 EMAIL_MAX = 254
 
 
-def enqueue(session: Session, kind: str, recipients: Iterable, context: dict, *,
+def enqueue(session: Session, kind: str, recipients: Iterable[User | str], context: dict, *,
             instance_id: int | None = None,
             dedupe_key: str | None = None) -> list[OutboxMessage]:
     """Queue a message to each recipient (User or address) in the caller's transaction.
@@ -51,7 +52,7 @@ def enqueue(session: Session, kind: str, recipients: Iterable, context: dict, *,
     return added
 
 
-def _addresses(recipients: Iterable) -> list[tuple[str, int | None]]:
+def _addresses(recipients: Iterable[User | str]) -> list[tuple[str, int | None]]:
     """Return (address, user id) pairs: usable addresses only, each once."""
     found: dict[str, tuple[str, int | None]] = {}
     for recipient in recipients:
