@@ -189,3 +189,29 @@ def test_deactivated_user_loses_session(client, demo, sessions):
         user.active = False
         session.commit()
     assert client.get("/uppgifter").status_code == 302
+
+
+def test_a_colleague_in_the_same_organisation_continues_the_draft(client, app, demo, sessions):
+    from app.accounts.models import User, UserRole
+    from app.accounts.passwords import hash_password
+
+    with sessions() as session:
+        colleague = User(username="kollega", display_name="Kim Kollega", email="kim@x.example",
+                         organisation_id=demo["sokande"].organisation_id,
+                         password_hash=hash_password("demo1234"),
+                         role_rows=[UserRole(role="sokande")])
+        session.add(colleague)
+        session.commit()
+    login(client, "sokande")
+    response = client.post("/ansokningar/ny", data={"round_id": _round_id(sessions),
+                                                    "csrf_token": csrf_token(client)})
+    task_url = TASK_URL.search(response.headers["Location"]).group(0)
+    post(client, task_url, [("titel", "Gemensamt utkast")], spara_utkast="1")
+    other = app.test_client()
+    login(other, "kollega")
+    assert 'value="Gemensamt utkast"' in other.get(task_url).get_data(as_text=True)
+    response = post(other, task_url, formdata(application_data(**SMALL)), slutfor="1")
+    assert response.status_code == 302
+    stranger = app.test_client()
+    login(stranger, "sokande2")
+    assert stranger.get(task_url).status_code == 404
