@@ -74,6 +74,7 @@ def test_happy_path_through_every_role(client, demo, sessions):
         assert client.get(case_url + "/bedomningar").status_code == 404  # blind review
         complete_in_inbox(client, "Bedömning", review_pairs(score))
         assert client.get(case_url + "/bedomningar").status_code == 200
+        assert "Ärenden du har bedömt" in client.get("/uppgifter").get_data(as_text=True)
         logout(client)
 
     login(client, "handlaggare")

@@ -155,3 +155,12 @@ def completed_tasks(session: Session, instance_id: int) -> list[HumanTask]:
              .where(HumanTask.instance_id == instance_id, HumanTask.outcome == "completed")
              .order_by(HumanTask.completed_at))
     return list(session.scalars(query))
+
+
+def completed_by_user(session: Session, user_id: int, task_name: str) -> list[HumanTask]:
+    """Return the tasks of one kind a user has completed, newest first."""
+    query = (select(HumanTask)
+             .where(HumanTask.completed_by_id == user_id, HumanTask.task_name == task_name,
+                    HumanTask.outcome == "completed")
+             .order_by(HumanTask.completed_at.desc()))
+    return list(session.scalars(query))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from app.engine.incidents import run_step
-from app.engine.tasks import open_tasks
+from app.engine.tasks import completed_by_user, open_tasks
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
 from app.grants import applications, permissions
 from app.web.context import current_user, db, engine, login_required
@@ -35,7 +35,16 @@ def inbox():
         application = applications.application_of_instance(db(), task.instance_id)
         if permissions.four_eyes_problem(db(), user, task, application) is None:
             rows.append((task, application))
-    return render_template("tasks/inbox.html", rows=rows)
+    return render_template("tasks/inbox.html", rows=rows, reviewed=_reviewed_cases(user))
+
+
+def _reviewed_cases(user) -> list:
+    """Cases the reviewer has submitted a review in (their door to the others' reviews)."""
+    if not user.has_role("bedomare"):
+        return []
+    done = completed_by_user(db(), user.id, "bedomning")
+    return [a for a in (applications.application_of_instance(db(), t.instance_id) for t in done)
+            if a is not None]
 
 
 @bp.route("/uppgifter/<task_id>", methods=["GET", "POST"])
