@@ -50,6 +50,24 @@ DEFAULTS: dict[str, object] = {
     "DEFAULT_LOCALE": "sv",
     # Time zone used for display; storage is always UTC.
     "DISPLAY_TIMEZONE": "Europe/Stockholm",
+    # Letterhead of decision letters: the kommun.
+    "LETTER_KOMMUN": "Huddinge kommun",
+    # Letterhead of decision letters: the nämnd that decides (or delegates).
+    "LETTER_NAMND": "Kommunstyrelsen",
+    # Postal address printed in the letterhead and the footer of every page.
+    "LETTER_ADDRESS": "Huddinge kommun, 141 85 Huddinge",
+    # Contact at the kommun printed in decision letters.
+    "LETTER_CONTACT": "Kommunstyrelsens förvaltning, trygghetsfonden@huddinge.se, 08-535 300 00",
+    # The "Information om laglighetsprövning" text of decision letters.
+    "LETTER_APPEAL_TEXT": (
+        "Beslutet kan överklagas genom laglighetsprövning enligt 13 kap. kommunallagen "
+        "(2017:725). Alla medlemmar i kommunen får överklaga. Överklagandet ska ha kommit in "
+        "till Förvaltningsrätten i Stockholm inom tre veckor från den dag då det "
+        "tillkännagavs på kommunens anslagstavla att protokollet där beslutet finns (eller "
+        "där delegationsbeslutet anmälts) har justerats. Skriv vilket beslut du överklagar, "
+        "varför du anser att det är olagligt och vilka omständigheter du stöder det på. "
+        "Skicka överklagandet till Förvaltningsrätten i Stockholm, Box 2302, 103 17 Stockholm."
+    ),
 }
 
 

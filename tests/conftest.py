@@ -2,6 +2,7 @@
 
 import os
 import re
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -57,7 +58,8 @@ def database_url(request, empty_database_url):
 
 
 def make_test_app(database_url: str, **overrides):
-    config = {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True}
+    config = {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
+              "UPLOAD_DIR": tempfile.mkdtemp(prefix="tf-uploads-")}
     config.update(overrides)
     return create_app(config)
 

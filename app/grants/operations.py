@@ -5,7 +5,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.attachments.storage import storage_from_config
 from app.audit import record_event
+from app.config import DEFAULTS
 from app.engine.instances import OperationContext
 from app.engine.models import HumanTask
 from app.formatting import STOCKHOLM, kronor
@@ -15,6 +17,7 @@ from app.grants.diarium import next_diarienummer
 from app.grants.models import DECISION_OUTCOMES, Application, Decision, RepaymentClaim
 from app.grants.notices import applicant_recipients, notice_context, send_notice
 from app.grants.rules import amount as to_amount
+from app.letters.issue import issue_letter  # also registers the letters table at start-up
 from app.notifications.outbox import enqueue
 
 
@@ -78,6 +81,9 @@ def record_decision(ctx: OperationContext, data: dict) -> dict:
                  f"Beslut: {DECISION_OUTCOMES[outcome]}, {kronor(granted)}",
                  actor_id=ctx.actor_id, instance_id=ctx.instance.id,
                  details={"decision": decision.id, "level": decision.level})
+    # The beslutsbrev is issued in the same step: one letter per decision, even on a retry.
+    config = {**DEFAULTS, **ctx.config}  # a bare context (CLI, tests) gets the defaults
+    issue_letter(ctx.session, storage_from_config(config), decision, config, data)
     return {"beslut_id": decision.id, "beviljat": str(granted)}
 
 

@@ -11,6 +11,7 @@ from app.web import (
     attachments,
     auth,
     errors,
+    letters,
     outbox,
     pages,
     reports,
@@ -32,7 +33,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_locale="sv",
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
-                      admin.bp, pages.bp, attachments.bp):
+                      admin.bp, pages.bp, attachments.bp, letters.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.jinja_env.filters.update(FILTERS)

@@ -14,6 +14,7 @@ from app.errors import InvalidInput, NotFound
 from app.grants import applications, permissions
 from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
+from app.letters.issue import decisions_with_letters
 from app.web.context import current_user, db, engine, login_required
 from app.web.presenters import describe
 
@@ -64,7 +65,9 @@ def detail(application_id: int):
                            open_tasks=open_tasks, sections=sections, history=history,
                            can_withdraw=can_withdraw,
                            replaced={d.id for d in application.decisions if is_replaced(db(), d)},
-                           can_correct=user.has_role("beslutsfattare"))
+                           can_correct=user.has_role("beslutsfattare"),
+                           with_letter=decisions_with_letters(
+                               db(), [d.id for d in application.decisions]))
 
 
 def _sections(user, done_tasks, application):

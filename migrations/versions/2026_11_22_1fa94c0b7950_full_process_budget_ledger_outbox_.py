@@ -1,8 +1,8 @@
-"""full process: budget ledger, outbox, attachments, jav, decisions
+"""full process: budget ledger, outbox, attachments, letters, jav, decisions
 
-Revision ID: 9e421869ab84
+Revision ID: 1fa94c0b7950
 Revises: 6ebc8ec18e45
-Create Date: 2026-11-22 21:01:40.056780
+Create Date: 2026-11-22 21:26:12.668281
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = '9e421869ab84'
+revision: str = '1fa94c0b7950'
 down_revision: str | Sequence[str] | None = '6ebc8ec18e45'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -114,6 +114,18 @@ def upgrade() -> None:
     with op.batch_alter_table('repayment_claims', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_repayment_claims_application_id'), ['application_id'], unique=False)
 
+    op.create_table('letters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.Column('storage_key', sa.String(length=64), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decision_id'], ['decisions.id'], name=op.f('fk_letters_decision_id_decisions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_letters')),
+    sa.UniqueConstraint('decision_id', name=op.f('uq_letters_decision_id'))
+    )
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True))
 
@@ -161,6 +173,7 @@ def downgrade() -> None:
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.drop_column('decided_at')
 
+    op.drop_table('letters')
     with op.batch_alter_table('repayment_claims', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_repayment_claims_application_id'))
 
