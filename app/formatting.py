@@ -25,11 +25,16 @@ def short_date(value) -> str:
     """Format a date or datetime as 2027-03-14 (Stockholm time)."""
     if value in (None, ""):
         return "–"
+    return to_local_date(value).isoformat()
+
+
+def to_local_date(value) -> date:
+    """A date from a date, an aware datetime (its Stockholm date) or an ISO string."""
     if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
+        return date.fromisoformat(value[:10])
     if isinstance(value, datetime):
-        value = value.astimezone(STOCKHOLM).date()
-    return value.isoformat()
+        return value.astimezone(STOCKHOLM).date()
+    return value
 
 
 def date_time(value: datetime | None) -> str:

@@ -74,7 +74,9 @@ def test_happy_path_through_every_role(client, demo, sessions):
         assert client.get(case_url + "/bedomningar").status_code == 404  # blind review
         complete_in_inbox(client, "Bedömning", review_pairs(score))
         assert client.get(case_url + "/bedomningar").status_code == 200
-        assert "Ärenden du har bedömt" in client.get("/uppgifter").get_data(as_text=True)
+        inbox = html.fromstring(client.get("/uppgifter").get_data(as_text=True))
+        assert inbox.findtext(".//title").split("–")[0].strip() == "Mina uppgifter"
+        assert inbox.xpath("//main//h2[@id='bedomda-rubrik']")
         logout(client)
 
     login(client, "handlaggare")

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import HTML
 
 from app.config import DEFAULTS
-from app.formatting import STOCKHOLM, kronor, long_date
+from app.formatting import STOCKHOLM, kronor, long_date, to_local_date
 from app.letters.fetcher import SCHEME, LetterAssetFetcher
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -27,11 +27,7 @@ def _long_date(value) -> str:
     """`14 mars 2027` from a date, a datetime (Stockholm) or an ISO string; '' if empty."""
     if value in (None, ""):
         return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        value = value.astimezone(STOCKHOLM).date()
-    return long_date(value)
+    return long_date(to_local_date(value))
 
 
 # Autoescaped everywhere: applicant text can never become markup.
