@@ -143,3 +143,20 @@ def login(client, username: str, password: str = "demo1234"):
                                              "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+@pytest.fixture(scope="session")
+def alla():
+    """The fixture form with one field of every supported type."""
+    from app.forms import load_form
+
+    return load_form(FIXTURES / "forms" / "fieldtypes", "alla")
+
+
+@pytest.fixture(scope="session")
+def real_forms():
+    """The catalogue of forms/ (the real form files)."""
+    from app.config import ROOT
+    from app.forms import load_catalogue
+
+    return load_catalogue(ROOT / "forms")
