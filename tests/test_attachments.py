@@ -1,11 +1,7 @@
-"""Attachments: upload checks, storage, the form field, upload with a task form, download."""
+"""Attachments: upload checks, storage, the form field, store_uploads."""
 
-import io
 import re
-import struct
 import zipfile
-import zlib
-from pathlib import Path
 
 import jinja2
 import lxml.html
@@ -14,123 +10,35 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 import app.attachments.models  # noqa: F401  (the table exists before the schema is made)
-from app.accounts.models import User, UserRole
-from app.accounts.passwords import hash_password
 from app.attachments import checks
 from app.attachments.checks import check_upload, safe_name
 from app.attachments.models import Attachment
 from app.attachments.operations import attachment_data, attachment_for, store_uploads
 from app.attachments.storage import LocalFileStorage, storage_from_config
 from app.audit import events_for_instance
-from app.demo import DEMO_PASSWORD
-from app.engine.models import HumanTask, ProcessInstance
 from app.errors import InvalidInput
 from app.forms import FormDefinition, check_definition, load_form
-from tests.conftest import csrf_token, login
+from tests.attachment_files import (
+    HTML,
+    LIMIT,
+    MB,
+    ROOT,
+    SVG,
+    TEMPLATES,
+    bomb_bytes,
+    docx_bytes,
+    jpeg_bytes,
+    office_bytes,
+    pdf_bytes,
+    png_bytes,
+    xlsx_bytes,
+)
 from tests.factories import (
     application_data,
     formdata,
     make_application,
-    submitted_application,
-    to_review,
     user,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "app" / "web" / "templates"
-MB = 1024 * 1024
-LIMIT = 10 * MB
-TASK_URL = re.compile(r"/uppgifter/([0-9a-f-]{36})")
-SMALL = {"budget": [{"post": "Arvoden", "belopp": 90000}], "sokt_belopp": 90000}
-
-
-# Tiny real files ------------------------------------------------------------------------------
-
-
-def pdf_bytes(text: str = "Karta") -> bytes:
-    """A minimal valid one-page PDF with a cross-reference table."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
-
-
-def png_bytes() -> bytes:
-    """A 1×1 RGB PNG."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + body))
-        return struct.pack(">I", len(body)) + kind + body + crc
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-def jpeg_bytes() -> bytes:
-    """The start of a JFIF JPEG (what libmagic looks at) and its end marker."""
-    return (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-            b"\xff\xdb\x00\x43\x00" + bytes(range(1, 65)) + b"\xff\xd9")
-
-
-CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
-                 'openxmlformats.org/package/2006/content-types"><Default Extension="xml" '
-                 'ContentType="application/xml"/></Types>')
-
-
-def office_bytes(part: str, *, encrypted: bool = False) -> bytes:
-    """A minimal OOXML package: [Content_Types].xml, _rels/.rels and the main part; with
-    `encrypted`, every entry is flagged as encrypted (bit 0 of its general purpose flags)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("[Content_Types].xml", CONTENT_TYPES),
-                           ("_rels/.rels", "<Relationships/>"), (part, "<x/>")):
-            # A fixed time stamp: the same bytes on every call.
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2027, 1, 1, 0, 0, 0)), text,
-                             compress_type=zipfile.ZIP_DEFLATED)
-    data = bytearray(buffer.getvalue())
-    if encrypted:  # zipfile cannot write encrypted entries: set the flag in every header
-        for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
-            start = data.find(signature)
-            while start != -1:
-                data[start + offset] |= 0x1
-                start = data.find(signature, start + 4)
-    return bytes(data)
-
-
-def xlsx_bytes() -> bytes:
-    return office_bytes("xl/workbook.xml")
-
-
-def docx_bytes() -> bytes:
-    return office_bytes("word/document.xml")
-
-
-def bomb_bytes(megabytes: int) -> bytes:
-    """A .docx whose document part is `megabytes` MB of zeros, deflated to almost nothing."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        with archive.open("word/document.xml", "w", force_zip64=True) as part:
-            for _ in range(megabytes):
-                part.write(bytes(MB))
-    return buffer.getvalue()
-
-
-HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>'
-
 
 # check_upload ---------------------------------------------------------------------------------
 
@@ -430,205 +338,3 @@ def test_attachment_data_keeps_only_this_cases_field_and_no_removed_files(sessio
                            ids=[foreign, removed, mine, other_field, mine, 12345])
     assert [item["id"] for item in kept] == [mine]
     assert attachment_for(session, removed) is None
-
-
-# Through the web ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def upload_dir(app, tmp_path):
-    """Uploads go to a fresh folder for this test (the storage is built per request)."""
-    before = app.config["UPLOAD_DIR"]
-    app.config["UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["UPLOAD_DIR"] = before
-
-
-def post(client, url, pairs, files=(), **extra):
-    data = MultiDict([*pairs, ("csrf_token", csrf_token(client, url)), *extra.items()])
-    for name, content, filename in files:
-        data.add(name, (io.BytesIO(content), filename))
-    return client.post(url, data=data, content_type="multipart/form-data")
-
-
-def new_application_task(client, sessions) -> str:
-    from app.grants.models import Round
-
-    with sessions() as session:
-        round_id = session.scalars(select(Round.id)).first()
-    response = client.post("/ansokningar/ny", data={"round_id": round_id,
-                                                    "csrf_token": csrf_token(client)})
-    return TASK_URL.search(response.headers["Location"]).group(0)
-
-
-def listed_ids(page: str) -> list[str]:
-    return lxml.html.fromstring(page).xpath("//input[@name='bilagor-id']/@value")
-
-
-def test_an_applicant_attaches_a_file_and_only_those_allowed_can_download_it(
-        app, client, demo, sessions, upload_dir):
-    login(client, "sokande")
-    task_url = new_application_task(client, sessions)
-
-    response = post(client, task_url, [("titel", "Trygga kvällar i Vårby")],
-                    files=[("bilagor-upload", pdf_bytes(), "Karta över Vårby.pdf")],
-                    spara_utkast="1")
-    assert response.status_code == 302
-    page = client.get(task_url).get_data(as_text=True)
-    tree = lxml.html.fromstring(page)
-    link = tree.xpath("//ul[@class='attachment-list']//a")[0]
-    assert link.text_content() == "Karta över Vårby.pdf"
-    attachment_id = int(link.get("href").rsplit("/", 1)[1])
-    assert listed_ids(page) == [str(attachment_id)]
-    assert 'value="Trygga kvällar i Vårby"' in page
-    with sessions() as session:
-        row = session.get(Attachment, attachment_id)
-        assert (upload_dir / row.key).read_bytes() == pdf_bytes()
-        draft = session.scalars(select(HumanTask.draft).where(HumanTask.task_name == "ansokan"))
-        assert draft.one()["bilagor"][0]["namn"] == "Karta över Vårby.pdf"
-
-    good = formdata(application_data(titel="Trygga kvällar i Vårby", **SMALL))
-    response = post(client, task_url, [*good, ("bilagor-id", str(attachment_id))], slutfor="1")
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    with sessions() as session:
-        data = session.scalars(select(ProcessInstance.data)).one()
-        assert data["bilagor"] == [{"id": attachment_id, "namn": "Karta över Vårby.pdf",
-                                    "storlek": len(pdf_bytes()), "typ": "application/pdf"}]
-
-    url = f"/bilagor/{attachment_id}"
-    response = client.get(url)
-    assert response.status_code == 200 and response.data == pdf_bytes()
-    for role, expected in [("sokande2", 404), ("bedomare", 404), ("handlaggare", 200),
-                           ("beslutsfattare", 200)]:
-        other = app.test_client()
-        login(other, role)
-        response = other.get(url)
-        assert response.status_code == expected, role
-    assert response.data == pdf_bytes()
-    assert response.mimetype == "application/pdf"
-    disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;")
-    assert "filename*=UTF-8''Karta%20%C3%B6ver%20V%C3%A5rby.pdf" in disposition
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Cache-Control"] == "no-store"
-    assert app.test_client().get(url).status_code == 302  # anonymous: to the login page
-    assert client.get("/bilagor/999999").status_code == 404
-
-
-def test_a_refused_file_is_named_on_the_field_and_nothing_typed_is_lost(
-        client, demo, sessions, upload_dir):
-    login(client, "sokande")
-    task_url = new_application_task(client, sessions)
-
-    response = post(client, task_url, [("titel", "Trygga kvällar i Vårby"),
-                                       ("kort_beskrivning", "Kvällsaktiviteter för unga.")],
-                    files=[("bilagor-upload", pdf_bytes(), "Karta.pdf"),
-                           ("bilagor-upload", HTML, "Sida.pdf")], spara_utkast="1")
-
-    assert response.status_code == 422
-    tree = lxml.html.fromstring(response.get_data(as_text=True))
-    error = tree.xpath("//div[contains(@class,'field-error')][.//input[@type='file']]"
-                       "//p[@class='error']")[0].text_content()
-    assert "Sida.pdf är inte en PDF-fil" in error
-    assert tree.xpath("//input[@name='titel']/@value") == ["Trygga kvällar i Vårby"]
-    assert tree.xpath("//textarea[@name='kort_beskrivning']")[0].text_content().strip() == \
-        "Kvällsaktiviteter för unga."
-    assert tree.find_class("error-summary")
-    with sessions() as session:
-        assert session.scalars(select(Attachment)).all() == []  # the good file neither
-        assert session.scalars(select(HumanTask.draft)).one() is None
-    assert list(upload_dir.iterdir()) == []
-
-
-def test_a_file_uploaded_with_a_form_that_fails_validation_stays_attached(
-        client, demo, sessions, upload_dir):
-    login(client, "sokande")
-    task_url = new_application_task(client, sessions)
-    incomplete = formdata(application_data(titel="", **SMALL))
-
-    response = post(client, task_url, incomplete, slutfor="1",
-                    files=[("bilagor-upload", png_bytes(), "Tunnel.png")])
-    assert response.status_code == 422
-    ids = listed_ids(response.get_data(as_text=True))
-    assert len(ids) == 1
-
-    good = formdata(application_data(titel="Trygga kvällar i Vårby", **SMALL))
-    response = post(client, task_url, [*good, ("bilagor-id", ids[0])], slutfor="1")
-    assert response.status_code == 302
-    with sessions() as session:
-        data = session.scalars(select(ProcessInstance.data)).one()
-        assert [b["namn"] for b in data["bilagor"]] == ["Tunnel.png"]
-
-
-def test_removing_a_file_and_posting_another_cases_file_id(client, demo, sessions, engine,
-                                                          upload_dir):
-    with sessions() as session:
-        theirs = make_application(session, engine, "sokande2")
-        foreign = store_uploads(session, LocalFileStorage(upload_dir),
-                                instance_id=theirs.process_instance_id, field="bilagor",
-                                files=[("Deras.pdf", pdf_bytes("Deras"))],
-                                user_id=user(session, "sokande2").id, max_bytes=LIMIT)[0]["id"]
-        session.commit()
-    login(client, "sokande")
-    task_url = new_application_task(client, sessions)
-    post(client, task_url, [], spara_utkast="1",
-         files=[("bilagor-upload", pdf_bytes(), "Karta.pdf"),
-                ("bilagor-upload", png_bytes(), "Bild.png")])
-    karta, bild = (int(i) for i in listed_ids(client.get(task_url).get_data(as_text=True)))
-
-    response = post(client, task_url, [("bilagor-id", str(karta)), ("bilagor-id", str(bild)),
-                                       ("bilagor-id", str(foreign)),
-                                       ("bilagor-remove", str(karta))], spara_utkast="1")
-    assert response.status_code == 302
-    assert listed_ids(client.get(task_url).get_data(as_text=True)) == [str(bild)]
-    with sessions() as session:
-        draft = session.scalars(select(HumanTask.draft).where(
-            HumanTask.instance_id != theirs.process_instance_id)).one()
-        assert [b["id"] for b in draft["bilagor"]] == [bild]
-    assert client.get(f"/bilagor/{foreign}").status_code == 404
-
-
-def test_more_files_than_the_form_allows_are_refused(client, demo, sessions, upload_dir):
-    login(client, "sokande")
-    task_url = new_application_task(client, sessions)
-    files = [("bilagor-upload", png_bytes(), f"Bild {i}.png") for i in range(11)]
-
-    response = post(client, task_url, [], spara_utkast="1", files=files)
-
-    assert response.status_code == 422
-    assert "högst 10 filer" in response.get_data(as_text=True)
-    assert list(upload_dir.iterdir()) == []
-
-
-def test_a_reviewer_assigned_to_the_case_may_download_its_files(app, session, engine, demo,
-                                                                upload_dir):
-    case = submitted_application(session, engine)
-    stored = store_uploads(session, LocalFileStorage(upload_dir),
-                           instance_id=case.process_instance_id, field="bilagor",
-                           files=[("Offert.docx", docx_bytes())],
-                           user_id=user(session, "sokande").id, max_bytes=LIMIT)
-    session.commit()
-    url = f"/bilagor/{stored[0]['id']}"
-    to_review(session, engine, case)
-    session.add(User(username="bedomare3", display_name="Bengt Bedömare", title="Polis",
-                     email="bedomare3@huddinge.example", password_hash=hash_password(DEMO_PASSWORD),
-                     role_rows=[UserRole(role="bedomare")]))
-    session.commit()
-
-    for role, expected in [("bedomare", 200), ("bedomare3", 404), ("sokande2", 404)]:
-        client = app.test_client()
-        login(client, role)
-        response = client.get(url)
-        assert response.status_code == expected, role
-        if expected == 200:
-            assert response.data == docx_bytes()
-            assert response.mimetype == checks.DOCX
-
-    review = session.scalars(select(HumanTask).where(HumanTask.task_name == "bedomning",
-                                                     HumanTask.assignee == "bedomare")).one()
-    client = app.test_client()
-    login(client, "bedomare")
-    response = client.post(f"/uppgifter/{review.id}/jav", data={
-        "skal": "Jag sitter i styrelsen.", "csrf_token": csrf_token(client, "/uppgifter")})
-    assert response.status_code == 302
-    assert client.get(url).status_code == 404  # jävig: no longer part of the case
