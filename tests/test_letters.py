@@ -16,8 +16,7 @@ from app.letters.issue import issue_letter
 from app.letters.models import Letter
 from app.letters.render import html_to_pdf, letter_context, render_pdf
 from tests.conftest import login
-from tests.factories import complete, proposal_data, review_all, submitted_application, to_review
-from tests.test_process_full import SMALL, decided
+from tests.test_process_full import decided, proposed
 
 EVIL_TITLE = 'Nattvandring <img src="file:///etc/passwd">'
 EVIL_URL = "http://example.invalid/x.png"
@@ -169,11 +168,7 @@ def test_the_applicant_and_staff_download_the_stored_bytes_others_get_404(
 
 
 def test_preview_is_watermarked_and_never_stored(app, session, engine, demo, letter_dir):
-    application = submitted_application(session, engine, **SMALL)
-    to_review(session, engine, application)
-    review_all(session, engine, application)
-    complete(session, engine, application, "beredning", proposal_data("delvis_bifall", 60000),
-             "handlaggare")
+    application = proposed(session, engine, "delvis_bifall", 60000)
     url = f"/ansokningar/{application.id}/brev/forhandsgranska"
     for username, status in [("handlaggare", 200), ("beslutsfattare", 200), ("admin", 200),
                              ("sokande", 404), ("bedomare", 404)]:

@@ -42,13 +42,19 @@ def make_timers_due(session, engine, application):
 SMALL = {"budget": [{"post": "Arvoden", "belopp": 90000}], "sokt_belopp": 90000}
 
 
-def decided(session, engine, outcome="bifall", amount=90000, decision=None):
-    """A case decided by a delegated officer (≤ 100 000 kr)."""
+def proposed(session, engine, outcome="bifall", amount=90000):
+    """A case reviewed and prepared, waiting for a delegated officer's decision."""
     application = submitted_application(session, engine, **SMALL)
     to_review(session, engine, application)
     review_all(session, engine, application)
     complete(session, engine, application, "beredning", proposal_data(outcome, amount),
              "handlaggare")
+    return application
+
+
+def decided(session, engine, outcome="bifall", amount=90000, decision=None):
+    """A case decided by a delegated officer (≤ 100 000 kr)."""
+    application = proposed(session, engine, outcome, amount)
     complete(session, engine, application, "beslut",
              decision or decision_data(outcome, amount if outcome == "delvis_bifall" else None),
              "beslutsfattare")
@@ -190,11 +196,7 @@ def test_withdrawal_during_review_closes_every_task_and_frees_money(session, eng
 
 
 def test_withdrawal_after_proposal_releases_the_reservation(session, engine, demo):
-    application = submitted_application(session, engine, **SMALL)
-    to_review(session, engine, application)
-    review_all(session, engine, application)
-    complete(session, engine, application, "beredning", proposal_data("bifall", 90000),
-             "handlaggare")
+    application = proposed(session, engine)
     assert budget.ledger_for(session, application.round_id).reserved == 90000
     applications.withdraw_application(session, engine, user(session, "sokande"),
                                       application.id, "")
@@ -222,11 +224,7 @@ def test_jav_recusal_asks_the_officer_for_another_reviewer(session, engine, demo
 
 
 def test_decision_maker_who_declares_jav_is_barred(session, engine, demo):
-    application = submitted_application(session, engine, **SMALL)
-    to_review(session, engine, application)
-    review_all(session, engine, application)
-    complete(session, engine, application, "beredning", proposal_data("bifall", 90000),
-             "handlaggare")
+    application = proposed(session, engine)
     task = session.scalars(select(HumanTask).where(
         HumanTask.task_name == "beslut", HumanTask.completed_at.is_(None))).one()
     applications.declare_jav(session, user(session, "beslutsfattare"), task.id,
