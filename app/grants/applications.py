@@ -163,6 +163,14 @@ def application_of_instance(session: Session, instance_id: int) -> Application |
     return application
 
 
+def applications_by_instance(session: Session, instance_ids: set[int]) -> dict:
+    """Return the cases of several process instances in one query, by instance id."""
+    if not instance_ids:
+        return {}
+    query = select(Application).where(Application.process_instance_id.in_(instance_ids))
+    return {a.process_instance_id: a for a in session.scalars(query)}
+
+
 def get_application(session: Session, user: User, application_id: int) -> Application:
     """Return an application the user may see; NotFound for everything else."""
     application = session.get(Application, application_id)

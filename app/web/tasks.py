@@ -30,11 +30,11 @@ def home():
 @login_required
 def inbox():
     user = current_user()
-    rows = []
-    for task in open_tasks(db(), user.roles, user.organisation_id, user.username):
-        application = applications.application_of_instance(db(), task.instance_id)
-        if permissions.four_eyes_problem(db(), user, task, application) is None:
-            rows.append((task, application))
+    tasks = open_tasks(db(), user.roles, user.organisation_id, user.username)
+    cases = applications.applications_by_instance(db(), {t.instance_id for t in tasks})
+    rows = [(task, cases.get(task.instance_id)) for task in tasks
+            if permissions.four_eyes_problem(db(), user, task, cases.get(task.instance_id))
+            is None]
     return render_template("tasks/inbox.html", rows=rows, reviewed=_reviewed_cases(user))
 
 
@@ -43,8 +43,8 @@ def _reviewed_cases(user) -> list:
     if not user.has_role("bedomare"):
         return []
     done = completed_by_user(db(), user.id, "bedomning")
-    return [a for a in (applications.application_of_instance(db(), t.instance_id) for t in done)
-            if a is not None]
+    cases = applications.applications_by_instance(db(), {t.instance_id for t in done})
+    return [cases[t.instance_id] for t in done if t.instance_id in cases]
 
 
 @bp.route("/uppgifter/<task_id>", methods=["GET", "POST"])
