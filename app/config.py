@@ -68,6 +68,39 @@ DEFAULTS: dict[str, object] = {
         "varför du anser att det är olagligt och vilka omständigheter du stöder det på. "
         "Skicka överklagandet till Förvaltningsrätten i Stockholm, Box 2302, 103 17 Stockholm."
     ),
+    # Logo in the letterhead: a local PNG/JPEG/SVG file (empty: no logo).
+    "LETTER_LOGO": str(ROOT / "app" / "letters" / "assets" / "logo.svg"),
+    # Delegation basis printed in avvisning and avskrivning letters (decided by the officer).
+    "LETTER_FORMAL_DELEGATION": (
+        "Delegationsordningen för kommunstyrelsen, punkt 1.4: avvisning och avskrivning "
+        "av ansökningar till trygghetsfonden"
+    ),
+    # Finance: the kommun's organisationsnummer (SIE #ORGNR, pain.001 debtor id).
+    "FINANCE_ORG_NUMBER": "212000-0068",
+    # Finance: the kommun's name (SIE #FNAMN, pain.001 debtor).
+    "FINANCE_KOMMUN_NAME": "Huddinge kommun",
+    # Finance: the kommun's bank account the payments are made from (IBAN).
+    "FINANCE_DEBTOR_IBAN": "SE4550000000058398257466",
+    # Finance: the BIC of the kommun's bank.
+    "FINANCE_DEBTOR_BIC": "ESSESESS",
+    # Finance: the kommun's customer id at the bank (pain.001 InitgPty).
+    "FINANCE_INITIATING_PARTY_ID": "5560000001",
+    # Finance: SIE verifikation series for payouts and återkrav.
+    "FINANCE_SIE_SERIES": "T",
+    # Finance: account debited/credited for transfers between ansvar (both sides of a #VER).
+    "FINANCE_TRANSFER_ACCOUNT": "7990",
+    # Finance: the fund's own ansvar/kostnadsställe (dimension 1), the side money leaves.
+    "FINANCE_FUND_COST_CENTRE": "1100",
+    # Finance: the name of the fund's ansvar in SIE #OBJEKT.
+    "FINANCE_FUND_COST_CENTRE_NAME": "KS Trygghetsfond",
+    # Finance: SIE dimension number of ansvar/kostnadsställe.
+    "FINANCE_DIM_COST_CENTRE": 1,
+    # Finance: SIE dimension number of projekt (each case is a project object).
+    "FINANCE_DIM_PROJECT": 6,
+    # Finance: project object code from the diarienummer: {prefix}, {year2}, {seq}.
+    "FINANCE_PROJECT_PATTERN": "TF{year2}-{seq}",
+    # Finance: prefix of payout batch numbers (UB-2027-0001).
+    "FINANCE_BATCH_PREFIX": "UB",
 }
 
 

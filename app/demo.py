@@ -13,11 +13,15 @@ from app.grants.models import Fund, Organisation, Round
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
 
+# name, ansvar/kostnadsställe (internal transfers)
 NAMNDER = [
-    "Kommunstyrelsen", "Kultur- och fritidsnämnden", "Socialnämnden", "Gymnasienämnden",
-    "Grundskolenämnden", "Natur- och byggnadsnämnden", "Förskolenämnden",
+    ("Kommunstyrelsen", "1000"), ("Kultur- och fritidsnämnden", "4200"),
+    ("Socialnämnden", "3100"), ("Gymnasienämnden", "2300"), ("Grundskolenämnden", "2200"),
+    ("Natur- och byggnadsnämnden", "5100"), ("Förskolenämnden", "2100"),
 ]
-BOLAG = [("Huge Fastigheter AB", "556070-0512"), ("Huddinge Samhällsfastigheter AB", "556718-1954")]
+# name, organisationsnummer, account kind, account (demo numbers with valid check digits)
+BOLAG = [("Huge Fastigheter AB", "556070-0519", "bankgiro", "50501055"),
+         ("Huddinge Samhällsfastigheter AB", "556718-1952", "plusgiro", "4865028")]
 
 # username, display name, title, roles, organisation
 DEMO_USERS = [
@@ -56,10 +60,13 @@ def load_demo(session: Session, today: date) -> list[str]:
 
 def _ensure_organisations(session: Session, created: list[str]) -> dict[str, Organisation]:
     existing = {o.name: o for o in session.scalars(select(Organisation))}
-    wanted = [(n, "namnd", None) for n in NAMNDER] + [(n, "bolag", nr) for n, nr in BOLAG]
-    for name, kind, number in wanted:
+    wanted = [dict(name=n, kind="namnd", cost_centre=c) for n, c in NAMNDER] + [
+        dict(name=n, kind="bolag", org_number=nr, account_kind=k, account=a)
+        for n, nr, k, a in BOLAG]
+    for values in wanted:
+        name = values["name"]
         if name not in existing:
-            existing[name] = Organisation(name=name, kind=kind, org_number=number)
+            existing[name] = Organisation(**values)
             session.add(existing[name])
             created.append(f"organisation {name}")
     session.flush()
@@ -179,6 +186,7 @@ def _drive_case(session, engine, fund_round, today, title, district, measure, am
         decision["beslut_jav_intygande"] = True
         step("beslut", decision, "beslutsfattare")
     if stage in ("aterrapportering", "avslutad"):
+        _pay_out(session, engine, application, users["ekonomi"], today)
         engine.fire_timers(session, application.process_instance_id)
         session.flush()
     if stage == "avslutad":
@@ -188,6 +196,24 @@ def _drive_case(session, engine, fund_round, today, title, district, measure, am
             "indikator_utfall": [{"indikator": "Upplevd trygghet", "utfall": "61 %"}]},
             username)
         step("granska_aterrapport", {"granskning": "godkand"}, "handlaggare")
+
+
+def _pay_out(session, engine, application, finance_user, today) -> None:
+    """Finance attests the case's first tranche, exports it in a batch and marks it paid."""
+    from app.attachments.storage import storage_from_config
+    from app.config import DEFAULTS
+    from app.db import utcnow
+    from app.payouts import attest, batches
+    from app.payouts.plans import payouts_of
+
+    config = {**DEFAULTS, **engine.config}
+    first = payouts_of(session, application.id)[0]
+    now = utcnow()
+    attest.attest(session, finance_user, [first.id], now)
+    batch = batches.create_batch(session, storage_from_config(config), config, finance_user,
+                                 execution_date=today, now=now, payout_ids=[first.id])
+    batches.mark_paid(session, engine, finance_user, batch.id, today, now)
+    session.flush()
 
 
 _MOTIVATION = {
@@ -237,6 +263,12 @@ def _proposal(outcome: str, amount: int, today: date, follow_up_days: int) -> di
     data = {"forslag": outcome, "forslag_belopp": amount,
             "forslag_motivering": _MOTIVATION[outcome]}
     if outcome != "avslag":
-        data["utbetalningsplan"] = [{"datum": "2027-03-01", "belopp": amount}]
+        data["utbetalningsplan"] = [{"datum": today.isoformat(), "belopp": amount}]
+        if amount >= 50000 and follow_up_days > 30:
+            # Half now, half when the follow-up report is approved.
+            data["utbetalningsplan"] = [
+                {"datum": today.isoformat(), "belopp": amount // 2},
+                {"datum": (today + timedelta(days=follow_up_days + 14)).isoformat(),
+                 "belopp": amount - amount // 2, "villkor": "Efter godkänd återrapport"}]
         data["aterrapportering_datum"] = (today + timedelta(days=follow_up_days)).isoformat()
     return data

@@ -20,7 +20,8 @@ import app.attachments.models
 import app.audit
 import app.engine.models
 import app.grants.models
-import app.letters.models  # noqa: F401
+import app.letters.models
+import app.payouts.models  # noqa: F401
 from app.config import load_config
 from app.db import Base, make_engine
 

@@ -152,3 +152,24 @@ def review_all(session, engine, application, reviewers=("bedomare", "bedomare2")
         applications.complete_task(session, engine, user(session, reviewer), task.id,
                                    review_data(score), date.today())
         session.commit()
+
+
+def pay_out(session, engine, application, tranches=(1,)):
+    """Finance attests the case's given tranches, exports them in a batch and marks it paid
+    (the real finance steps, so the process gets its payout message)."""
+    from app.attachments.storage import storage_from_config
+    from app.db import utcnow
+    from app.formatting import STOCKHOLM
+    from app.payouts import attest, batches
+    from app.payouts.plans import payouts_of
+
+    finance = user(session, "ekonomi")
+    now = utcnow()
+    today = now.astimezone(STOCKHOLM).date()
+    ids = [p.id for p in payouts_of(session, application.id) if p.tranche in tranches]
+    attest.attest(session, finance, ids, now)
+    batch = batches.create_batch(session, storage_from_config(engine.config), engine.config,
+                                 finance, execution_date=today, now=now, payout_ids=ids)
+    batches.mark_paid(session, engine, finance, batch.id, today, now)
+    session.commit()
+    return batch

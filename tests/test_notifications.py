@@ -37,6 +37,9 @@ CONTEXT = {
     "meddelande": "Bifoga budgeten för höstens nattvandringar.",
     "utfall": "Delvis bifall",
     "uppgift": "Bedöm ansökan",
+    "belopp": "250\u00a0000\u00a0kr",
+    "datum": "2027-03-15",
+    "utbetalning": "2",
 }
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -17,6 +17,7 @@ from tests.factories import (
     complete,
     decision_data,
     open_task_names,
+    pay_out,
     proposal_data,
     review_all,
     review_data,
@@ -74,6 +75,13 @@ def test_bifall_with_two_tranches_then_follow_up_approved(session, sessions, eng
     assert [t["belopp"] for t in data["utbetalningsplan"]] == [45000, 45000]
     ledger = budget.ledger_for(session, application.round_id)
     assert (ledger.reserved, ledger.granted) == (0, 90000)
+    assert application.status == "Beviljad, väntar på utbetalning"
+    make_timers_due(session, engine, application)
+    run_due_timers(sessions, engine)
+    assert open_task_names(session, application) == []  # the follow-up waits for the money
+    pay_out(session, engine, application)
+    session.refresh(application)
+    assert application.status.startswith("Beslutad, väntar till")
     make_timers_due(session, engine, application)
     run_due_timers(sessions, engine)
     assert open_task_names(session, application) == ["aterrapportering"]
@@ -85,7 +93,7 @@ def test_bifall_with_two_tranches_then_follow_up_approved(session, sessions, eng
     session.refresh(application)
     assert application.status == "Avslutad"
     kinds = set(session.scalars(select(OutboxMessage.kind)))
-    assert {"kvitto", "tilldelning", "beslut", "aterrapportering"} <= kinds
+    assert {"kvitto", "tilldelning", "beslut", "utbetalning", "aterrapportering"} <= kinds
 
 
 def test_delvis_bifall(session, engine, demo):
@@ -235,18 +243,34 @@ def test_decision_maker_who_declares_jav_is_barred(session, engine, demo):
 
 
 def test_aterkrav(session, sessions, engine, demo):
+    from app.payouts.claims import settle
+    from app.payouts.plans import payouts_of
+    from app.payouts.reconcile import reconcile
+
     application = decided(session, engine)
+    pay_out(session, engine, application)  # 45 000 of 90 000; the rest waits for a condition
     make_timers_due(session, engine, application)
     run_due_timers(sessions, engine)
     complete(session, engine, application, "aterrapportering",
-             {"genomfort": "Hälften av kvällarna.", "anvant_belopp": 40000,
+             {"genomfort": "Hälften av kvällarna.", "anvant_belopp": 20000,
               "indikator_utfall": [{"indikator": "Trygghet", "utfall": "58 %"}]}, "sokande")
+    with pytest.raises(InvalidInput) as refused:
+        complete(session, engine, application, "granska_aterrapport",
+                 {"granskning": "aterkrav", "aterkrav_belopp": 50000}, "handlaggare")
+    assert "45\u00a0000\u00a0kr" in refused.value.errors["aterkrav_belopp"][0]
+    session.rollback()
     complete(session, engine, application, "granska_aterrapport",
-             {"granskning": "aterkrav", "aterkrav_belopp": 50000}, "handlaggare")
+             {"granskning": "aterkrav", "aterkrav_belopp": 25000}, "handlaggare")
     claim = session.scalars(select(RepaymentClaim)).one()
-    assert (claim.amount, claim.status) == (50000, "open")
+    assert (claim.amount, claim.status) == (25000, "open")
+    assert [p.status for p in payouts_of(session, application.id)] == ["paid", "cancelled"]
     session.refresh(application)
     assert application.status == "Avslutad med återkrav"
+    settle(session, user(session, "ekonomi"), claim.id, claim.created_at.date(), claim.created_at)
+    session.commit()
+    ledger = budget.ledger_for(session, application.round_id)
+    assert (ledger.granted, ledger.paid, ledger.reclaimed) == (90000, 45000, 25000)
+    assert reconcile(session, application.round_id) == []
 
 
 def test_a_correction_is_a_new_decision_referencing_the_old(session, engine, demo):

@@ -46,5 +46,5 @@ def test_living_demo_has_a_case_in_every_state(session, engine, demo):
     for expected in ("Utkast", "Komplettering", "Bedömning", "Beslut", "Avslag",
                      "Återrapportering", "Avslutad"):
         assert expected in statuses, statuses
-    assert any(s.startswith("Beslutad, väntar") for s in statuses)
+    assert "Beviljad, väntar på utbetalning" in statuses
     assert load_demo_cases(session, engine, date.today()) == 0  # idempotent

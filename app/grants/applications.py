@@ -138,7 +138,9 @@ def _waiting_status(application: Application, instance: ProcessInstance) -> str:
     """A running case with no open task waits for a timer (e.g. the follow-up date)."""
     prefix = "Beslutad" if application.decided_at else "Pågår"
     if instance.next_timer_at is None:
-        return prefix
+        # After a grant the only wait without a timer is for finance's first payout.
+        granted = application.decided_at and (application.granted_amount or 0) > 0
+        return "Beviljad, väntar på utbetalning" if granted else prefix
     return f"{prefix}, väntar till {short_date(instance.next_timer_at)}"
 
 
@@ -146,6 +148,14 @@ def copy_summary(application: Application, data: dict) -> None:
     application.title = str(data.get("titel") or "")[:200]
     application.public_description = str(data.get("kort_beskrivning") or "")
     application.requested_amount = amount(data.get("sokt_belopp"))
+
+
+def application_of_step(ctx) -> Application:
+    """The case a service task (OperationContext) runs for."""
+    application = application_of_instance(ctx.session, ctx.instance.id)
+    if application is None:
+        raise LookupError("processinstansen hör inte till någon ansökan")
+    return application
 
 
 def application_of_instance(session: Session, instance_id: int) -> Application | None:

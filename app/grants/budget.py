@@ -16,7 +16,7 @@ from app.audit import record_event
 from app.engine.instances import OperationContext
 from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import kronor
-from app.grants.applications import application_of_instance
+from app.grants.applications import application_of_step
 from app.grants.ledger_models import LedgerEntry
 from app.grants.models import Application, Round
 from app.grants.rules import amount as to_amount
@@ -120,6 +120,30 @@ def _take(session: Session, application: Application, amount, actor_id: int | No
     return _add(session, application, kind, amount, actor_id, notes[1]), held
 
 
+def record_payout(session: Session, application: Application, amount, *,
+                  actor_id: int | None, note: str) -> LedgerEntry:
+    """Book a paid-out tranche of the application's grant (never more than granted)."""
+    return _book(session, application, "payout", "grant", amount, actor_id, note,
+                 "Utbetalningen är större än det beviljade beloppet som återstår.")
+
+
+def record_reclaim(session: Session, application: Application, amount, *,
+                   actor_id: int | None, note: str) -> LedgerEntry:
+    """Book money paid back into the fund (a settled återkrav; never more than paid out)."""
+    return _book(session, application, "reclaim", "payout", amount, actor_id, note,
+                 "Återkravet är större än det som har betalats ut.")
+
+
+def _book(session: Session, application: Application, kind: str, limit_kind: str, amount,
+          actor_id: int | None, note: str, problem: str) -> LedgerEntry:
+    amount = _amount(amount)
+    _lock_round(session, application.round_id)
+    sums = _sums(session, LedgerEntry.application_id == application.id)
+    if sums[kind] + amount > sums[limit_kind]:
+        raise Conflict(problem)
+    return _add(session, application, kind, amount, actor_id, note)
+
+
 def check_proposal(session: Session, application: Application, amount) -> None:
     """Check a proposed amount before the form is accepted (reserve() checks again, locked)."""
     amount = _amount(amount)
@@ -145,7 +169,7 @@ def check_ledger(session: Session, round_id: int) -> list[str]:
 
 def reserve_operation(ctx: OperationContext, data: dict) -> dict:
     """Reservera budget: reserve the officer's proposed amount (forslag_belopp)."""
-    application = _application(ctx)
+    application = application_of_step(ctx)
     if data.get("forslag") == "avslag" or not to_amount(data.get("forslag_belopp")):
         released = release(ctx.session, application, actor_id=ctx.actor_id,
                            reason="Förslag om avslag")
@@ -162,7 +186,7 @@ def reserve_operation(ctx: OperationContext, data: dict) -> dict:
 
 def release_operation(ctx: OperationContext, data: dict) -> dict:
     """Släpp reservation: give the reserved money back (avslag, withdrawal, write-off)."""
-    application = _application(ctx)
+    application = application_of_step(ctx)
     reason = "Avslag" if data.get("beslut") == "avslag" else "Ärendet avslutat utan beviljning"
     released = release(ctx.session, application, actor_id=ctx.actor_id, reason=reason)
     remaining = ledger_for(ctx.session, application.round_id).remaining
@@ -243,8 +267,8 @@ def _application_problems(session: Session, round_id: int, application_id: int,
          f"har beviljats {kronor(granted)}, mer än sökt "
          f"({kronor(application.requested_amount)})"),
         (sums["payout"] > granted, f"har fått {kronor(sums['payout'])} utbetalt, mer än beviljat"),
-        (sums["reclaim"] > granted,
-         f"har återkrav på {kronor(sums['reclaim'])}, mer än beviljat"),
+        (sums["reclaim"] > sums["payout"],
+         f"har återbetalat {kronor(sums['reclaim'])}, mer än utbetalt"),
     ]
     return [f"{name} {text}." for broken, text in checks if broken]
 
@@ -282,9 +306,3 @@ def _amount(value) -> Decimal:
 def _money(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT)
 
-
-def _application(ctx: OperationContext) -> Application:
-    application = application_of_instance(ctx.session, ctx.instance.id)
-    if application is None:
-        raise LookupError("processinstansen hör inte till någon ansökan")
-    return application

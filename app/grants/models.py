@@ -10,7 +10,8 @@ from app.db import Base, utcnow
 
 Money = Numeric(14, 2)
 
-ORGANISATION_KINDS = {"kommun": "Kommun", "namnd": "Nämnd", "bolag": "Bolag"}
+ORGANISATION_KINDS = {"kommun": "Kommun", "namnd": "Nämnd", "bolag": "Bolag",
+                      "kommunalforbund": "Kommunalförbund"}
 
 
 class Organisation(Base):
@@ -21,6 +22,13 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(20))
     org_number: Mapped[str | None] = mapped_column(String(11))
     active: Mapped[bool] = mapped_column(default=True)
+    # Payout details (maintained by the administrator). A nämnd is paid by an internal
+    # transfer to its ansvar/kostnadsställe; a bolag or kommunalförbund by bankgiro, plusgiro
+    # or bank account (IBAN).
+    cost_centre: Mapped[str | None] = mapped_column(String(20))
+    account_kind: Mapped[str | None] = mapped_column(String(10))  # bankgiro, plusgiro, iban
+    account: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
 
 
 class Fund(Base):
@@ -100,6 +108,9 @@ class DiarieSequence(Base):
 
 
 DECISION_OUTCOMES = {"bifall": "Bifall", "delvis_bifall": "Delvis bifall", "avslag": "Avslag"}
+# Decisions on formal grounds, made by the officer at the formal check (no trial of the merits).
+FORMAL_OUTCOMES = {"avvisning": "Avvisning", "avskrivning": "Avskrivning"}
+OUTCOME_NAMES = {**DECISION_OUTCOMES, **FORMAL_OUTCOMES}
 
 
 class Decision(Base):
@@ -157,3 +168,7 @@ class RepaymentClaim(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     settled_at: Mapped[datetime | None]
+    settled_on: Mapped[date | None]
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped[Application] = relationship(lazy="joined")

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User, UserRole
 from app.engine.instances import OperationContext
 from app.engine.models import HumanTask
-from app.grants.applications import application_of_instance
-from app.grants.models import DECISION_OUTCOMES, Application
+from app.grants.applications import application_of_step
+from app.grants.models import OUTCOME_NAMES, Application
 from app.notifications.outbox import enqueue
 
 APPLICANT_KINDS = {"kvitto", "komplettering", "beslut", "aterrapportering"}
@@ -49,16 +49,14 @@ def notice_context(application: Application, data: dict, config: dict) -> dict:
         "frist": data.get("komplettering_frist") or data.get("bedomning_frist")
         or data.get("aterrapportering_datum") or "",
         "meddelande": data.get("kontroll_meddelande") or data.get("granskning_meddelande") or "",
-        "utfall": DECISION_OUTCOMES.get(data.get("beslut", ""), ""),
+        "utfall": OUTCOME_NAMES.get(data.get("beslut") or data.get("kontroll_utfall") or "", ""),
         "uppgift": "",
     }
 
 
 def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
     """Skicka meddelande (service task): queue the notice `typ` to the right people."""
-    application = application_of_instance(ctx.session, ctx.instance.id)
-    if application is None:
-        raise LookupError("processinstansen hör inte till någon ansökan")
+    application = application_of_step(ctx)
     if typ in APPLICANT_KINDS:
         recipients = applicant_recipients(ctx.session, application, data)
     elif typ == "tilldelning":

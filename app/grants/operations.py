@@ -12,25 +12,25 @@ from app.engine.instances import OperationContext
 from app.engine.models import HumanTask
 from app.formatting import STOCKHOLM, kronor
 from app.grants import budget
-from app.grants.applications import application_of_instance, copy_summary
+from app.grants.applications import application_of_step, copy_summary
 from app.grants.diarium import next_diarienummer
-from app.grants.models import DECISION_OUTCOMES, Application, Decision, RepaymentClaim
+from app.grants.models import (
+    DECISION_OUTCOMES,
+    FORMAL_OUTCOMES,
+    Decision,
+    RepaymentClaim,
+)
 from app.grants.notices import applicant_recipients, notice_context, send_notice
 from app.grants.rules import amount as to_amount
 from app.letters.issue import issue_letter  # also registers the letters table at start-up
 from app.notifications.outbox import enqueue
-
-
-def _application(ctx: OperationContext) -> Application:
-    application = application_of_instance(ctx.session, ctx.instance.id)
-    if application is None:
-        raise LookupError("processinstansen hör inte till någon ansökan")
-    return application
+from app.payouts.operations import PAYOUT_OPERATIONS
+from app.payouts.plans import cancel_unpaid, create_payouts, sent_amount
 
 
 def register_application(ctx: OperationContext, data: dict) -> dict:
     """Registrera: give the submitted application its diarienummer (once) and a receipt."""
-    application = _application(ctx)
+    application = application_of_step(ctx)
     if application.diarienummer is None:
         copy_summary(application, data)
         year = ctx.now.astimezone(STOCKHOLM).year
@@ -52,7 +52,7 @@ def register_application(ctx: OperationContext, data: dict) -> dict:
 def record_decision(ctx: OperationContext, data: dict) -> dict:
     """Registrera beslut: store the decision as made (never changed afterwards) and turn the
     reservation into a grant, or release it on avslag."""
-    application = _application(ctx)
+    application = application_of_step(ctx)
     outcome = data["beslut"]
     if outcome not in DECISION_OUTCOMES:
         raise ValueError(f"okänt beslut {outcome!r}")
@@ -75,21 +75,56 @@ def record_decision(ctx: OperationContext, data: dict) -> dict:
     ctx.session.flush()
     if granted > 0:
         budget.convert_to_grant(ctx.session, application, granted, actor_id=ctx.actor_id)
+        create_payouts(ctx.session, decision, data.get("utbetalningsplan"),
+                       actor_id=ctx.actor_id)
     else:
         budget.release(ctx.session, application, actor_id=ctx.actor_id, reason="Avslag")
     record_event(ctx.session, "decided",
                  f"Beslut: {DECISION_OUTCOMES[outcome]}, {kronor(granted)}",
                  actor_id=ctx.actor_id, instance_id=ctx.instance.id,
                  details={"decision": decision.id, "level": decision.level})
+    _issue_letter(ctx, decision, data)
+    return {"beslut_id": decision.id, "beviljat": str(granted)}
+
+
+def record_formal_decision(ctx: OperationContext, data: dict) -> dict:
+    """Registrera avvisning/avskrivning: the officer's decision at the formal check, on
+    formal grounds (no amount), with its letter."""
+    application = application_of_step(ctx)
+    outcome = data.get("kontroll_utfall")
+    if outcome not in FORMAL_OUTCOMES:
+        raise ValueError(f"okänt utfall {outcome!r}")
+    config = {**DEFAULTS, **ctx.config}
+    decision = Decision(
+        application_id=application.id, outcome=outcome, amount=Decimal(0),
+        motivation=data.get(f"{outcome}_motivering") or "", decided_by_id=ctx.actor_id,
+        decided_at=ctx.now, level="delegat",
+        delegation_reference=config["LETTER_FORMAL_DELEGATION"])
+    ctx.session.add(decision)
+    application.granted_amount = Decimal(0)
+    application.decided_at = ctx.now
+    ctx.session.flush()
+    budget.release(ctx.session, application, actor_id=ctx.actor_id,
+                   reason=FORMAL_OUTCOMES[outcome])
+    record_event(ctx.session, "decided", f"Beslut: {FORMAL_OUTCOMES[outcome]}",
+                 actor_id=ctx.actor_id, instance_id=ctx.instance.id,
+                 details={"decision": decision.id, "level": decision.level})
+    _issue_letter(ctx, decision, data)
+    enqueue(ctx.session, "beslut", applicant_recipients(ctx.session, application, data),
+            notice_context(application, data, config), instance_id=ctx.instance.id,
+            dedupe_key=f"{ctx.instance.id}:beslut:{decision.id}")
+    return {"beslut_id": decision.id, "beviljat": "0"}
+
+
+def _issue_letter(ctx: OperationContext, decision: Decision, data: dict) -> None:
     # The beslutsbrev is issued in the same step: one letter per decision, even on a retry.
     config = {**DEFAULTS, **ctx.config}  # a bare context (CLI, tests) gets the defaults
     issue_letter(ctx.session, storage_from_config(config), decision, config, data)
-    return {"beslut_id": decision.id, "beviljat": str(granted)}
 
 
 def register_withdrawal(ctx: OperationContext, data: dict) -> dict:
     """Registrera återkallelse: the case's open tasks are already closed; free its money."""
-    application = _application(ctx)
+    application = application_of_step(ctx)
     released = budget.release(ctx.session, application, actor_id=ctx.actor_id,
                               reason="Ansökan återkallad")
     record_event(ctx.session, "withdrawn", "Ansökan återkallad av sökande",
@@ -98,10 +133,12 @@ def register_withdrawal(ctx: OperationContext, data: dict) -> dict:
 
 
 def register_repayment_claim(ctx: OperationContext, data: dict) -> dict:
-    """Registrera återkrav: record unused money for finance to reclaim."""
-    application = _application(ctx)
-    unused = (application.granted_amount or Decimal(0)) - (
-        to_amount(data.get("anvant_belopp")) or Decimal(0))
+    """Registrera återkrav: tranches not yet sent are cancelled; of the money sent, what was
+    not used is claimed back (finance reclaims it)."""
+    application = application_of_step(ctx)
+    cancel_unpaid(ctx.session, application, actor_id=ctx.actor_id, reason="återkrav")
+    sent = sent_amount(ctx.session, application.id)
+    unused = sent - (to_amount(data.get("anvant_belopp")) or Decimal(0))
     claimed = to_amount(data.get("aterkrav_belopp")) or max(unused, Decimal(0))
     if claimed <= 0:
         return {"aterkrav": "0"}
@@ -131,9 +168,11 @@ def _date(value) -> date | None:
 SERVICE_OPERATIONS = {
     "registrera_ansokan": register_application,
     "registrera_beslut": record_decision,
+    "registrera_formellt_beslut": record_formal_decision,
     "registrera_aterkallelse": register_withdrawal,
     "registrera_aterkrav": register_repayment_claim,
     "skicka_meddelande": send_notice,
     "reservera_budget": budget.reserve_operation,
     "slapp_reservation": budget.release_operation,
+    **PAYOUT_OPERATIONS,
 }

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.formatting import STOCKHOLM
-from app.grants.models import DECISION_OUTCOMES, Application, Decision
+from app.grants.models import OUTCOME_NAMES, Application, Decision
 
 
 @dataclass
@@ -36,7 +36,7 @@ def delegated_decisions(session: Session, start: date, end: date) -> list[Delega
     return [DelegatedDecision(
         decided_on=decision.decided_at.astimezone(STOCKHOLM).date(),
         diarienummer=application.diarienummer or "", organisation=application.organisation.name,
-        title=application.title, outcome=DECISION_OUTCOMES[decision.outcome],
+        title=application.title, outcome=OUTCOME_NAMES[decision.outcome],
         amount=decision.amount,
         decided_by=f"{decision.decided_by.display_name}, {decision.decided_by.title}",
         delegation_reference=decision.delegation_reference)

@@ -4,9 +4,11 @@ Each rule gets the case data as it will be after the task (the case data merged 
 submitted data) and returns field path → messages. The task's name selects the rules.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.orm import object_session
 
 from app.errors import InvalidInput
 from app.formatting import kronor
@@ -112,12 +114,11 @@ def proposal_rules(application: Application, merged: dict, data: dict, today: da
         problem = _amount_problem(outcome, proposed, requested)
         if problem:
             errors["forslag_belopp"] = [problem]
-    plan = data.get("utbetalningsplan") or []
+    plan = data.get("utbetalningsplan")
     if outcome != "avslag" and plan and proposed is not None:
-        total = sum((amount(t.get("belopp")) or Decimal(0) for t in plan), Decimal(0))
-        if total != proposed:
-            errors["utbetalningsplan"] = [
-                f"Utbetalningarna ska tillsammans bli {kronor(proposed)} (nu {kronor(total)})."]
+        problems = plan_problems(plan, proposed)
+        if problems:
+            errors["utbetalningsplan"] = problems
     follow_up = data.get("aterrapportering_datum")
     if outcome != "avslag" and follow_up and follow_up <= today.isoformat():
         errors["aterrapportering_datum"] = [
@@ -125,14 +126,48 @@ def proposal_rules(application: Application, merged: dict, data: dict, today: da
     return errors
 
 
+MAX_TRANCHES = 4
+
+
+def plan_problems(plan: Sequence[Mapping] | None, granted: Decimal) -> list[str]:
+    """Why a payout plan cannot pay out `granted` (empty when it can): 1–4 tranches, each
+    with an amount and a day, summing exactly to the granted amount; the first tranche is
+    unconditional (the process waits for it before the follow-up)."""
+    rows = [row for row in plan or [] if isinstance(row, Mapping)]
+    if not rows:
+        return [f"Ange minst en utbetalning som tillsammans blir {kronor(granted)}."]
+    if len(rows) > MAX_TRANCHES:
+        return [f"Högst {MAX_TRANCHES} utbetalningar."]
+    amounts = [amount(row.get("belopp")) for row in rows]
+    if any(value is None or value <= 0 for value in amounts) or not all(
+            row.get("datum") for row in rows):
+        return ["Varje utbetalning behöver ett belopp över 0 kr och en utbetalningsdag."]
+    total = sum(amounts, Decimal(0))
+    if total != granted:
+        return [f"Utbetalningarna ska tillsammans bli {kronor(granted)} (nu {kronor(total)})."]
+    first = min(rows, key=lambda row: str(row.get("datum")))
+    if (first.get("villkor") or "").strip():
+        return ["Den första utbetalningen kan inte ha ett villkor: ärendet väntar på den "
+                "innan återrapporteringen."]
+    return []
+
+
 def decision_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
-    """A partial grant is less than the requested amount (a full grant is "bifall")."""
+    """A partial grant is less than the requested amount (a full grant is "bifall"); the
+    payout plan pays out exactly the granted amount."""
+    outcome = data.get("beslut")
     granted = amount(data.get("beviljat_belopp"))
     requested = application.requested_amount
-    if data.get("beslut") == "delvis_bifall" and granted is not None and requested is not None:
+    if outcome == "delvis_bifall" and granted is not None and requested is not None:
         problem = _amount_problem("delvis_bifall", granted, requested)
         if problem:
             return {"beviljat_belopp": [problem]}
+    if outcome == "bifall":
+        granted = requested
+    if outcome in ("bifall", "delvis_bifall") and granted is not None:
+        problems = plan_problems(merged.get("utbetalningsplan"), granted)
+        if problems:
+            return {"utbetalningsplan": problems}
     return {}
 
 
@@ -146,6 +181,20 @@ def _amount_problem(outcome: str | None, value: Decimal, requested: Decimal) -> 
     return None
 
 
+def follow_up_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
+    """An återkrav asks back at most the money that has been sent to the recipient."""
+    from app.payouts.plans import sent_amount  # payouts build on these rules
+
+    claimed = amount(data.get("aterkrav_belopp"))
+    if data.get("granskning") != "aterkrav" or claimed is None:
+        return {}
+    sent = sent_amount(object_session(application), application.id)
+    if claimed > sent:
+        return {"aterkrav_belopp": [
+            f"Högst det som har betalats ut hittills: {kronor(sent)}."]}
+    return {}
+
+
 Rule = Callable[[Application, dict, dict, date], Errors]
 RULES: dict[str, list[Rule]] = {
     "ansokan": [application_rules],
@@ -155,4 +204,5 @@ RULES: dict[str, list[Rule]] = {
     "beredning": [proposal_rules],
     "beslut": [decision_rules],
     "namndbeslut": [decision_rules],
+    "granska_aterrapport": [follow_up_rules],
 }

@@ -2,51 +2,102 @@
 
 Applicant text is escaped, so it cannot add elements; this is the second wall. Any URL that is
 not on the allow-list (file:, http:, https:, data:, …) is refused before anything is opened.
+The allow-list is the two letter fonts and, when the fetcher is given one, the configured logo
+(`letter-asset:logo`, read from the LETTER_LOGO file).
 """
 
+import logging
 from pathlib import Path
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 SCHEME = "letter-asset"
+LOGO_URL = f"{SCHEME}:logo"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+MAX_LOGO_BYTES = 2 * 2**20
 
-# URL → (local file, media type). Only these are ever read.
+# URL → (local file, media type). Only these (and the configured logo) are ever read.
 ASSETS: dict[str, tuple[Path, str]] = {
     f"{SCHEME}:fonts/DejaVuSans.ttf": (FONT_DIR / "DejaVuSans.ttf", "font/ttf"),
     f"{SCHEME}:fonts/DejaVuSans-Bold.ttf": (FONT_DIR / "DejaVuSans-Bold.ttf", "font/ttf"),
 }
 
 _cache: dict[str, bytes] = {}
+log = logging.getLogger(__name__)
 
 
 class RefusedURL(ValueError):
     """A URL outside the allow-list of letter assets."""
 
 
+def logo_media_type(body: bytes) -> str | None:
+    """`image/png`, `image/jpeg` or `image/svg+xml` by the file's content; None for others."""
+    if body.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if body.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"<?xml", b"<svg", b"<!--")) and b"<svg" in head:
+        return "image/svg+xml"
+    return None
+
+
+def read_logo(path: str | Path | None) -> tuple[bytes, str] | None:
+    """The logo file's bytes and media type; None (and a warning) if it cannot be used.
+
+    An empty setting means "no logo" and is not warned about.
+    """
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as file:
+            body = file.read(MAX_LOGO_BYTES + 1)
+    except OSError as error:
+        log.warning("Brevets logotyp kan inte läsas (%s); brevet skapas utan logotyp", error)
+        return None
+    media_type = logo_media_type(body)
+    if len(body) > MAX_LOGO_BYTES or media_type is None:
+        log.warning("Brevets logotyp %s är inte en PNG-, JPEG- eller SVG-fil på högst %d MiB; "
+                    "brevet skapas utan logotyp", path, MAX_LOGO_BYTES // 2**20)
+        return None
+    return body, media_type
+
+
 class LetterAssetFetcher(URLFetcher):
     """Serve the allow-listed `letter-asset:` URLs from local files; refuse everything else.
 
-    `served` and `refused` list the URLs asked for, so callers and tests can see what happened.
+    `logo` is the LETTER_LOGO path: it is read once, here, and served as `letter-asset:logo`;
+    without one (or if it is unreadable) that URL is refused like any other. `served` and
+    `refused` list the URLs asked for, so callers and tests can see what happened.
     """
 
-    def __init__(self, assets: dict[str, tuple[Path, str]] | None = None):
+    def __init__(self, assets: dict[str, tuple[Path, str]] | None = None,
+                 logo: str | Path | None = None):
         super().__init__(allowed_protocols=(SCHEME,), allow_redirects=False)
         self.assets = ASSETS if assets is None else assets
+        self.logo = read_logo(logo)
         self.served: list[str] = []
         self.refused: list[str] = []
 
+    @property
+    def has_logo(self) -> bool:
+        """Whether `letter-asset:logo` will be served."""
+        return self.logo is not None
+
     def fetch(self, url, headers=None):
         """Return the asset named by `url`, or raise RefusedURL without opening anything."""
-        asset = self.assets.get(url)
-        if asset is None:
+        if url == LOGO_URL and self.logo is not None:
+            body, media_type = self.logo
+        elif (asset := self.assets.get(url)) is not None:
+            path, media_type = asset
+            if url not in _cache:
+                _cache[url] = path.read_bytes()
+            body = _cache[url]
+        else:
             self.refused.append(url)
             raise RefusedURL(f"URL utanför brevets tillåtna resurser: {url[:80]}")
-        path, media_type = asset
-        if url not in _cache:
-            _cache[url] = path.read_bytes()
         self.served.append(url)
-        return URLFetcherResponse(url, body=_cache[url], headers={"Content-Type": media_type})
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": media_type})
 
     def open(self, url, data=None, timeout=None):
         """Never fall back to urllib's opener."""

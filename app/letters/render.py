@@ -1,7 +1,16 @@
-"""Render a beslutsbrev: Jinja template per outcome → HTML → WeasyPrint PDF/A-3u."""
+"""Render a beslutsbrev: Jinja template per outcome → HTML → WeasyPrint PDF/A-3u.
 
+Speed: a letter is laid out with a FontConfiguration and a stylesheet (letter.css, with its two
+@font-face fonts) that are made once and reused, so a letter does not rebuild the font map, read
+and register the fonts, or parse the CSS again. A FontConfiguration is not safe to use from two
+threads at once, so each render borrows one from a pool (one per concurrent render, kept for the
+next); the pool starts over when letter.css or draft.css changes.
+"""
+
+import queue
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,18 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from app.config import DEFAULTS
 from app.formatting import STOCKHOLM, kronor, long_date, to_local_date
-from app.letters.fetcher import SCHEME, LetterAssetFetcher
+from app.letters.fetcher import LOGO_URL, SCHEME, LetterAssetFetcher
 
 TEMPLATES = Path(__file__).parent / "templates"
+STYLESHEETS = (TEMPLATES / "letter.css", TEMPLATES / "draft.css")
 BASE_URL = f"{SCHEME}:"
 PDF_VARIANT = "pdf/a-3u"
 LEVEL_NAMES = {"au": "Kommunstyrelsens arbetsutskott", "ks": "Kommunstyrelsen"}
+# Closed on formal grounds by the officer: no amount, terms or payouts in the letter.
+FORMAL_OUTCOMES = ("avvisning", "avskrivning")
 LETTER_KEYS = ("LETTER_KOMMUN", "LETTER_NAMND", "LETTER_ADDRESS", "LETTER_CONTACT",
-               "LETTER_APPEAL_TEXT")
+               "LETTER_APPEAL_TEXT", "LETTER_LOGO")
+POOL_SIZE = 8  # idle renderers kept; more concurrent renders make (and then drop) their own
 
 
 def _long_date(value) -> str:
@@ -64,6 +78,10 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
                    draft: bool = False) -> dict:
     """The template's variables from a decision (or DecisionFacts), its case and case data."""
     contact = data.get("kontaktperson") or {}
+    delegation_reference = decision.delegation_reference or ""
+    if decision.outcome in FORMAL_OUTCOMES and not delegation_reference:
+        delegation_reference = config.get("LETTER_FORMAL_DELEGATION",
+                                          DEFAULTS["LETTER_FORMAL_DELEGATION"])
     decided_by = decision.decided_by
     presenter = decision.presenter
     return {
@@ -78,7 +96,7 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
         "committee": LEVEL_NAMES.get(decision.level, ""),
         "meeting_date": decision.meeting_date,
         "meeting_paragraph": decision.meeting_paragraph or "",
-        "delegation_reference": decision.delegation_reference or "",
+        "delegation_reference": delegation_reference,
         "decided_by_name": getattr(decided_by, "display_name", "") or "",
         "decided_by_title": getattr(decided_by, "title", "") or "",
         "presenter_name": getattr(presenter, "display_name", "") or "",
@@ -100,24 +118,80 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
 
 
 def render_html(context: Mapping) -> str:
-    """The letter as HTML, from the template named after the outcome."""
-    return _env.get_template(f"{context['outcome']}.html").render(context)
+    """The letter as HTML, from the template named after the outcome (no logo unless the
+    context has `logo_url`)."""
+    return _env.get_template(f"{context['outcome']}.html").render({"logo_url": "", **context})
 
 
-def html_to_pdf(html: str, fetcher: LetterAssetFetcher | None = None) -> bytes:
-    """PDF/A-3u, tagged, fonts embedded (subset); assets only through the letter fetcher."""
+@dataclass
+class _Renderer:
+    """A font configuration with the letter's fonts registered and the stylesheets parsed for
+    it. Used by one render at a time."""
+
+    version: tuple[int, ...]
+    font_config: FontConfiguration
+    letter: CSS
+    draft: CSS
+
+
+_pool: queue.SimpleQueue[_Renderer] = queue.SimpleQueue()
+
+
+def _stylesheets_version() -> tuple[int, ...]:
+    return tuple(path.stat().st_mtime_ns for path in STYLESHEETS)
+
+
+def _new_renderer(version: tuple[int, ...]) -> _Renderer:
+    font_config = FontConfiguration()
+    fonts = LetterAssetFetcher()  # @font-face fonts are fetched once, here
+    letter, draft = (CSS(string=path.read_text(encoding="utf-8"), base_url=BASE_URL,
+                         url_fetcher=fonts, font_config=font_config) for path in STYLESHEETS)
+    return _Renderer(version, font_config, letter, draft)
+
+
+@contextmanager
+def _renderer() -> Iterator[_Renderer]:
+    """Borrow a renderer for one letter; it goes back to the pool if the render succeeds."""
+    version = _stylesheets_version()
+    renderer = None
+    while renderer is None:
+        try:
+            renderer = _pool.get_nowait()
+        except queue.Empty:
+            renderer = _new_renderer(version)
+        if renderer.version != version:
+            renderer = None  # a stylesheet was edited: drop the old ones
+    yield renderer
+    if _pool.qsize() < POOL_SIZE:
+        _pool.put(renderer)
+
+
+def html_to_pdf(html: str, fetcher: LetterAssetFetcher | None = None,
+                draft: bool = False) -> bytes:
+    """PDF/A-3u, tagged, fonts embedded (subset); assets only through the letter fetcher.
+
+    The HTML is styled by letter.css (and draft.css for a draft), not by its own <style>."""
     document = HTML(string=html, base_url=BASE_URL,
                     url_fetcher=fetcher if fetcher is not None else LetterAssetFetcher())
     # WeasyPrint 70 opens its sRGB output-intent profile for PDF/A without closing it; the
     # ResourceWarning is its bug, not ours (and fails runs with warnings as errors).
-    with warnings.catch_warnings():
+    with _renderer() as renderer, warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
-        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+        stylesheets = [renderer.letter, renderer.draft] if draft else [renderer.letter]
+        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
+                                  font_config=renderer.font_config, stylesheets=stylesheets)
 
 
 def render_pdf(context: Mapping, fetcher: LetterAssetFetcher | None = None) -> bytes:
-    """Render the letter of `context` to PDF bytes."""
-    return html_to_pdf(render_html(context), fetcher)
+    """Render the letter of `context` to PDF bytes.
+
+    The letterhead shows the logo if the fetcher serves one: by default a fetcher for the
+    context's LETTER_LOGO file; an unreadable logo is left out (with a warning)."""
+    if fetcher is None:
+        fetcher = LetterAssetFetcher(logo=context.get("logo"))
+    logo_url = LOGO_URL if getattr(fetcher, "has_logo", False) else ""
+    html = render_html({**context, "logo_url": logo_url})
+    return html_to_pdf(html, fetcher, draft=bool(context.get("draft")))
 
 
 def preview_letter(decision_like, application, data: Mapping, config: Mapping,

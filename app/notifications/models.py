@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, utcnow
 
 # Message kinds: each has a text template messages/<kind>.txt.
-KINDS = ("kvitto", "komplettering", "tilldelning", "paminnelse", "beslut", "aterrapportering")
+KINDS = ("kvitto", "komplettering", "tilldelning", "paminnelse", "beslut", "aterrapportering",
+         "utbetalning")
 STATUSES = ("pending", "sent", "failed")
 
 

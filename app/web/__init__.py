@@ -11,7 +11,9 @@ from app.web import (
     attachments,
     auth,
     errors,
+    finance,
     letters,
+    organisations,
     outbox,
     pages,
     reports,
@@ -33,7 +35,8 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_locale="sv",
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
-                      admin.bp, pages.bp, attachments.bp, letters.bp):
+                      admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
+                      organisations.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.jinja_env.filters.update(FILTERS)

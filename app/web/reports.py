@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.grants.budget import ledger_for
 from app.grants.models import Round
 from app.grants.reports import delegated_decisions, delegated_decisions_csv
+from app.payouts.reconcile import reconcile
 from app.web.context import db, role_required
 
 bp = Blueprint("reports", __name__)
@@ -18,7 +19,8 @@ bp = Blueprint("reports", __name__)
 def ledger():
     rounds = db().scalars(select(Round).order_by(Round.opens_on.desc())).all()
     return render_template("reports/ledger.html",
-                           ledgers=[(r, ledger_for(db(), r.id)) for r in rounds])
+                           ledgers=[(r, ledger_for(db(), r.id), reconcile(db(), r.id))
+                                    for r in rounds])
 
 
 @bp.route("/rapporter/delegationsbeslut")

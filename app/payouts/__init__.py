@@ -1,0 +1,1 @@
+"""Payouts: payee details, payout plans, attest, export batches and återkrav for finance."""

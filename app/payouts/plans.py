@@ -1,0 +1,88 @@
+"""Payout plans: the tranches a decision grants, and the process steps that move them."""
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import record_event
+from app.errors import InvalidInput
+from app.formatting import kronor
+from app.grants.models import Application, Decision
+from app.grants.rules import amount as to_amount
+from app.grants.rules import plan_problems
+from app.payouts.models import Payout
+
+
+def create_payouts(session: Session, decision: Decision, plan: Sequence[Mapping] | None, *,
+                   actor_id: int | None) -> list[Payout]:
+    """The decision's tranches, in date order (a grant with no plan is paid at once)."""
+    application = decision.application
+    rows = [row for row in plan or [] if isinstance(row, Mapping)] or [
+        {"datum": decision.decided_at.date().isoformat(), "belopp": decision.amount}]
+    problems = plan_problems(rows, decision.amount)
+    if problems:
+        raise InvalidInput("Utbetalningsplanen stämmer inte.", {"utbetalningsplan": problems})
+    payouts = []
+    for number, row in enumerate(sorted(rows, key=lambda r: str(r["datum"])), start=1):
+        condition = (row.get("villkor") or "").strip()
+        payouts.append(Payout(
+            application_id=application.id, decision_id=decision.id, tranche=number,
+            reference=payout_reference(application.diarienummer, number),
+            amount=to_amount(row["belopp"]), due_on=date.fromisoformat(str(row["datum"])),
+            condition=condition, status="waiting" if condition else "planned"))
+    session.add_all(payouts)
+    session.flush()
+    record_event(session, "payouts_planned",
+                 f"Utbetalningsplan: {len(payouts)} utbetalning(ar), {kronor(decision.amount)}",
+                 actor_id=actor_id, instance_id=application.process_instance_id,
+                 details={"payouts": [p.id for p in payouts]})
+    return payouts
+
+
+def payout_reference(diarienummer: str | None, tranche: int) -> str:
+    """The stable payout reference, also the pain.001 EndToEndId: `TF-KS-2027-0123-1`."""
+    number = (diarienummer or "").replace("/", "-")
+    return f"TF-{number}-{tranche}"[:35]
+
+
+def payouts_of(session: Session, application_id: int) -> list[Payout]:
+    return list(session.scalars(select(Payout).where(Payout.application_id == application_id)
+                                .order_by(Payout.tranche)))
+
+
+def sent_amount(session: Session, application_id: int) -> Decimal:
+    """What has left the fund for the case, or is on its way in a live batch."""
+    return sum((p.amount for p in payouts_of(session, application_id)
+                if p.status in ("batched", "paid")), Decimal(0))
+
+
+def meet_conditions(session: Session, application: Application, now: datetime, *,
+                    actor_id: int | None, reason: str) -> list[Payout]:
+    """The process has met the conditions: waiting tranches become attestable."""
+    waiting = [p for p in payouts_of(session, application.id) if p.status == "waiting"]
+    for payout in waiting:
+        payout.status, payout.condition_met_at = "planned", now
+    if waiting:
+        record_event(session, "payout_conditions_met",
+                     f"Villkor uppfyllt ({reason}): {len(waiting)} utbetalning(ar) kan attesteras",
+                     actor_id=actor_id, instance_id=application.process_instance_id,
+                     details={"payouts": [p.id for p in waiting]})
+    return waiting
+
+
+def cancel_unpaid(session: Session, application: Application, *, actor_id: int | None,
+                  reason: str) -> list[Payout]:
+    """Tranches not yet attested are cancelled (e.g. an återkrav ends the case)."""
+    open_ = [p for p in payouts_of(session, application.id)
+             if p.status in ("waiting", "planned", "attested")]
+    for payout in open_:
+        payout.status = "cancelled"
+    if open_:
+        record_event(session, "payouts_cancelled",
+                     f"{len(open_)} utbetalning(ar) avbrutna: {reason}",
+                     actor_id=actor_id, instance_id=application.process_instance_id,
+                     details={"payouts": [p.id for p in open_]})
+    return open_
