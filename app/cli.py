@@ -2,7 +2,6 @@
 
 import sys
 import threading
-from datetime import date
 from pathlib import Path
 
 import click
@@ -17,6 +16,7 @@ from app.demo import demo_logins, load_demo, load_demo_cases
 from app.engine.specs import check_catalogue, load_catalogue
 from app.engine.timers import run_due_timers
 from app.errors import ProcessDefinitionError
+from app.formatting import local_today
 from app.notifications.outbox import send_pending
 from app.notifications.senders import sender_from_config
 
@@ -64,9 +64,9 @@ def demo_cli():
 @demo_cli.command("load", help="Ladda demodata (skapar bara det som saknas).")
 def demo_load():
     with _sessions()() as session:
-        created = load_demo(session, date.today())
+        created = load_demo(session, local_today())
         session.commit()
-        cases = load_demo_cases(session, current_app.extensions["engine"], date.today())
+        cases = load_demo_cases(session, current_app.extensions["engine"], local_today())
         session.commit()
     click.echo(f"Demodata: {len(created)} nya poster." if created else "Demodata finns redan.")
     if cases:

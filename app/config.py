@@ -85,6 +85,8 @@ DEFAULTS: dict[str, object] = {
     "FINANCE_DEBTOR_BIC": "ESSESESS",
     # Finance: the kommun's customer id at the bank (pain.001 InitgPty).
     "FINANCE_INITIATING_PARTY_ID": "5560000001",
+    # Finance: the scheme of that id: BANK (assigned by the bank) or CUST (Nordea).
+    "FINANCE_INITIATING_PARTY_SCHEME": "BANK",
     # Finance: SIE verifikation series for payouts and återkrav.
     "FINANCE_SIE_SERIES": "T",
     # Finance: account debited/credited for transfers between ansvar (both sides of a #VER).

@@ -203,12 +203,13 @@ def _pay_out(session, engine, application, finance_user, today) -> None:
     from app.attachments.storage import storage_from_config
     from app.config import DEFAULTS
     from app.db import utcnow
+    from app.formatting import local_today
     from app.payouts import attest, batches
     from app.payouts.plans import payouts_of
 
     config = {**DEFAULTS, **engine.config}
     first = payouts_of(session, application.id)[0]
-    now = utcnow()
+    now, today = utcnow(), max(today, local_today())
     attest.attest(session, finance_user, [first.id], now)
     batch = batches.create_batch(session, storage_from_config(config), config, finance_user,
                                  execution_date=today, now=now, payout_ids=[first.id])

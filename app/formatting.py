@@ -28,6 +28,11 @@ def short_date(value) -> str:
     return to_local_date(value).isoformat()
 
 
+def local_today() -> date:
+    """Today in Stockholm (the server clock may run in UTC)."""
+    return datetime.now(STOCKHOLM).date()
+
+
 def to_local_date(value) -> date:
     """A date from a date, an aware datetime (its Stockholm date) or an ISO string."""
     if isinstance(value, str):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.accounts.models import User, UserRole
 from app.db import utcnow
 from app.demo import load_demo_cases
+from app.formatting import to_local_date
 from app.grants.models import Application, RepaymentClaim
 from app.payouts.models import BatchFile, Payout, PayoutBatch
 from tests.conftest import csrf_token, login
@@ -18,8 +19,7 @@ from tests.conftest import csrf_token, login
 ROLES = ["anonym", "sokande", "handlaggare", "bedomare", "beslutsfattare", "admin", "ekonomi"]
 PAGES = ["/ekonomi/", "/ekonomi/batcher", "/ekonomi/batcher/{batch}",
          "/ekonomi/batcher/{batch}/filer/sie", "/ekonomi/aterkrav",
-         "/ekonomi/aterkrav/fakturaunderlag.xlsx", "/ekonomi/aterkrav/fakturaunderlag.csv",
-         "/ekonomi/huvudbok"]
+         "/ekonomi/aterkrav/fakturaunderlag.xlsx", "/ekonomi/aterkrav/fakturaunderlag.csv"]
 ACTIONS = ["/ekonomi/attestera", "/ekonomi/batcher", "/ekonomi/batcher/{batch}/utbetald",
            "/ekonomi/batcher/{batch}/makulera", "/ekonomi/aterkrav/1/reglera"]
 
@@ -27,9 +27,14 @@ ACTIONS = ["/ekonomi/attestera", "/ekonomi/batcher", "/ekonomi/batcher/{batch}/u
 @pytest.fixture
 def cases(session, engine, demo):
     """The living demo: planned and waiting tranches and two paid batches."""
-    load_demo_cases(session, engine, date.today())
+    load_demo_cases(session, engine, stockholm_today())
     session.commit()
     return session
+
+
+def stockholm_today() -> date:
+    """The app's today (Stockholm), which is what its date checks use."""
+    return to_local_date(utcnow())
 
 
 def post(client, url, data):
@@ -72,12 +77,12 @@ def test_finance_pages_are_for_ekonomi_only(app, cases):
                 assert "/logga-in" in response.headers["Location"]
 
 
-def test_a_post_without_csrf_token_is_refused(client, cases):
+def test_a_post_without_csrf_token_is_refused(client, demo):
     login(client, "ekonomi")
-    ids = [str(p.id) for p in payouts(cases, "planned")]
-    response = client.post("/ekonomi/attestera", data={"utbetalning": ids})
-    assert response.status_code == 400
-    assert len(payouts(cases, "planned")) == 2
+    for path in ("/ekonomi/attestera", "/ekonomi/batcher", "/ekonomi/aterkrav/1/reglera"):
+        response = client.post(path, data={"utbetalning": "1", "utbetalningsdag": "2030-01-01"})
+        assert response.status_code == 400
+        assert "säkerhetstoken" in response.get_data(as_text=True)
 
 
 def test_attest_batch_download_void_and_mark_paid(client, cases):
@@ -102,7 +107,7 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert payouts(cases, "attested")[0].attested_by.username == "ekonomi"
 
     # A date in the past: the page again, the message by the field, the choices kept.
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (stockholm_today() - timedelta(days=1)).isoformat()
     response = post(client, "/ekonomi/batcher", {"urval": "valda", "utbetalning": ids[:1],
                                                  "utbetalningsdag": yesterday})
     assert response.status_code == 422
@@ -113,7 +118,7 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert tree.xpath("//input[@name='utbetalning'][@checked]/@value") == [str(ids[0])]
     assert tree.xpath("//div[@class='error-summary']//a/@href") == ["#utbetalningsdag-valda"]
 
-    today = date.today().isoformat()
+    today = stockholm_today().isoformat()
     response = post(client, "/ekonomi/batcher", {"urval": "valda", "utbetalning": ids,
                                                  "utbetalningsdag": today})
     assert response.status_code == 302
@@ -150,9 +155,15 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert [p.id for p in payouts(cases, "attested")] == ids
     assert "makulerad" in flashes(client)[0]
 
-    # All attested due by a date, in a new batch; then paid.
+    # All attested due by a date: nothing is due that early; then a new batch, then paid.
     response = post(client, "/ekonomi/batcher", {
-        "urval": "alla", "batch_forfaller": (date.today() + timedelta(days=14)).isoformat(),
+        "urval": "alla", "batch_forfaller": "2000-01-31", "utbetalningsdag": today})
+    assert response.status_code == 422
+    tree = html.fromstring(response.get_data(as_text=True))
+    assert "inga attesterade" in tree.xpath("string(//p[@id='allt-attesterat--fel'])")
+    assert tree.xpath("//input[@id='batch-forfaller']/@value") == ["2000-01-31"]
+    response = post(client, "/ekonomi/batcher", {
+        "urval": "alla", "batch_forfaller": (stockholm_today() + timedelta(days=14)).isoformat(),
         "utbetalningsdag": today})
     assert response.status_code == 302
     batch_url = response.headers["Location"]
@@ -169,7 +180,7 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert response.status_code == 302
     assert flashes(client) == [f"Batch {number} är redan utbetald."]
 
-    ledger = html.fromstring(client.get("/ekonomi/huvudbok").get_data(as_text=True))
+    ledger = html.fromstring(client.get("/budget").get_data(as_text=True))
     row = ledger.xpath("//tbody/tr")[0]
     assert "Stämmer" in row.text_content()
     assert "520\u00a0000\u00a0kr" in row.text_content()  # 400 000 + 50 000 + 30 000 + 40 000
@@ -202,10 +213,12 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
     now = utcnow()
     attest.attest(cases, finance, [external.id], now)
     batch = batches.create_batch(cases, storage_from_config(app.config), app.config, finance,
-                                 execution_date=date.today(), now=now,
+                                 execution_date=stockholm_today(), now=now,
                                  payout_ids=[external.id])
-    batches.mark_paid(cases, engine, finance, batch.id, date.today(), now)
-    internal = payouts(cases, "paid")[0]
+    batches.mark_paid(cases, engine, finance, batch.id, stockholm_today(), now)
+    cases.commit()
+    internal = next(p for p in payouts(cases, "paid")
+                    if p.application.organisation.kind == "namnd")
     cases.add_all([
         RepaymentClaim(application_id=internal.application_id, amount=Decimal("15000"),
                        reason="Oförbrukade medel"),
@@ -232,7 +245,7 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
 
     claim = cases.scalars(select(RepaymentClaim).where(
         RepaymentClaim.application_id == external.application_id)).one()
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (stockholm_today() + timedelta(days=1)).isoformat()
     response = post(client, f"/ekonomi/aterkrav/{claim.id}/reglera",
                     {"reglerat_datum": tomorrow})
     assert response.status_code == 422
@@ -242,7 +255,7 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
     assert tree.xpath(f"//input[@id='reglerat-datum-{claim.id}']/@value") == [tomorrow]
 
     response = post(client, f"/ekonomi/aterkrav/{claim.id}/reglera",
-                    {"reglerat_datum": date.today().isoformat()})
+                    {"reglerat_datum": stockholm_today().isoformat()})
     assert response.status_code == 302
     assert flashes(client) == ["Återkravet från Huge Fastigheter AB på 5\u00a0000\u00a0kr är "
                                "reglerat."]
@@ -251,5 +264,5 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
     assert "Huge Fastigheter AB" in tree.xpath("string(//section[@aria-labelledby='reglerade'])")
     assert "Inga öppna återkrav från bolag" in tree.xpath(
         "string(//section[@aria-labelledby='bolag'])")
-    ledger = client.get("/ekonomi/huvudbok").get_data(as_text=True)
+    ledger = client.get("/budget").get_data(as_text=True)
     assert "5\u00a0000\u00a0kr" in ledger and "Stämmer" in ledger

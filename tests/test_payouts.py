@@ -82,7 +82,7 @@ def test_attest_is_four_eyes_and_waits_for_conditions(session, engine, demo):
     with pytest.raises(NotAllowed, match="berett eller beslutat"):
         attest.attest(session, preparer, [first.id], NOW)
     session.rollback()
-    with pytest.raises(NotAllowed, match="bara ekonomi|Bara ekonomi"):
+    with pytest.raises(NotAllowed, match="Bara ekonomi"):
         attest.attest(session, user(session, "sokande"), [first.id], NOW)
     session.rollback()
     finance = user(session, "ekonomi")

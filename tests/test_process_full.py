@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.attachments.storage import storage_from_config
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.serializer import dump_state
 from app.engine.tasks import next_timer_at
@@ -12,6 +13,7 @@ from app.engine.timers import run_due_timers
 from app.errors import InvalidInput, NotAllowed, NotFound
 from app.grants import applications, budget
 from app.grants.models import Decision, JavDeclaration, RepaymentClaim
+from app.letters.issue import letter_of_decision
 from app.notifications.models import OutboxMessage
 from tests.factories import (
     complete,
@@ -185,6 +187,32 @@ def test_komplettering_deadline_expiry_then_avskrivning(session, sessions, engin
              "handlaggare")
     session.refresh(application)
     assert application.status == "Avskriven"
+    assert_formal_decision(session, application, "avskrivning", "Inget svar.")
+
+
+def test_avvisning_is_a_decision_with_a_letter(session, engine, demo):
+    application = submitted_application(session, engine)
+    reason = "Sökanden är varken en nämnd eller ett kommunalt bolag."
+    complete(session, engine, application, "formell_kontroll",
+             {"kontroll_utfall": "avvisning", "avvisning_motivering": reason}, "handlaggare")
+    session.refresh(application)
+    assert application.status == "Avvisad"
+    assert_formal_decision(session, application, "avvisning", reason)
+
+
+def assert_formal_decision(session, application, outcome, reason):
+    """The officer's decision is recorded, with its letter, and the applicant is told."""
+    decision = session.scalars(select(Decision).where(
+        Decision.application_id == application.id)).one()
+    assert (decision.outcome, decision.amount, decision.motivation) == (outcome, 0, reason)
+    assert decision.decided_by.username == "handlaggare"
+    assert "punkt 1.4" in decision.delegation_reference
+    letter = letter_of_decision(session, decision.id)
+    assert letter is not None and letter.filename.startswith("Beslut KS-")
+    notice = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "beslut",
+        OutboxMessage.process_instance_id == application.process_instance_id)).first()
+    assert notice is not None and ("Avvisning" in notice.body or "Avskrivning" in notice.body)
 
 
 def test_withdrawal_during_review_closes_every_task_and_frees_money(session, engine, demo):
@@ -285,8 +313,12 @@ def test_a_correction_is_a_new_decision_referencing_the_old(session, engine, dem
     new = correct_decision(session, user(session, "beslutsfattare"), old.id,
                            motivation="Rättad motivering: insatsen bygger på lägesbilden 2026.",
                            conditions="Återrapportering senast 2028-01-31.",
-                           reason="Fel årtal i motiveringen")
+                           reason="Fel årtal i motiveringen",
+                           storage=storage_from_config(engine.config), config=engine.config)
     session.commit()
+    # The corrected decision has its own letter, next to the old one's.
+    letters = [letter_of_decision(session, d.id) for d in (old, new)]
+    assert all(letters) and letters[0].sha256 != letters[1].sha256
     session.refresh(old)
     assert (old.motivation, old.amount, old.decided_at) == original  # never changed
     assert new.replaces_id == old.id and new.amount == old.amount

@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from app.errors import DomainError
+from app.formatting import local_today
 
 _UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash"}
 
@@ -54,7 +55,7 @@ HELPERS = {
     "date": _dt.date,
     "datetime": _dt.datetime,
     "timedelta": _dt.timedelta,
-    "today": lambda: _dt.date.today(),
+    "today": local_today,
 }
 
 _GUARDS = {

@@ -10,6 +10,7 @@ import wtforms
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app.formatting import local_today
 from app.forms.builder import build_form_class
 from app.forms.data import data_to_fields, form_to_data, relative_date_defaults
 from app.forms.kinds import is_attachments
@@ -76,7 +77,7 @@ class FormDefinition:
         """
         values = data_to_fields(self.schema, data)
         if not values:
-            values = relative_date_defaults(self.schema, today or date.today())
+            values = relative_date_defaults(self.schema, today or local_today())
         form = self.form_class(base)(formdata=formdata, data=values, **kw)
         form._row_action = read_row_action(formdata, form._prefix)
         return form

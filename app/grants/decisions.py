@@ -1,14 +1,19 @@
 """Decisions are never changed. A correction (rättelse, FL 36 §) is a new decision that
 references the one it replaces; the amount stays (a new amount needs a new decision)."""
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.attachments.storage import FileStorage
 from app.audit import record_event
+from app.config import DEFAULTS
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.grants.models import Decision, JavDeclaration
+from app.letters.issue import issue_letter
 
 
 def is_replaced(session: Session, decision: Decision) -> bool:
@@ -17,8 +22,10 @@ def is_replaced(session: Session, decision: Decision) -> bool:
 
 
 def correct_decision(session: Session, user: User, decision_id: int, *, motivation: str,
-                     conditions: str, reason: str) -> Decision:
-    """Record a corrected decision that replaces an earlier one; the earlier row stays."""
+                     conditions: str, reason: str, storage: FileStorage | None = None,
+                     config: Mapping | None = None) -> Decision:
+    """Record a corrected decision that replaces an earlier one; the earlier row stays.
+    With `storage` and `config` the corrected decision gets its own letter at once."""
     old = session.get(Decision, decision_id)
     if old is None:
         raise NotFound("Beslutet finns inte.")
@@ -49,4 +56,6 @@ def correct_decision(session: Session, user: User, decision_id: int, *, motivati
                  f"Beslut {old.id} rättat genom beslut {new.id}: {reason.strip()}",
                  actor_id=user.id, instance_id=old.application.process_instance_id,
                  details={"replaces": old.id, "decision": new.id})
+    if storage is not None and config is not None:
+        issue_letter(session, storage, new, {**DEFAULTS, **config})
     return new

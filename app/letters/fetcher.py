@@ -2,13 +2,14 @@
 
 Applicant text is escaped, so it cannot add elements; this is the second wall. Any URL that is
 not on the allow-list (file:, http:, https:, data:, …) is refused before anything is opened.
-The allow-list is the two letter fonts and, when the fetcher is given one, the configured logo
-(`letter-asset:logo`, read from the LETTER_LOGO file).
+The allow-list is the two letter fonts, the sRGB colour profile and, when the fetcher is given
+one, the configured logo (`letter-asset:logo`, read from the LETTER_LOGO file).
 """
 
 import logging
 from pathlib import Path
 
+import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 SCHEME = "letter-asset"
@@ -16,10 +17,14 @@ LOGO_URL = f"{SCHEME}:logo"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 MAX_LOGO_BYTES = 2 * 2**20
 
+SRGB_PROFILE = Path(weasyprint.__file__).parent / "pdf" / "sRGB2014.icc"
+
 # URL → (local file, media type). Only these (and the configured logo) are ever read.
 ASSETS: dict[str, tuple[Path, str]] = {
     f"{SCHEME}:fonts/DejaVuSans.ttf": (FONT_DIR / "DejaVuSans.ttf", "font/ttf"),
     f"{SCHEME}:fonts/DejaVuSans-Bold.ttf": (FONT_DIR / "DejaVuSans-Bold.ttf", "font/ttf"),
+    # PDF/A output intent (letter.css @color-profile): WeasyPrint's own sRGB profile.
+    f"{SCHEME}:colour/sRGB2014.icc": (SRGB_PROFILE, "application/vnd.iccprofile"),
 }
 
 _cache: dict[str, bytes] = {}

@@ -2,13 +2,13 @@
 
 Speed: a letter is laid out with a FontConfiguration and a stylesheet (letter.css, with its two
 @font-face fonts) that are made once and reused, so a letter does not rebuild the font map, read
-and register the fonts, or parse the CSS again. A FontConfiguration is not safe to use from two
-threads at once, so each render borrows one from a pool (one per concurrent render, kept for the
-next); the pool starts over when letter.css or draft.css changes.
+and register the fonts, or parse the CSS again. WeasyPrint does not promise that a
+FontConfiguration (a Pango font map) can be used by two threads at once, so each render borrows
+one from a pool (one per concurrent render, kept for the next); the pool starts over when
+letter.css or draft.css changes.
 """
 
 import queue
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEETS = (TEMPLATES / "letter.css", TEMPLATES / "draft.css")
 BASE_URL = f"{SCHEME}:"
 PDF_VARIANT = "pdf/a-3u"
+OUTPUT_INTENT = "--srgb"  # letter.css @color-profile
 LEVEL_NAMES = {"au": "Kommunstyrelsens arbetsutskott", "ks": "Kommunstyrelsen"}
 # Closed on formal grounds by the officer: no amount, terms or payouts in the letter.
 FORMAL_OUTCOMES = ("avvisning", "avskrivning")
@@ -125,11 +126,13 @@ def render_html(context: Mapping) -> str:
 
 @dataclass
 class _Renderer:
-    """A font configuration with the letter's fonts registered and the stylesheets parsed for
-    it. Used by one render at a time."""
+    """A font configuration with the letter's fonts registered, the stylesheets parsed for it
+    and the sRGB output intent (letter.css @color-profile). Used by one render at a time: the
+    font map and the colour profile's PDF reference are not shared between threads."""
 
     version: tuple[int, ...]
     font_config: FontConfiguration
+    color_profiles: dict
     letter: CSS
     draft: CSS
 
@@ -142,11 +145,14 @@ def _stylesheets_version() -> tuple[int, ...]:
 
 
 def _new_renderer(version: tuple[int, ...]) -> _Renderer:
-    font_config = FontConfiguration()
-    fonts = LetterAssetFetcher()  # @font-face fonts are fetched once, here
+    font_config, color_profiles = FontConfiguration(), {}
+    assets = LetterAssetFetcher()  # fonts and colour profile are fetched once, here
     letter, draft = (CSS(string=path.read_text(encoding="utf-8"), base_url=BASE_URL,
-                         url_fetcher=fonts, font_config=font_config) for path in STYLESHEETS)
-    return _Renderer(version, font_config, letter, draft)
+                         url_fetcher=assets, font_config=font_config,
+                         color_profiles=color_profiles) for path in STYLESHEETS)
+    if OUTPUT_INTENT not in color_profiles:  # no output intent: not PDF/A
+        raise RuntimeError("Brevens sRGB-färgprofil (letter.css @color-profile) saknas")
+    return _Renderer(version, font_config, color_profiles, letter, draft)
 
 
 @contextmanager
@@ -170,15 +176,17 @@ def html_to_pdf(html: str, fetcher: LetterAssetFetcher | None = None,
                 draft: bool = False) -> bytes:
     """PDF/A-3u, tagged, fonts embedded (subset); assets only through the letter fetcher.
 
-    The HTML is styled by letter.css (and draft.css for a draft), not by its own <style>."""
+    The HTML is styled by letter.css (and draft.css for a draft), not by a <style> of its own.
+    The output intent is letter.css's sRGB profile rather than WeasyPrint's built-in "srgb",
+    which opens the profile on every letter without closing it (a ResourceWarning that would
+    need the thread-unsafe warnings.catch_warnings() around every render)."""
     document = HTML(string=html, base_url=BASE_URL,
                     url_fetcher=fetcher if fetcher is not None else LetterAssetFetcher())
-    # WeasyPrint 70 opens its sRGB output-intent profile for PDF/A without closing it; the
-    # ResourceWarning is its bug, not ours (and fails runs with warnings as errors).
-    with _renderer() as renderer, warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
+    with _renderer() as renderer:
         stylesheets = [renderer.letter, renderer.draft] if draft else [renderer.letter]
         return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
+                                  output_intent=OUTPUT_INTENT,
+                                  color_profiles=dict(renderer.color_profiles),
                                   font_config=renderer.font_config, stylesheets=stylesheets)
 
 

@@ -68,6 +68,8 @@ class ExportSettings:
     debtor_iban: str = "SE4550000000058398257466"
     debtor_bic: str = "ESSESESS"
     initiating_party_id: str = "5560000001"
+    # "BANK": a customer id assigned by the bank (SEB, Handelsbanken, Swedbank); Nordea: "CUST".
+    initiating_party_scheme: str = "BANK"
     sie_series: str = "T"
     transfer_account: str = "7990"
     fund_cost_centre: str = "1100"
@@ -88,6 +90,8 @@ class ExportSettings:
             debtor_iban=get("FINANCE_DEBTOR_IBAN", cls.debtor_iban),
             debtor_bic=get("FINANCE_DEBTOR_BIC", cls.debtor_bic),
             initiating_party_id=get("FINANCE_INITIATING_PARTY_ID", cls.initiating_party_id),
+            initiating_party_scheme=get("FINANCE_INITIATING_PARTY_SCHEME",
+                                        cls.initiating_party_scheme),
             sie_series=get("FINANCE_SIE_SERIES", cls.sie_series),
             transfer_account=str(get("FINANCE_TRANSFER_ACCOUNT", cls.transfer_account)),
             fund_cost_centre=str(get("FINANCE_FUND_COST_CENTRE", cls.fund_cost_centre)),

@@ -16,8 +16,6 @@ from app.payouts.sie import format_amount
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 ENCODING = "latin-1"  # the letters Swedish banks accept; the file itself is UTF-8
-# The bank's customer id for the kommun ("BANK": assigned by the bank; Nordea asks for "CUST").
-INITIATING_PARTY_SCHEME = "BANK"
 CHARGE_BEARER = "SHAR"  # SLEV belongs to SEPA service level; domestic NURG payments share
 _GIRO_CLEARING = {"bankgiro": "9900", "plusgiro": "9500"}
 
@@ -38,7 +36,7 @@ def write(batch: ExportBatch, settings: ExportSettings) -> bytes:
     _add(header, "NbOfTxs", count)
     _add(header, "CtrlSum", format_amount(total))
     _add_party(header, "InitgPty", settings.kommun_name, settings.initiating_party_id,
-               INITIATING_PARTY_SCHEME)
+               settings.initiating_party_scheme)
     instruction = _add_instruction(initiation, batch, settings, count, total)
     for line in lines:
         _add_transfer(instruction, line)

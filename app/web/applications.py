@@ -1,16 +1,17 @@
 """Ansökningar: the list, a new draft, and the case page (status, data, history)."""
 
-from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.attachments.storage import storage_from_config
 from app.audit import events_for_instance
 from app.engine.incidents import run_step
 from app.engine.models import HumanTask
 from app.engine.tasks import completed_tasks
 from app.errors import InvalidInput, NotFound
+from app.formatting import local_today
 from app.grants import applications, permissions
 from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
@@ -26,7 +27,7 @@ bp = Blueprint("applications", __name__)
 def index():
     user = current_user()
     rows = applications.applications_for(db(), user)
-    rounds = applications.open_rounds(db(), date.today())
+    rounds = applications.open_rounds(db(), local_today())
     can_start = permissions.can_start_application(user)
     return render_template("applications/index.html", rows=rows, rounds=rounds,
                            can_start=can_start)
@@ -38,7 +39,7 @@ def new():
     round_id = request.form.get("round_id", type=int)
     action = {"kind": "start_application", "round_id": round_id, "actor_id": current_user().id}
     application = run_step(db(), action, lambda: applications.start_application(
-        db(), engine(), current_user(), round_id, date.today()))
+        db(), engine(), current_user(), round_id, local_today()))
     flash(_("Ett utkast är skapat. Fyll i ansökan och skicka in den."), "success")
     first = db().scalars(select(HumanTask.id).where(
         HumanTask.instance_id == application.process_instance_id,
@@ -116,7 +117,9 @@ def correct(decision_id: int):
     try:
         correct_decision(db(), user, decision_id, motivation=request.form.get("motivering", ""),
                          conditions=request.form.get("villkor", ""),
-                         reason=request.form.get("skal", ""))
+                         reason=request.form.get("skal", ""),
+                         storage=storage_from_config(current_app.config),
+                         config=current_app.config)
     except InvalidInput as err:
         flash(" ".join(m for msgs in err.errors.values() for m in msgs) or err.message, "error")
         return redirect(url_for("applications.detail", application_id=decision.application_id))

@@ -14,13 +14,16 @@ from app.attachments.storage import storage_from_config
 from app.db import utcnow
 from app.engine.incidents import run_step
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from app.formatting import kronor, to_local_date
-from app.grants.budget import check_ledger, ledger_for
-from app.grants.models import Round
+from app.formatting import kronor, local_today
 from app.payouts.attest import attest, attest_problem, finance_overview
 from app.payouts.batches import batch_file, create_batch, mark_paid, void_batch
-from app.payouts.claims import claims, external_claims_list, internal_claims_sie, settle
-from app.payouts.claims import split_claims
+from app.payouts.claims import (
+    claims,
+    external_claims_list,
+    internal_claims_sie,
+    settle,
+    split_claims,
+)
 from app.payouts.models import FILE_KINDS, Payout, PayoutBatch
 from app.payouts.payees import is_internal, payee_problems
 from app.web.context import current_user, db, engine, role_required
@@ -29,11 +32,6 @@ from app.web.downloads import file_response
 bp = Blueprint("finance", __name__, url_prefix="/ekonomi")
 FINANCE = "ekonomi"
 DUE_WITHIN_DAYS = 14  # the overview's default horizon: payouts due within two weeks
-
-
-def today() -> date:
-    """Today in Stockholm."""
-    return to_local_date(utcnow())
 
 
 # -- Utbetalningar: attest and batch ----------------------------------------------------------
@@ -60,7 +58,7 @@ def attest_payouts():
 def create():
     form = request.form
     everything = form.get("urval") == "alla"
-    up_to, _errors = _date_or_default(form, "forfaller", _default_horizon())
+    up_to = _date_or_default(form, "forfaller", _default_horizon())[0]
 
     def operation():
         dates = _posted(dates=("utbetalningsdag", "batch_forfaller") if everything
@@ -84,7 +82,7 @@ def _overview(up_to: date, errors: Mapping | None = None, kept: Mapping | None =
     payouts = finance_overview(db(), up_to)
     user = current_user()
     return {
-        "up_to": up_to, "payouts": payouts, "today": today(),
+        "up_to": up_to, "payouts": payouts, "today": local_today(),
         "tranches": _tranche_counts([p for rows in payouts.values() for p in rows]),
         "problems": {p.id: attest_problem(db(), user, p) for p in payouts["planned"]},
         "payee_problems": {p.id: payee_problems(p.application.organisation)
@@ -104,7 +102,7 @@ def _tranche_counts(payouts: list[Payout]) -> dict[int, int]:
 
 
 def _default_horizon() -> date:
-    return today() + timedelta(days=DUE_WITHIN_DAYS)
+    return local_today() + timedelta(days=DUE_WITHIN_DAYS)
 
 
 def _overview_url() -> str:
@@ -173,7 +171,7 @@ def _batch_page(batch_id: int, errors: Mapping | None = None,
         raise NotFound("Batchen finns inte.")
     return {"batch": batch, "file_kinds": FILE_KINDS, "is_internal": is_internal,
             "paid_by": _user(batch.paid_by_id), "voided_by": _user(batch.voided_by_id),
-            "today": today(), "errors": errors or {}, "kept": kept or {}}
+            "today": local_today(), "errors": errors or {}, "kept": kept or {}}
 
 
 def _batch_action(batch_id: int, operation: Callable, message: Callable):
@@ -214,15 +212,15 @@ def settle_claim(claim_id: int):
 @bp.route("/aterkrav/sie")
 @role_required(FINANCE)
 def repayments_sie():
-    data = internal_claims_sie(db(), current_app.config, current_user(), today())
-    return file_response(data, f"Återkrav nämnder {today()}.se", FILE_KINDS["sie"][1])
+    data = internal_claims_sie(db(), current_app.config, current_user(), local_today())
+    return file_response(data, f"Återkrav nämnder {local_today()}.se", FILE_KINDS["sie"][1])
 
 
 @bp.route("/aterkrav/fakturaunderlag.<any(xlsx, csv):kind>")
 @role_required(FINANCE)
 def repayments_invoicing(kind: str):
     data = external_claims_list(db(), current_app.config, current_user(), kind)
-    return file_response(data, f"Återkrav fakturaunderlag {today()}.{kind}",
+    return file_response(data, f"Återkrav fakturaunderlag {local_today()}.{kind}",
                          FILE_KINDS[kind][1])
 
 
@@ -230,18 +228,8 @@ def _claims_page(errors: Mapping | None = None, claim_id: int | None = None,
                  kept: Mapping | None = None) -> dict:
     internal, external = split_claims(claims(db()))
     return {"internal": internal, "external": external, "settled": claims(db(), "settled"),
-            "today": today(), "errors": errors or {}, "error_claim": claim_id,
+            "today": local_today(), "errors": errors or {}, "error_claim": claim_id,
             "kept": kept or {}}
-
-
-# -- Fondens huvudbok -------------------------------------------------------------------------
-
-@bp.route("/huvudbok")
-@role_required(FINANCE)
-def ledger():
-    rounds = db().scalars(select(Round).order_by(Round.opens_on.desc())).all()
-    rows = [(r, ledger_for(db(), r.id), check_ledger(db(), r.id)) for r in rounds]
-    return render_template("finance/ledger.html", rows=rows)
 
 
 # -- shared -----------------------------------------------------------------------------------
@@ -290,4 +278,4 @@ def _date_or_default(values: Mapping, name: str, default: date | None):
         return date.fromisoformat(text), {}
     except ValueError:
         return default, {name: [_("Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. %(example)s.",
-                                  example=today().isoformat())]}
+                                  example=local_today().isoformat())]}

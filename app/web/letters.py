@@ -1,8 +1,6 @@
 """Beslutsbrev: download an issued letter (the stored bytes) and preview a draft letter."""
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, current_app
 
 from app.attachments.storage import storage_from_config
 from app.errors import NotFound
@@ -10,6 +8,7 @@ from app.grants import applications, permissions
 from app.letters.issue import letter_of_decision, proposed_decision
 from app.letters.render import letter_filename, preview_letter
 from app.web.context import current_user, db, login_required
+from app.web.downloads import file_response
 
 bp = Blueprint("letters", __name__)
 
@@ -25,7 +24,7 @@ def download(decision_id: int):
             current_user(), letter.decision.application):
         raise NotFound("Beslutsbrevet finns inte.")
     data = storage_from_config(current_app.config).get(letter.storage_key)
-    return _pdf(data, letter.filename, "attachment")
+    return file_response(data, letter.filename, "application/pdf")
 
 
 @bp.route("/ansokningar/<int:application_id>/brev/forhandsgranska")
@@ -39,15 +38,5 @@ def preview(application_id: int):
     decider = user if user.has_role("beslutsfattare") else None
     pdf = preview_letter(proposed_decision(db(), application, data, decider), application,
                          data, current_app.config)
-    return _pdf(pdf, letter_filename(application.diarienummer, "Utkast beslut"), "inline")
-
-
-def _pdf(data: bytes, filename: str, disposition: str) -> Response:
-    """A PDF response with an ASCII filename and its RFC 5987 UTF-8 form."""
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'{disposition}; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}')
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return file_response(pdf, letter_filename(application.diarienummer, "Utkast beslut"),
+                         "application/pdf", "inline")

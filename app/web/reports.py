@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 
+from app.formatting import local_today
 from app.grants.budget import ledger_for
 from app.grants.models import Round
 from app.grants.reports import delegated_decisions, delegated_decisions_csv
@@ -19,14 +20,14 @@ bp = Blueprint("reports", __name__)
 def ledger():
     rounds = db().scalars(select(Round).order_by(Round.opens_on.desc())).all()
     return render_template("reports/ledger.html",
-                           ledgers=[(r, ledger_for(db(), r.id), reconcile(db(), r.id))
-                                    for r in rounds])
+                           rows=[(r, ledger_for(db(), r.id), reconcile(db(), r.id))
+                                 for r in rounds])
 
 
 @bp.route("/rapporter/delegationsbeslut")
 @role_required("handlaggare", "beslutsfattare", "admin")
 def delegation_report():
-    today = date.today()
+    today = local_today()
     start = _date_arg("fran", today.replace(day=1))
     end = _date_arg("till", today)
     rows = delegated_decisions(db(), start, end)

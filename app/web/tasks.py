@@ -1,6 +1,5 @@
 """Mina uppgifter and the task page: render a task's form, save a draft, complete it."""
 
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,6 +8,7 @@ from flask_wtf import FlaskForm
 from app.engine.incidents import run_step
 from app.engine.tasks import completed_by_user, open_tasks
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
+from app.formatting import local_today
 from app.grants import applications, permissions
 from app.web.context import current_user, db, engine, login_required
 from app.web.instructions import render_instructions
@@ -104,7 +104,7 @@ def _submit(task, definition, form, application):
               "actor_id": current_user().id}
     try:
         run_step(db(), action, lambda: applications.complete_task(
-            db(), engine(), current_user(), task.id, data, date.today()))
+            db(), engine(), current_user(), task.id, data, local_today()))
     except InvalidInput as err:
         definition.attach_errors(form, err.errors)
         if not err.errors:
