@@ -23,7 +23,7 @@ help:
 	@echo "make test                run the tests (PYTEST_ARGS=... to pass options to pytest)"
 	@echo "make lint                ruff check ."
 	@echo "make check               check processes/ and forms/"
-	@echo "make bench               run the engine benchmark"
+	@echo "make bench               run the benchmarks (engine, letters, exports)"
 	@echo "make migration m=\"...\"   autogenerate an Alembic revision from the models"
 	@echo "make clean               remove caches and build output (keeps .venv and instance/)"
 
@@ -48,6 +48,8 @@ check: system-packages $(VENV)/.installed
 
 bench: system-packages $(VENV)/.installed
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/letters.py
+	$(BIN)/python bench/exports.py
 
 ifneq ($(filter migration,$(MAKECMDGOALS)),)
 ifeq ($(strip $(m)),)

@@ -137,12 +137,21 @@ def test_a_raster_logo_is_embedded_as_an_image(kind, tmp_path):
     assert re.search(LOGO_ALT, inflated(pdf))
 
 
-@pytest.mark.parametrize("setting", ["missing", "not an image", "a folder"])
+UNUSABLE_LOGOS = {
+    "not an image": b"inte en bild",
+    "html": b"<html><body><svg xmlns='http://www.w3.org/2000/svg'/></body></html>",
+    "broken png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+    "entities": b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+                b'<svg xmlns="http://www.w3.org/2000/svg"><title>&a;</title></svg>',
+}
+
+
+@pytest.mark.parametrize("setting", ["missing", "a folder", *UNUSABLE_LOGOS])
 def test_an_unusable_logo_is_left_out_with_a_warning(setting, tmp_path, caplog):
-    path = {"missing": tmp_path / "borta.svg", "not an image": tmp_path / "logo.svg",
-            "a folder": tmp_path}[setting]
-    if setting == "not an image":
-        path.write_text("inte en bild")
+    path = {"missing": tmp_path / "borta.svg", "a folder": tmp_path}.get(
+        setting, tmp_path / "logo.svg")
+    if setting in UNUSABLE_LOGOS:
+        path.write_bytes(UNUSABLE_LOGOS[setting])
     caplog.set_level(logging.WARNING, logger="app.letters.fetcher")
     pdf = render_pdf(context(config={**DEFAULTS, "LETTER_LOGO": str(path)}))
     assert "KS-2027/0001" in pdf_text(pdf)

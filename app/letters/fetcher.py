@@ -7,15 +7,19 @@ one, the configured logo (`letter-asset:logo`, read from the LETTER_LOGO file).
 """
 
 import logging
+from io import BytesIO
 from pathlib import Path
+from xml.etree import ElementTree
 
 import weasyprint
+from PIL import Image
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 SCHEME = "letter-asset"
 LOGO_URL = f"{SCHEME}:logo"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 MAX_LOGO_BYTES = 2 * 2**20
+SVG_NS = "http://www.w3.org/2000/svg"
 
 SRGB_PROFILE = Path(weasyprint.__file__).parent / "pdf" / "sRGB2014.icc"
 
@@ -36,15 +40,23 @@ class RefusedURL(ValueError):
 
 
 def logo_media_type(body: bytes) -> str | None:
-    """`image/png`, `image/jpeg` or `image/svg+xml` by the file's content; None for others."""
-    if body.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if body.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith((b"<?xml", b"<svg", b"<!--")) and b"<svg" in head:
-        return "image/svg+xml"
-    return None
+    """`image/png`, `image/jpeg` or `image/svg+xml` by the file's content (a PNG or JPEG that
+    Pillow can read, or XML without entity declarations whose root element is <svg>); None for
+    anything else."""
+    if body.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        try:
+            with Image.open(BytesIO(body)) as image:
+                image.verify()
+        except Exception:  # any decoding error: not a usable image
+            return None
+        return "image/png" if body[:1] == b"\x89" else "image/jpeg"
+    if b"<!ENTITY" in body:  # entity expansion ("billion laughs"): refused, as defusedxml does
+        return None
+    try:  # the configured file, without entities; expat never fetches anything
+        root = ElementTree.fromstring(body)  # noqa: S314
+    except ElementTree.ParseError:
+        return None
+    return "image/svg+xml" if root.tag == f"{{{SVG_NS}}}svg" else None
 
 
 def read_logo(path: str | Path | None) -> tuple[bytes, str] | None:
@@ -60,8 +72,8 @@ def read_logo(path: str | Path | None) -> tuple[bytes, str] | None:
     except OSError as error:
         log.warning("Brevets logotyp kan inte läsas (%s); brevet skapas utan logotyp", error)
         return None
-    media_type = logo_media_type(body)
-    if len(body) > MAX_LOGO_BYTES or media_type is None:
+    media_type = logo_media_type(body) if len(body) <= MAX_LOGO_BYTES else None
+    if media_type is None:
         log.warning("Brevets logotyp %s är inte en PNG-, JPEG- eller SVG-fil på högst %d MiB; "
                     "brevet skapas utan logotyp", path, MAX_LOGO_BYTES // 2**20)
         return None

@@ -53,7 +53,7 @@ def proposed_decision(session: Session, application: Application, data: Mapping,
                       decider: User | None = None) -> DecisionFacts:
     """The decision the latest proposal (beredning) would make, for a preview letter."""
     outcome = data.get("forslag") or "bifall"
-    amount = Decimal(0) if outcome == "avslag" else (
+    amount = Decimal(0) if outcome not in ("bifall", "delvis_bifall") else (
         to_amount(data.get("forslag_belopp")) or application.requested_amount or Decimal(0))
     return DecisionFacts(
         outcome=outcome, amount=amount, motivation=data.get("forslag_motivering", ""),
