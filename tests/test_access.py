@@ -27,6 +27,12 @@ MATRIX = {
     "GET /ansokningar/{case}/aterkalla": [302, 200, 404, 404, 404, 404, 404, 404],
     "POST /uppgifter/{check_task}/jav": [302, 404, 404, 422, 404, 404, 404, 404],
     "POST /admin/incidenter/999/kor-om": [302, 404, 404, 404, 404, 404, 404, 302],
+    "GET /ekonomi/": [302, 404, 404, 404, 404, 404, 200, 404],
+    "GET /ekonomi/batcher": [302, 404, 404, 404, 404, 404, 200, 404],
+    "GET /ekonomi/aterkrav": [302, 404, 404, 404, 404, 404, 200, 404],
+    "POST /ekonomi/attestera": [302, 404, 404, 404, 404, 404, 302, 404],
+    "GET /admin/organisationer": [302, 404, 404, 404, 404, 404, 404, 200],
+    "GET /admin/organisationer/{organisation}": [302, 404, 404, 404, 404, 404, 404, 200],
     "GET /ansokningar/99999": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /uppgifter/00000000-0000-0000-0000-000000000000": [302, 404, 404, 404, 404, 404,
                                                            404, 404],
@@ -42,6 +48,7 @@ def objects(session, engine, demo):
         "draft": draft.id,
         "check_task": open_task(session, case, "formell_kontroll").id,
         "draft_task": open_task(session, draft, "ansokan").id,
+        "organisation": case.organisation_id,
     }
 
 
