@@ -76,7 +76,7 @@ def attest(session: Session, user: User, payout_ids: Iterable[int],
     if changed != len(ids):
         raise Conflict("Någon annan attesterade samtidigt. Ladda om sidan.")
     for payout in payouts:
-        session.refresh(payout)
+        session.expire(payout, ["status", "attested_by_id", "attested_at"])  # set by the UPDATE
         record_event(session, "payout_attested",
                      f"Utbetalning {payout.tranche} attesterad: {kronor(payout.amount)}",
                      actor_id=user.id, instance_id=payout.application.process_instance_id,

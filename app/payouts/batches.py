@@ -85,7 +85,7 @@ def create_batch(session: Session, storage: FileStorage, config: Mapping, user: 
                     for p in payouts)
     session.flush()
     for payout in payouts:
-        session.refresh(payout)
+        session.expire(payout, ["status"])  # set by the UPDATE above
     record = ExportBatch(number=batch.number, created_at=now, created_by=user.username,
                          execution_date=execution_date, lines=payout_lines(payouts, config))
     for kind, data in export_files(record, ExportSettings.from_config(config)).items():
@@ -120,12 +120,11 @@ def void_batch(session: Session, user: User, batch_id: int, reason: str,
         raise Conflict(f"Batch {batch.number} är redan {BATCH_STATES[batch.status].lower()}.")
     batch.status, batch.voided_at, batch.voided_by_id = "voided", now, user.id
     batch.void_reason = reason.strip()
+    # A live batch's payouts change only through it, and the batch row is locked.
+    for item in batch.items:
+        item.live = False
+        item.payout.status = "attested"
     ids = [item.payout_id for item in batch.items]
-    session.execute(update(BatchItem).where(BatchItem.batch_id == batch.id)
-                    .values(live=False).execution_options(synchronize_session=False))
-    session.execute(update(Payout).where(Payout.id.in_(ids), Payout.status == "batched")
-                    .values(status="attested").execution_options(synchronize_session=False))
-    session.expire_all()
     record_event(session, "batch_voided", f"Utbetalningsbatch {batch.number} makulerad: "
                  f"{reason.strip()}", actor_id=user.id,
                  details={"batch": batch.id, "payouts": ids})
