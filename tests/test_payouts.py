@@ -219,3 +219,21 @@ def test_the_conditional_tranche_is_released_by_the_approved_report(session, ses
 def test_small_case_factory_is_a_namnd(session, engine, demo):
     application = decided(session, engine, amount=SMALL["sokt_belopp"])
     assert application.organisation.kind == "namnd"
+
+
+def test_attest_refuses_jav_and_the_receiving_organisation(session, engine, demo):
+    from app.grants.models import JavDeclaration
+
+    application = decided(session, engine)
+    first = payouts_of(session, application.id)[0]
+    finance = user(session, "ekonomi")
+    session.add(JavDeclaration(application_id=application.id, user_id=finance.id,
+                               task_name="attest", reason="Min bror leder insatsen."))
+    colleague = user(session, "sokande")  # works at the receiving nämnd
+    colleague.role_rows.append(UserRole(role="ekonomi"))
+    session.commit()
+    problems = attest.attest_problems(session, finance, [first])
+    assert "jäv" in problems[first.id]
+    assert "mottagaren" in attest.attest_problems(session, colleague, [first])[first.id]
+    with pytest.raises(NotAllowed, match="jäv"):
+        attest.attest(session, finance, [first.id], NOW)

@@ -1,7 +1,7 @@
 """Attest: finance approves due payouts. Four-eyes: never the decision maker, the preparing
 officer, someone jävig in the case or someone from the receiving organisation."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select, update
@@ -37,18 +37,30 @@ def finance_overview(session: Session, up_to: date) -> dict[str, list[Payout]]:
     }
 
 
-def attest_problem(session: Session, user: User, payout: Payout) -> str | None:
-    """Why `user` may not attest `payout` (None when they may)."""
-    decision = session.get(Decision, payout.decision_id)
+def attest_problems(session: Session, user: User,
+                    payouts: Sequence[Payout]) -> dict[int, str | None]:
+    """Why `user` may not attest each payout (None where they may), in two queries."""
+    if not payouts:
+        return {}
+    deciders = {row.id: {row.decided_by_id, row.presenter_id} for row in session.execute(
+        select(Decision.id, Decision.decided_by_id, Decision.presenter_id)
+        .where(Decision.id.in_({p.decision_id for p in payouts})))}
+    jav = set(session.scalars(select(JavDeclaration.application_id).where(
+        JavDeclaration.user_id == user.id,
+        JavDeclaration.application_id.in_({p.application_id for p in payouts}))))
+    return {p.id: _problem(user, p, deciders[p.decision_id], p.application_id in jav)
+            for p in payouts}
+
+
+def _problem(user: User, payout: Payout, deciders: set[int | None],
+             jav: bool) -> str | None:
     number = payout.application.diarienummer
-    if user.id in (decision.decided_by_id, decision.presenter_id):
+    if user.id in deciders:
         return f"{number}: du har berett eller beslutat ärendet och får inte attestera."
     if user.organisation_id is not None and (
             user.organisation_id == payout.application.organisation_id):
         return f"{number}: du tillhör mottagaren och får inte attestera."
-    if session.scalars(select(JavDeclaration.id).where(
-            JavDeclaration.application_id == payout.application_id,
-            JavDeclaration.user_id == user.id)).first() is not None:
+    if jav:
         return f"{number}: du har anmält jäv i ärendet."
     return None
 
@@ -64,9 +76,9 @@ def attest(session: Session, user: User, payout_ids: Iterable[int],
                                    .order_by(Payout.id).with_for_update(of=Payout)))
     if len(payouts) != len(ids):
         raise NotFound("Utbetalningen finns inte.")
+    refusals = attest_problems(session, user, payouts)
     problems = [problem for payout in payouts
-                if (problem := _state_problem(payout) or
-                    attest_problem(session, user, payout))]
+                if (problem := _state_problem(payout) or refusals[payout.id])]
     if problems:
         raise NotAllowed(" ".join(problems))
     changed = session.execute(

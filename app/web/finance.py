@@ -15,7 +15,7 @@ from app.db import utcnow
 from app.engine.incidents import run_step
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.formatting import kronor, local_today
-from app.payouts.attest import attest, attest_problem, finance_overview
+from app.payouts.attest import attest, attest_problems, finance_overview
 from app.payouts.batches import batch_file, create_batch, mark_paid, void_batch
 from app.payouts.claims import (
     claims,
@@ -84,7 +84,7 @@ def _overview(up_to: date, errors: Mapping | None = None, kept: Mapping | None =
     return {
         "up_to": up_to, "payouts": payouts, "today": local_today(),
         "tranches": _tranche_counts([p for rows in payouts.values() for p in rows]),
-        "problems": {p.id: attest_problem(db(), user, p) for p in payouts["planned"]},
+        "problems": attest_problems(db(), user, payouts["planned"]),
         "payee_problems": {p.id: payee_problems(p.application.organisation)
                            for p in payouts["attested"]},
         "errors": errors or {}, "kept": kept or {},
