@@ -338,3 +338,17 @@ def test_attachment_data_keeps_only_this_cases_field_and_no_removed_files(sessio
                            ids=[foreign, removed, mine, other_field, mine, 12345])
     assert [item["id"] for item in kept] == [mine]
     assert attachment_for(session, removed) is None
+
+
+def test_a_file_stored_in_a_rolled_back_transaction_is_deleted(app, sessions, tmp_path):
+    from app.attachments.storage import LocalFileStorage, put_in_transaction
+
+    storage = LocalFileStorage(tmp_path)
+    with sessions() as session:
+        kept = put_in_transaction(session, storage, b"kept")
+        session.commit()
+        dropped = put_in_transaction(session, storage, b"dropped")
+        session.rollback()
+    assert storage.get(kept) == b"kept"
+    with pytest.raises(FileNotFoundError):
+        storage.get(dropped)

@@ -237,3 +237,17 @@ def test_attest_refuses_jav_and_the_receiving_organisation(session, engine, demo
     assert "mottagaren" in attest.attest_problems(session, colleague, [first])[first.id]
     with pytest.raises(NotAllowed, match="jäv"):
         attest.attest(session, finance, [first.id], NOW)
+
+
+def test_a_batch_that_rolls_back_leaves_no_files(session, engine, demo):
+    application = decided(session, engine)
+    ids = attested(session, engine, application)
+    batch = new_batch(session, engine, ids)
+    keys = [f.storage_key for f in batch.files]
+    storage = storage_from_config(engine.config)
+    assert all(storage.get(key) for key in keys)
+    session.rollback()  # e.g. the commit failed
+    for key in keys:
+        with pytest.raises(FileNotFoundError):
+            storage.get(key)
+    assert session.get(Payout, ids[0]).status == "attested"

@@ -1,7 +1,6 @@
 """Store uploaded files for a case's form field and find them again."""
 
 import hashlib
-import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -9,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.attachments.checks import check_upload
 from app.attachments.models import Attachment
-from app.attachments.storage import FileStorage
+from app.attachments.storage import FileStorage, put_in_transaction
 from app.audit import record_event
 from app.errors import InvalidInput
 
@@ -21,8 +20,7 @@ def store_uploads(session: Session, storage: FileStorage, *, instance_id: int, f
 
     All or nothing: if one file is refused, none is stored and InvalidInput names every
     refused file (as errors on `field`). The files are written before the caller commits;
-    should the transaction roll back, a file without a row stays behind. That is harmless
-    (nobody can reach it) and a cleanup may delete every file that has no row.
+    should the transaction roll back, they are deleted again (put_in_transaction).
     """
     checked, problems = [], []
     for filename, data in files:
@@ -40,8 +38,7 @@ def store_uploads(session: Session, storage: FileStorage, *, instance_id: int, f
 
 def _store(session: Session, storage: FileStorage, name: str, content_type: str, data: bytes,
            *, instance_id: int, field: str, user_id: int) -> Attachment:
-    key = secrets.token_hex(16)
-    storage.put(key, data)
+    key = put_in_transaction(session, storage, data)
     attachment = Attachment(key=key, original_name=name, content_type=content_type,
                             size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                             process_instance_id=instance_id, field=field,

@@ -1,11 +1,19 @@
 """Where attached files are kept: a small interface and a local-disk implementation."""
 
+import logging
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+_PENDING = "tf_files_stored_in_transaction"
 
 # Storage keys are generated (secrets.token_hex), never derived from what a user typed.
 KEY = re.compile(r"[0-9a-f]{32,64}")
@@ -57,3 +65,31 @@ class LocalFileStorage:
 def storage_from_config(config: Mapping) -> FileStorage:
     """Return the storage the settings name (`UPLOAD_DIR`)."""
     return LocalFileStorage(Path(config["UPLOAD_DIR"]))
+
+
+def put_in_transaction(session: Session, storage: FileStorage, data: bytes) -> str:
+    """Store `data` under a new key that lives only if the session's transaction commits: on
+    rollback (a failed step, a lost race) the file is deleted again, so no bytes are left
+    without the row that names them."""
+    if not session.in_transaction():
+        session.begin()  # so that a rollback (or commit) ends a transaction and is seen
+    key = secrets.token_hex(16)
+    storage.put(key, data)
+    session.info.setdefault(_PENDING, []).append((storage, key))
+    return key
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_stored_files(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _delete_stored_files(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested:  # a savepoint: the outer transaction may still commit
+        return
+    for storage, key in session.info.pop(_PENDING, []):
+        try:
+            storage.delete(key)
+        except OSError:  # the row is gone either way; a stray file is only disk space
+            log.warning("could not delete %s after a rollback", key, exc_info=True)

@@ -1,7 +1,6 @@
 """Issue the letter of a decision exactly once; build a preview from the latest proposal."""
 
 import hashlib
-import secrets
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -9,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.attachments.storage import FileStorage
+from app.attachments.storage import FileStorage, put_in_transaction
 from app.db import utcnow
 from app.engine.models import HumanTask
 from app.grants.models import Application, Decision
@@ -39,8 +38,7 @@ def issue_letter(session: Session, storage: FileStorage, decision: Decision, con
     application = decision.application
     case_data = application.instance.data if data is None else data
     pdf = render_pdf(letter_context(decision, application, case_data, config))
-    key = secrets.token_hex(16)
-    storage.put(key, pdf)
+    key = put_in_transaction(session, storage, pdf)
     letter = Letter(decision_id=decision.id, storage_key=key,
                     sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf),
                     filename=letter_filename(application.diarienummer), created_at=utcnow())

@@ -7,7 +7,6 @@ on batch_items(payout_id) WHERE live refuses a second live membership in the dat
 """
 
 import hashlib
-import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
@@ -15,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.attachments.storage import FileStorage
+from app.attachments.storage import FileStorage, put_in_transaction
 from app.audit import record_event
 from app.engine.instances import Engine
 from app.errors import Conflict, InvalidInput, NotFound
@@ -188,8 +187,7 @@ def _locked_batch(session: Session, batch_id: int) -> PayoutBatch:
 
 def _store(session: Session, storage: FileStorage, batch: PayoutBatch, kind: str,
            data: bytes) -> BatchFile:
-    key = secrets.token_hex(16)
-    storage.put(key, data)
+    key = put_in_transaction(session, storage, data)
     extension = FILE_KINDS[kind][2]
     suffix = " sammanställning" if kind in ("xlsx", "csv") else ""
     file = BatchFile(batch_id=batch.id, kind=kind, filename=f"{batch.number}{suffix}.{extension}",
