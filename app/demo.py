@@ -118,9 +118,11 @@ DEMO_CASES = [
     ("Avhopparverksamhet Södertörn", "Flemingsberg", "avhopparverksamhet", 400000, "sokande",
      "aterrapportering"),
     ("Nattvandring i Tullinge", "Tullinge", "nattvandring", 50000, "sokande", "avslutad"),
+    ("Privat vaktbolag i Segeltorp", "Segeltorp", "trygghetsvardar", 120000, "sokande2",
+     "avvisning"),
 ]
 ORDER = ["utkast", "komplettering", "bedomning", "beslut", "bifall", "delvis_bifall", "avslag",
-         "aterrapportering", "avslutad"]
+         "aterrapportering", "avslutad", "avvisning"]
 
 
 def load_demo_cases(session: Session, engine, today: date) -> int:
@@ -161,6 +163,14 @@ def _drive_case(session, engine, fund_round, today, title, district, measure, am
             "kontroll_utfall": "komplettering", "komplettering_delar": ["budget", "sokt_belopp"],
             "komplettering_frist": (today + timedelta(days=14)).isoformat(),
             "kontroll_meddelande": "Specificera budgeten per post och kvartal."}, "handlaggare")
+        return
+    if stage == "avvisning":
+        step("formell_kontroll", {
+            "kontroll_utfall": "avvisning",
+            "avvisning_motivering": "Fonden ger bidrag till kommunens nämnder och bolag för egna "
+                                    "insatser; köp av bevakning från ett privat vaktbolag utan "
+                                    "koppling till åtgärdsplanen hör inte till fondens ändamål."},
+             "handlaggare")
         return
     step("formell_kontroll", {"kontroll_utfall": "komplett"}, "handlaggare")
     step("tilldela_bedomare", {"bedomare": ["bedomare", "bedomare2"],

@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +49,7 @@ from app.db import Base, make_engine  # noqa: E402
 from app.demo import load_demo  # noqa: E402
 from app.engine.models import HumanTask  # noqa: E402
 from app.engine.scripting import HELPERS  # noqa: E402
+from app.formatting import local_today  # noqa: E402
 from app.grants import applications  # noqa: E402
 from app.grants.models import Round  # noqa: E402
 from tests.factories import (  # noqa: E402
@@ -204,7 +204,7 @@ class OursRunner:
         self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
         self.sessions = self.app.extensions["sessions"]
         self.engine = self.app.extensions["engine"]
-        self.today = date.today()
+        self.today = local_today()
         with self.sessions() as session:
             load_demo(session, self.today)
             session.commit()

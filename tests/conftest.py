@@ -3,7 +3,6 @@
 import os
 import re
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from sqlalchemy import text
 from app import create_app
 from app.db import Base, make_engine
 from app.demo import load_demo
+from app.formatting import local_today
 from tests.postgres import (
     POSTGRES_ADMIN_URL,
     create_postgres_database,
@@ -110,7 +110,7 @@ def demo(sessions):
     from app.accounts.models import User
 
     with sessions() as session_:
-        load_demo(session_, date.today())
+        load_demo(session_, local_today())
         session_.commit()
         return {u.username: u for u in session_.scalars(select(User))}
 

@@ -1,11 +1,11 @@
 """make_* factories with keyword defaults, driving the real process."""
 
-from datetime import date
 
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.engine.models import HumanTask
+from app.formatting import local_today
 from app.grants import applications
 from app.grants.models import Application, Round
 
@@ -43,7 +43,7 @@ def make_application(session, engine, username: str = "sokande") -> Application:
     """Start a draft application in the demo round (committed)."""
     fund_round = session.scalars(select(Round)).first()
     application = applications.start_application(session, engine, user(session, username),
-                                                  fund_round.id, date.today())
+                                                  fund_round.id, local_today())
     session.commit()
     return application
 
@@ -60,7 +60,7 @@ def complete(session, engine, application: Application, task_name: str, data: di
     """Complete the open task `task_name` of the application as `username` (committed)."""
     task = open_task(session, application, task_name)
     applications.complete_task(session, engine, user(session, username), task.id, data,
-                               date.today())
+                               local_today())
     session.commit()
     return task
 
@@ -150,7 +150,7 @@ def review_all(session, engine, application, reviewers=("bedomare", "bedomare2")
             HumanTask.task_name == "bedomning", HumanTask.assignee == reviewer,
             HumanTask.completed_at.is_(None))).one()
         applications.complete_task(session, engine, user(session, reviewer), task.id,
-                                   review_data(score), date.today())
+                                   review_data(score), local_today())
         session.commit()
 
 

@@ -1,12 +1,12 @@
 """Concurrent users: one task completed twice, diarienummer taken at the same moment."""
 
 import threading
-from datetime import date
 
 from sqlalchemy import select
 
 from app.engine.incidents import run_step
 from app.errors import Conflict
+from app.formatting import local_today
 from app.grants import applications
 from app.grants.models import Application
 from tests.factories import (
@@ -51,7 +51,7 @@ def test_two_officers_complete_the_same_task_one_wins(sessions, engine, demo):
             officer = user(session, "handlaggare")
             action = {"kind": "complete_task", "task_id": task_id, "data": data}
             run_step(session, action, lambda: applications.complete_task(
-                session, engine, officer, task_id, data, date.today()))
+                session, engine, officer, task_id, data, local_today()))
             return "ok"
 
     results = run_together(THREADS, complete)
@@ -75,7 +75,7 @@ def test_concurrent_submissions_get_gap_free_numbers(sessions, engine, demo):
             task = open_task(session, application, "ansokan")
             applicant = user(session, "sokande")
             run_step(session, {"kind": "complete_task"}, lambda: applications.complete_task(
-                session, engine, applicant, task.id, application_data(), date.today()))
+                session, engine, applicant, task.id, application_data(), local_today()))
             return "ok"
 
     results = run_together(THREADS, submit)

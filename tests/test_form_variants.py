@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from app.formatting import local_today
 from app.forms import (
     FormDefinition,
     check_definition,
@@ -116,7 +117,7 @@ def test_a_new_form_gets_a_date_relative_to_today(real_forms):
     assert defn.make_form(today=date(2027, 12, 25)).komplettering_frist.data == date(2028, 1, 8)
     html = render(defn.make_form(today=date(2027, 3, 1)), defn)
     assert html.get_element_by_id("komplettering_frist").value == "2027-03-15"
-    assert defn.make_form().komplettering_frist.data > date.today()
+    assert defn.make_form().komplettering_frist.data > local_today()
 
 
 def test_saved_or_posted_dates_win_over_the_relative_default(real_forms):

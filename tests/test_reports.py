@@ -2,11 +2,11 @@
 
 import csv
 import io
-from datetime import date
 
 from sqlalchemy import select
 
 from app.demo import DEMO_CASES, load_demo_cases
+from app.formatting import local_today
 from app.grants.models import Application
 from tests.conftest import login
 from tests.test_process_full import decided
@@ -16,7 +16,7 @@ def test_delegation_report_lists_delegated_decisions_as_csv(app, session, engine
     application = decided(session, engine)
     client = app.test_client()
     login(client, "handlaggare")
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     page = client.get(f"/rapporter/delegationsbeslut?fran={today}&till={today}")
     assert application.diarienummer in page.get_data(as_text=True)
     response = client.get(f"/rapporter/delegationsbeslut?fran={today}&till={today}&format=csv")
@@ -40,11 +40,11 @@ def test_ledger_page_shows_the_round(app, session, engine, demo):
 
 
 def test_living_demo_has_a_case_in_every_state(session, engine, demo):
-    assert load_demo_cases(session, engine, date.today()) == len(DEMO_CASES)
+    assert load_demo_cases(session, engine, local_today()) == len(DEMO_CASES)
     session.commit()
     statuses = set(session.scalars(select(Application.status)))
     for expected in ("Utkast", "Komplettering", "Bedömning", "Beslut", "Avslag",
-                     "Återrapportering", "Avslutad"):
+                     "Återrapportering", "Avslutad", "Avvisad"):
         assert expected in statuses, statuses
     assert "Beviljad, väntar på utbetalning" in statuses
-    assert load_demo_cases(session, engine, date.today()) == 0  # idempotent
+    assert load_demo_cases(session, engine, local_today()) == 0  # idempotent

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable, Mapping
 
+from app.formatting import to_local_date
 from app.grants.models import Application, RepaymentClaim
 from app.payouts.lines import ClaimLine, PayoutLine
 from app.payouts.models import Payout
@@ -31,7 +32,7 @@ def payout_lines(payouts: Iterable[Payout], config: Mapping) -> list[PayoutLine]
 def claim_lines(claims: Iterable[RepaymentClaim], config: Mapping) -> list[ClaimLine]:
     return [ClaimLine(
         reference=f"AK-{(claim.application.diarienummer or '').replace('/', '-')}-{claim.id}",
-        amount=claim.amount, created_on=claim.created_at.date(), reason=claim.reason,
+        amount=claim.amount, created_on=to_local_date(claim.created_at), reason=claim.reason,
         **_case(claim.application, config)) for claim in claims]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record_event
 from app.errors import InvalidInput
-from app.formatting import kronor
+from app.formatting import kronor, to_local_date
 from app.grants.models import Application, Decision
 from app.grants.rules import amount as to_amount
 from app.grants.rules import plan_problems
@@ -21,7 +21,7 @@ def create_payouts(session: Session, decision: Decision, plan: Sequence[Mapping]
     """The decision's tranches, in date order (a grant with no plan is paid at once)."""
     application = decision.application
     rows = [row for row in plan or [] if isinstance(row, Mapping)] or [
-        {"datum": decision.decided_at.date().isoformat(), "belopp": decision.amount}]
+        {"datum": to_local_date(decision.decided_at).isoformat(), "belopp": decision.amount}]
     problems = plan_problems(rows, decision.amount)
     if problems:
         raise InvalidInput("Utbetalningsplanen stämmer inte.", {"utbetalningsplan": problems})
