@@ -266,3 +266,14 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
         "string(//section[@aria-labelledby='bolag'])")
     ledger = client.get("/budget").get_data(as_text=True)
     assert "5\u00a0000\u00a0kr" in ledger and "Stämmer" in ledger
+
+
+def test_the_case_page_shows_the_payout_plan_and_its_status(app, session, cases):
+    case = session.scalars(select(Application).where(
+        Application.title == "Avhopparverksamhet Södertörn")).one()
+    client = app.test_client()
+    login(client, "sokande")  # the applicant sees its own case's payouts
+    page = html.fromstring(client.get(f"/ansokningar/{case.id}").get_data(as_text=True))
+    rows = [" ".join(row.text_content().split())
+            for row in page.xpath("//section[@aria-labelledby='utbetalningar']//tbody/tr")]
+    assert len(rows) == 1 and "400 000 kr" in rows[0] and "Utbetald" in rows[0]
