@@ -277,3 +277,12 @@ def test_the_case_page_shows_the_payout_plan_and_its_status(app, session, cases)
     rows = [" ".join(row.text_content().split())
             for row in page.xpath("//section[@aria-labelledby='utbetalningar']//tbody/tr")]
     assert len(rows) == 1 and "400 000 kr" in rows[0] and "Utbetald" in rows[0]
+
+
+def test_finance_sees_its_waiting_payouts_in_mina_uppgifter(app, cases):
+    client = app.test_client()
+    login(client, "ekonomi")
+    page = client.get("/uppgifter").get_data(as_text=True)
+    assert "2 utbetalningar att attestera" in page
+    login(client := app.test_client(), "handlaggare")
+    assert "att attestera" not in client.get("/uppgifter").get_data(as_text=True)

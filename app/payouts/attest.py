@@ -4,7 +4,7 @@ officer, someone jävig in the case or someone from the receiving organisation."
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -15,6 +15,7 @@ from app.grants.models import Decision, JavDeclaration
 from app.payouts.models import Payout
 
 FINANCE_ROLE = "ekonomi"
+DUE_WITHIN_DAYS = 14  # finance's default horizon: payouts due within two weeks
 
 
 def require_finance(user: User) -> None:
@@ -35,6 +36,15 @@ def finance_overview(session: Session, up_to: date) -> dict[str, list[Payout]]:
         "attested": query(Payout.status == "attested"),
         "upcoming": query(Payout.status == "planned", Payout.due_on > up_to),
     }
+
+
+def finance_work(session: Session, up_to: date) -> dict[str, int]:
+    """How many payouts wait for finance: to attest (due by `up_to`) and to put in a batch."""
+    counts = dict(session.execute(
+        select(Payout.status, func.count()).where(
+            ((Payout.status == "planned") & (Payout.due_on <= up_to))
+            | (Payout.status == "attested")).group_by(Payout.status)).all())
+    return {"planned": counts.get("planned", 0), "attested": counts.get("attested", 0)}
 
 
 def attest_problems(session: Session, user: User,

@@ -15,7 +15,7 @@ from app.db import utcnow
 from app.engine.incidents import run_step
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.formatting import kronor, local_today
-from app.payouts.attest import attest, attest_problems, finance_overview
+from app.payouts.attest import DUE_WITHIN_DAYS, attest, attest_problems, finance_overview
 from app.payouts.batches import batch_file, create_batch, mark_paid, void_batch
 from app.payouts.claims import (
     claims,
@@ -31,7 +31,6 @@ from app.web.downloads import file_response
 
 bp = Blueprint("finance", __name__, url_prefix="/ekonomi")
 FINANCE = "ekonomi"
-DUE_WITHIN_DAYS = 14  # the overview's default horizon: payouts due within two weeks
 
 
 # -- Utbetalningar: attest and batch ----------------------------------------------------------

@@ -1,5 +1,6 @@
 """Mina uppgifter and the task page: render a task's form, save a draft, complete it."""
 
+from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +11,7 @@ from app.engine.tasks import completed_by_user, open_tasks
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
 from app.formatting import local_today
 from app.grants import applications, permissions
+from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
 from app.web.context import current_user, db, engine, login_required
 from app.web.instructions import render_instructions
 from app.web.reviews import review_context
@@ -35,7 +37,15 @@ def inbox():
     rows = [(task, cases.get(task.instance_id)) for task in tasks
             if permissions.four_eyes_problem(db(), user, task, cases.get(task.instance_id))
             is None]
-    return render_template("tasks/inbox.html", rows=rows, reviewed=_reviewed_cases(user))
+    return render_template("tasks/inbox.html", rows=rows, reviewed=_reviewed_cases(user),
+                           finance=_finance_work(user))
+
+
+def _finance_work(user) -> dict | None:
+    """Finance's work is payouts, not process tasks: how many wait (within two weeks)."""
+    if not user.has_role("ekonomi"):
+        return None
+    return finance_work(db(), local_today() + timedelta(days=DUE_WITHIN_DAYS))
 
 
 def _reviewed_cases(user) -> list:
