@@ -62,27 +62,29 @@ def sent_amount(session: Session, application_id: int) -> Decimal:
 def meet_conditions(session: Session, application: Application, now: datetime, *,
                     actor_id: int | None, reason: str) -> list[Payout]:
     """The process has met the conditions: waiting tranches become attestable."""
-    waiting = [p for p in payouts_of(session, application.id) if p.status == "waiting"]
-    for payout in waiting:
-        payout.status, payout.condition_met_at = "planned", now
-    if waiting:
-        record_event(session, "payout_conditions_met",
-                     f"Villkor uppfyllt ({reason}): {len(waiting)} utbetalning(ar) kan attesteras",
-                     actor_id=actor_id, instance_id=application.process_instance_id,
-                     details={"payouts": [p.id for p in waiting]})
-    return waiting
+    met = _move(session, application, ("waiting",), "planned", actor_id, "payout_conditions_met",
+                "Villkor uppfyllt ({reason}): {count} utbetalning(ar) kan attesteras", reason)
+    for payout in met:
+        payout.condition_met_at = now
+    return met
 
 
 def cancel_unpaid(session: Session, application: Application, *, actor_id: int | None,
                   reason: str) -> list[Payout]:
-    """Tranches not yet attested are cancelled (e.g. an återkrav ends the case)."""
-    open_ = [p for p in payouts_of(session, application.id)
-             if p.status in ("waiting", "planned", "attested")]
-    for payout in open_:
-        payout.status = "cancelled"
-    if open_:
-        record_event(session, "payouts_cancelled",
-                     f"{len(open_)} utbetalning(ar) avbrutna: {reason}",
+    """Tranches not yet in a batch are cancelled (e.g. an återkrav ends the case)."""
+    return _move(session, application, ("waiting", "planned", "attested"), "cancelled",
+                 actor_id, "payouts_cancelled", "{count} utbetalning(ar) avbrutna: {reason}",
+                 reason)
+
+
+def _move(session: Session, application: Application, from_states: tuple[str, ...],
+          to_state: str, actor_id: int | None, action: str, summary: str,
+          reason: str) -> list[Payout]:
+    moved = [p for p in payouts_of(session, application.id) if p.status in from_states]
+    for payout in moved:
+        payout.status = to_state
+    if moved:
+        record_event(session, action, summary.format(count=len(moved), reason=reason),
                      actor_id=actor_id, instance_id=application.process_instance_id,
-                     details={"payouts": [p.id for p in open_]})
-    return open_
+                     details={"payouts": [p.id for p in moved]})
+    return moved
