@@ -1,7 +1,7 @@
 """Ekonomi in the browser: attest, batch, download, void, mark paid, återkrav, the ledger."""
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.accounts.models import User, UserRole
 from app.db import utcnow
 from app.demo import load_demo_cases
-from app.formatting import to_local_date
+from app.formatting import local_today
 from app.grants.models import Application, RepaymentClaim
 from app.payouts.models import BatchFile, Payout, PayoutBatch
 from tests.conftest import csrf_token, login
@@ -27,14 +27,9 @@ ACTIONS = ["/ekonomi/attestera", "/ekonomi/batcher", "/ekonomi/batcher/{batch}/u
 @pytest.fixture
 def cases(session, engine, demo):
     """The living demo: planned and waiting tranches and two paid batches."""
-    load_demo_cases(session, engine, stockholm_today())
+    load_demo_cases(session, engine, local_today())
     session.commit()
     return session
-
-
-def stockholm_today() -> date:
-    """The app's today (Stockholm), which is what its date checks use."""
-    return to_local_date(utcnow())
 
 
 def post(client, url, data):
@@ -107,7 +102,7 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert payouts(cases, "attested")[0].attested_by.username == "ekonomi"
 
     # A date in the past: the page again, the message by the field, the choices kept.
-    yesterday = (stockholm_today() - timedelta(days=1)).isoformat()
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
     response = post(client, "/ekonomi/batcher", {"urval": "valda", "utbetalning": ids[:1],
                                                  "utbetalningsdag": yesterday})
     assert response.status_code == 422
@@ -118,7 +113,7 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert tree.xpath("//input[@name='utbetalning'][@checked]/@value") == [str(ids[0])]
     assert tree.xpath("//div[@class='error-summary']//a/@href") == ["#utbetalningsdag-valda"]
 
-    today = stockholm_today().isoformat()
+    today = local_today().isoformat()
     response = post(client, "/ekonomi/batcher", {"urval": "valda", "utbetalning": ids,
                                                  "utbetalningsdag": today})
     assert response.status_code == 302
@@ -163,7 +158,7 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert "inga attesterade" in tree.xpath("string(//p[@id='allt-attesterat--fel'])")
     assert tree.xpath("//input[@id='batch-forfaller']/@value") == ["2000-01-31"]
     response = post(client, "/ekonomi/batcher", {
-        "urval": "alla", "batch_forfaller": (stockholm_today() + timedelta(days=14)).isoformat(),
+        "urval": "alla", "batch_forfaller": (local_today() + timedelta(days=14)).isoformat(),
         "utbetalningsdag": today})
     assert response.status_code == 302
     batch_url = response.headers["Location"]
@@ -213,9 +208,9 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
     now = utcnow()
     attest.attest(cases, finance, [external.id], now)
     batch = batches.create_batch(cases, storage_from_config(app.config), app.config, finance,
-                                 execution_date=stockholm_today(), now=now,
+                                 execution_date=local_today(), now=now,
                                  payout_ids=[external.id])
-    batches.mark_paid(cases, engine, finance, batch.id, stockholm_today(), now)
+    batches.mark_paid(cases, engine, finance, batch.id, local_today(), now)
     cases.commit()
     internal = next(p for p in payouts(cases, "paid")
                     if p.application.organisation.kind == "namnd")
@@ -245,7 +240,7 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
 
     claim = cases.scalars(select(RepaymentClaim).where(
         RepaymentClaim.application_id == external.application_id)).one()
-    tomorrow = (stockholm_today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
     response = post(client, f"/ekonomi/aterkrav/{claim.id}/reglera",
                     {"reglerat_datum": tomorrow})
     assert response.status_code == 422
@@ -255,7 +250,7 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
     assert tree.xpath(f"//input[@id='reglerat-datum-{claim.id}']/@value") == [tomorrow]
 
     response = post(client, f"/ekonomi/aterkrav/{claim.id}/reglera",
-                    {"reglerat_datum": stockholm_today().isoformat()})
+                    {"reglerat_datum": local_today().isoformat()})
     assert response.status_code == 302
     assert flashes(client) == ["Återkravet från Huge Fastigheter AB på 5\u00a0000\u00a0kr är "
                                "reglerat."]

@@ -17,6 +17,7 @@ from app.grants.diarium import next_diarienummer
 from app.grants.models import (
     DECISION_OUTCOMES,
     FORMAL_OUTCOMES,
+    Application,
     Decision,
     RepaymentClaim,
 )
@@ -61,29 +62,20 @@ def record_decision(ctx: OperationContext, data: dict) -> dict:
         "delvis_bifall": to_amount(data.get("beviljat_belopp")) or Decimal(0),
         "avslag": Decimal(0),
     }[outcome]
-    decision = Decision(
-        application_id=application.id, outcome=outcome, amount=granted,
+    decision = _add_decision(
+        ctx, application, outcome=outcome, amount=granted,
         motivation=data.get("beslut_motivering", ""), conditions=data.get("beslut_villkor", ""),
-        decided_by_id=ctx.actor_id, decided_at=ctx.now,
         level=data.get("beslutsniva", "delegat"),
         delegation_reference=data.get("delegationspunkt", ""),
         presenter_id=_preparer_id(ctx), meeting_date=_date(data.get("sammantradesdatum")),
         meeting_paragraph=data.get("paragraf"))
-    ctx.session.add(decision)
-    application.granted_amount = granted
-    application.decided_at = ctx.now
-    ctx.session.flush()
     if granted > 0:
         budget.convert_to_grant(ctx.session, application, granted, actor_id=ctx.actor_id)
         create_payouts(ctx.session, decision, data.get("utbetalningsplan"),
                        actor_id=ctx.actor_id)
     else:
         budget.release(ctx.session, application, actor_id=ctx.actor_id, reason="Avslag")
-    record_event(ctx.session, "decided",
-                 f"Beslut: {DECISION_OUTCOMES[outcome]}, {kronor(granted)}",
-                 actor_id=ctx.actor_id, instance_id=ctx.instance.id,
-                 details={"decision": decision.id, "level": decision.level})
-    _issue_letter(ctx, decision, data)
+    _decided(ctx, decision, data, f"Beslut: {DECISION_OUTCOMES[outcome]}, {kronor(granted)}")
     return {"beslut_id": decision.id, "beviljat": str(granted)}
 
 
@@ -95,29 +87,36 @@ def record_formal_decision(ctx: OperationContext, data: dict) -> dict:
     if outcome not in FORMAL_OUTCOMES:
         raise ValueError(f"okänt utfall {outcome!r}")
     config = {**DEFAULTS, **ctx.config}
-    decision = Decision(
-        application_id=application.id, outcome=outcome, amount=Decimal(0),
-        motivation=data.get(f"{outcome}_motivering") or "", decided_by_id=ctx.actor_id,
-        decided_at=ctx.now, level="delegat",
+    decision = _add_decision(
+        ctx, application, outcome=outcome, amount=Decimal(0),
+        motivation=data.get(f"{outcome}_motivering") or "", level="delegat",
         delegation_reference=config["LETTER_FORMAL_DELEGATION"])
-    ctx.session.add(decision)
-    application.granted_amount = Decimal(0)
-    application.decided_at = ctx.now
-    ctx.session.flush()
     budget.release(ctx.session, application, actor_id=ctx.actor_id,
                    reason=FORMAL_OUTCOMES[outcome])
-    record_event(ctx.session, "decided", f"Beslut: {FORMAL_OUTCOMES[outcome]}",
-                 actor_id=ctx.actor_id, instance_id=ctx.instance.id,
-                 details={"decision": decision.id, "level": decision.level})
-    _issue_letter(ctx, decision, data)
+    _decided(ctx, decision, data, f"Beslut: {FORMAL_OUTCOMES[outcome]}")
     enqueue(ctx.session, "beslut", applicant_recipients(ctx.session, application, data),
             notice_context(application, data, config), instance_id=ctx.instance.id,
             dedupe_key=f"{ctx.instance.id}:beslut:{decision.id}")
     return {"beslut_id": decision.id, "beviljat": "0"}
 
 
-def _issue_letter(ctx: OperationContext, decision: Decision, data: dict) -> None:
-    # The beslutsbrev is issued in the same step: one letter per decision, even on a retry.
+def _add_decision(ctx: OperationContext, application: Application, **fields) -> Decision:
+    """The decision as made, on the case; never changed afterwards."""
+    decision = Decision(application_id=application.id, decided_by_id=ctx.actor_id,
+                        decided_at=ctx.now, **fields)
+    ctx.session.add(decision)
+    application.granted_amount = decision.amount
+    application.decided_at = ctx.now
+    ctx.session.flush()
+    return decision
+
+
+def _decided(ctx: OperationContext, decision: Decision, data: dict, summary: str) -> None:
+    """Audit the decision and issue its beslutsbrev in the same step: one letter per
+    decision, even on a retry."""
+    record_event(ctx.session, "decided", summary, actor_id=ctx.actor_id,
+                 instance_id=ctx.instance.id,
+                 details={"decision": decision.id, "level": decision.level})
     config = {**DEFAULTS, **ctx.config}  # a bare context (CLI, tests) gets the defaults
     issue_letter(ctx.session, storage_from_config(config), decision, config, data)
 
