@@ -24,6 +24,7 @@ help:
 	@echo "make lint                ruff check ."
 	@echo "make check               check processes/ and forms/"
 	@echo "make bench               run the benchmarks (engine, letters, exports)"
+	@echo "make upgrade             upgrade every dependency within setup.cfg's ranges (rewrites requirements/*.txt)"
 	@echo "make migration m=\"...\"   autogenerate an Alembic revision from the models"
 	@echo "make clean               remove caches and build output (keeps .venv and instance/)"
 
@@ -74,16 +75,35 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null \
 		|| $(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=python3-venv
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Stamps: reinstall only when the package metadata changes.
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installs come from the locks (every package pinned, with hashes); setup.cfg keeps the ranges
+# for people who install the package. The package itself is installed editable, built with the
+# setuptools of the lock. Stamps: reinstall only when a lock or the package metadata changes.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+LOCK_INSTALL = $(PIP_INSTALL) --require-hashes -r $(1) \
+	&& $(PIP_INSTALL) --no-deps --no-build-isolation -e . \
+	&& $(BIN)/python -m pip check
+
+$(VENV)/.installed: requirements/main.txt setup.cfg pyproject.toml | $(BIN)/python
+	$(call LOCK_INSTALL,requirements/main.txt)
 	@touch $@
 
-$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements/test.txt setup.cfg pyproject.toml | $(BIN)/python
+	$(call LOCK_INSTALL,requirements/test.txt)
 	@touch $@ $(VENV)/.installed
+
+# Upgrading is this one command: resolve setup.cfg's ranges anew into both locks, then install.
+# (`make lock` without upgrading only adds what setup.cfg newly asks for.)
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+.PHONY: lock upgrade
+lock: $(VENV)/.installed-test
+	$(PIP_COMPILE) $(LOCK_FLAGS) -o requirements/main.txt setup.cfg requirements/build.in
+	$(PIP_COMPILE) $(LOCK_FLAGS) --extra test -o requirements/test.txt setup.cfg requirements/build.in
+
+upgrade:
+	$(MAKE) --no-print-directory lock LOCK_FLAGS=--upgrade
+	$(MAKE) --no-print-directory $(VENV)/.installed-test
 
 # --- system packages ----------------------------------------------------------------------
 # Installs only what dpkg says is missing; warns instead of failing when that is impossible.

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from app import create_app
 from app.db import Base, make_engine
 from app.demo import load_demo
+from app.engine.instances import Engine
 from app.formatting import local_today
 from tests.postgres import (
     POSTGRES_ADMIN_URL,
@@ -97,9 +98,37 @@ def session(app, sessions):
         yield session_
 
 
-@pytest.fixture
-def engine(app):
-    return app.extensions["engine"]
+class FreshEngine:
+    """Runs every call on a new Engine that has seen no instance and cached no spec, as a
+    restarted server or another worker would: each step reloads its instance from the database
+    into specs built anew from the stored version."""
+
+    def __init__(self, engine: Engine):
+        self.original = engine
+
+    def __getattr__(self, name):
+        value = getattr(self.original, name)
+        if name.startswith("_") or not callable(value):
+            return value
+        engine = self.original
+        fresh = Engine(engine.catalogue, engine.operations, engine.config,
+                       on_saved=engine.on_saved, choices=engine.choices)
+        return getattr(fresh, name)
+
+
+@pytest.fixture(params=["same-engine", "fresh-engine"])
+def engine(request, app):
+    """The app's engine, and (second run) a fresh engine for every step, also behind the web
+    pages: every engine test proves that a case survives a restart between any two steps."""
+    original = app.extensions["engine"]
+    if request.param == "same-engine":
+        yield original
+        return
+    app.extensions["engine"] = FreshEngine(original)
+    try:
+        yield app.extensions["engine"]
+    finally:
+        app.extensions["engine"] = original
 
 
 @pytest.fixture

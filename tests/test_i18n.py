@@ -1,13 +1,12 @@
 """The English catalogue: the language switch, complete translations, a compiled .mo that
 matches the .po, and a catalogue that covers every string in the code and templates."""
 
-import io
 import re
 from pathlib import Path
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from tests.conftest import csrf_token, login
@@ -94,11 +93,18 @@ def test_every_message_is_translated_with_the_same_placeholders():
     assert not problems, f"{len(problems)} problem(s) in {PO}:\n" + "\n".join(problems)
 
 
+def messages_of(catalog) -> dict:
+    """Return what a catalogue translates: id → translation (header and untranslated left out)."""
+    return {tuple(texts(m.id)): tuple(texts(m.string))
+            for m in catalog if m.id and any(texts(m.string)) and not m.fuzzy}
+
+
 def test_compiled_catalogue_matches_the_po():
-    compiled = io.BytesIO()
-    write_mo(compiled, read_catalog(PO))
+    # By content, not bytes: another Babel version may write the same catalogue differently.
     assert MO.exists(), f"{MO} is missing: run `make translations`"
-    assert MO.read_bytes() == compiled.getvalue(), \
+    with MO.open("rb") as f:
+        compiled = read_mo(f)
+    assert messages_of(compiled) == messages_of(read_catalog(PO)), \
         f"{MO} is out of date with {PO}: run `make translations` (pybabel compile)"
 
 

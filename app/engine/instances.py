@@ -19,7 +19,7 @@ from app.db import utcnow
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
 from app.engine.scripting import ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
-from app.engine.specs import Catalogue, parse_sources
+from app.engine.specs import Catalogue, specs_of_version
 from app.engine.tasks import next_timer_at, sync_human_tasks
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
@@ -82,16 +82,14 @@ class Engine:
                     session.add(version)
             except IntegrityError:  # stored by a concurrent request a moment ago
                 version = session.scalars(query).one()
-        self._specs.setdefault(version.content_hash, (definition.spec, definition.subprocess_specs))
         return version
 
     def _spec_of(self, version: ProcessVersion) -> tuple:
+        """Return the specs a version runs on, built from its stored sources once per engine
+        (never the catalogue's objects, so every engine behaves as a freshly started one)."""
         if version.content_hash not in self._specs:
-            parser = parse_sources(version.sources, validate=False)
-            self._specs[version.content_hash] = (
-                parser.get_spec(version.process_id),
-                parser.get_subprocess_specs(version.process_id),
-            )
+            self._specs[version.content_hash] = specs_of_version(version.sources,
+                                                                 version.process_id)
         return self._specs[version.content_hash]
 
     # -- instances ----------------------------------------------------------------------------

@@ -47,6 +47,21 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 _SERIALIZER = _make_serializer()
 
 
+def restorable_specs(spec, subprocess_specs: dict) -> tuple:
+    """Return the specs as the serializer itself restores them.
+
+    A spec parsed from BPMN is not yet the spec a saved state needs: multi-instance and loop
+    tasks tie themselves to their child task specs only when a child is first created, or when
+    a serialized spec is restored. Every spec the engine runs passes through here, so a state
+    loaded in a new process (a restart, another worker) behaves exactly as the one that saved
+    it.
+    """
+    registry = _SERIALIZER.registry
+    return (registry.restore(registry.convert(spec)),
+            {name: registry.restore(registry.convert(sub))
+             for name, sub in subprocess_specs.items()})
+
+
 def dump_state(workflow: BpmnWorkflow) -> str:
     """Return the workflow's state as JSON, without its spec."""
     return _SERIALIZER.serialize_json(workflow)

@@ -16,6 +16,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
 from app.accounts.roles import role_for_lane
+from app.engine.serializer import restorable_specs
 from app.engine.scripting import ScriptRefused, compile_expression, compile_script
 from app.errors import ProcessDefinitionError
 from app.forms import FormDefinition, FormFileError, check_definition
@@ -75,33 +76,38 @@ def parse_sources(sources: dict[str, str], validate: bool = True) -> SpiffBpmnPa
 
 
 def build_definitions(sources_by_file: dict[str, str]) -> dict[str, ProcessDefinition]:
-    """Parse each BPMN file (with every DMN file) into its executable processes."""
-    dmn = {name: text for name, text in sources_by_file.items() if name.endswith(".dmn")}
+    """Parse the catalogue as a whole (a call activity may name a process in another file);
+    each executable process keeps the files it runs with: its own, those of the processes it
+    calls, and every DMN file."""
+    parser = parse_sources(sources_by_file)
     definitions: dict[str, ProcessDefinition] = {}
     for filename, text in sorted(sources_by_file.items()):
-        if not filename.endswith(".bpmn"):
-            continue
-        sources = {filename: text, **dmn}
-        parser = parse_sources(sources)
-        for process_id in _executable_ids(text):
-            if process_id in definitions:
-                raise ProcessDefinitionError(
-                    f"{filename}: processen '{process_id}' finns redan i "
-                    f"{definitions[process_id].filename}"
-                )
-            definitions[process_id] = definition_from_parser(parser, process_id, filename, sources)
+        if filename.endswith(".bpmn"):
+            for process_id in _executable_ids(text):
+                definitions[process_id] = definition_from_parser(
+                    parser, process_id, filename, sources_by_file)
     return definitions
 
 
-def definition_from_parser(parser, process_id, filename, sources) -> ProcessDefinition:
-    """Build one ProcessDefinition from a parser that has read its sources."""
+def definition_from_parser(parser, process_id, filename, sources_by_file) -> ProcessDefinition:
+    """Build one ProcessDefinition from a parser that has read the whole catalogue."""
     try:
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, SpiffWorkflowException) as err:
         raise ProcessDefinitionError(_describe(err, filename)) from err
+    files = {filename} | {parser.get_process_parser(name).filename for name in subprocess_specs}
+    sources = {name: text for name, text in sources_by_file.items()
+               if name in files or name.endswith(".dmn")}
+    spec, subprocess_specs = restorable_specs(spec, subprocess_specs)
     name = getattr(spec, "description", None) or process_id
     return ProcessDefinition(process_id, name, filename, sources, spec, subprocess_specs)
+
+
+def specs_of_version(sources: dict[str, str], process_id: str) -> tuple:
+    """Return (spec, subprocess specs) of a stored version, as a new worker sees them."""
+    parser = parse_sources(sources, validate=False)
+    return restorable_specs(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
 
 
 def load_catalogue(processes_dir: Path, forms_dir: Path) -> Catalogue:
