@@ -11,7 +11,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, selectinload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record_event
@@ -46,8 +46,9 @@ class StepFailed(Exception):
         self.message = message
 
 
-# Called after every save, in the same transaction (the grant domain keeps its case row current).
-SavedHook = Callable[[Session, ProcessInstance], None]
+# Called after every save, in the same transaction, with the titles of the open human tasks
+# (the grant domain keeps its case row current).
+SavedHook = Callable[[Session, ProcessInstance, list[str]], None]
 # Supplies run-time form choices by source name (uischema "ui:optionsSource").
 ChoicesProvider = Callable[[Session, set[str]], dict[str, list[tuple[str, str]]]]
 
@@ -118,9 +119,12 @@ class Engine:
         return instance
 
     def lock_instance(self, session: Session, instance_id: int) -> ProcessInstance:
-        """Load an instance row and hold its lock until the transaction ends."""
+        """Load an instance row and hold its lock until the transaction ends; its open human
+        tasks are read right after the lock is held (a join would show PostgreSQL's snapshot
+        from before the wait)."""
         query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                 .options(undefer(ProcessInstance.state))
+                 .options(undefer(ProcessInstance.state),
+                          selectinload(ProcessInstance.open_tasks).lazyload(HumanTask.instance))
                  .with_for_update(of=ProcessInstance)
                  .execution_options(populate_existing=True))
         instance = session.scalars(query).first()
@@ -143,8 +147,8 @@ class Engine:
         if row is None:
             raise NotFound("Uppgiften finns inte.")
         instance = self.lock_instance(session, row.instance_id)
-        session.refresh(row, ["completed_at", "outcome", "completed_by_id"])
-        if row.completed_at is not None:
+        if row not in instance.open_tasks:  # completed or closed by someone else meanwhile
+            session.refresh(row, ["completed_at", "outcome", "completed_by_id"])
             raise Conflict(_already_done(row))
         self.check_data(session, row, data)
         now = utcnow()
@@ -283,18 +287,17 @@ class Engine:
             record_event(session, "instance_completed", f"Avslutad: {instance.end_name}",
                          instance_id=instance.id)
         try:
-            session.flush()
-        except StaleDataError as err:
-            raise Conflict("Ärendet ändrades av någon annan samtidigt. Försök igen.") from err
-        try:
-            sync_human_tasks(session, instance, workflow, now, completed)
-        except (DomainError, Conflict):
+            open_titles = sync_human_tasks(session, instance, workflow, now, completed)
+        except DomainError:
             raise
         except Exception as err:  # e.g. an `assignee` expression naming missing data
             raise StepFailed(instance, "uppgiftsegenskaper", _message(err)) from err
-        session.flush()
+        try:
+            session.flush()
+        except StaleDataError as err:
+            raise Conflict("Ärendet ändrades av någon annan samtidigt. Försök igen.") from err
         if self.on_saved:
-            self.on_saved(session, instance)
+            self.on_saved(session, instance, open_titles)
 
 
 def current_data(workflow: BpmnWorkflow) -> dict:

@@ -50,6 +50,11 @@ class ProcessInstance(Base):
     completed_at: Mapped[datetime | None]
 
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined", innerjoin=True)
+    # The open human-task rows, loaded together with the instance lock (Engine.lock_instance).
+    open_tasks: Mapped[list["HumanTask"]] = relationship(
+        primaryjoin="and_(HumanTask.instance_id == ProcessInstance.id, "
+                    "HumanTask.completed_at.is_(None))",
+        viewonly=True, lazy="select", overlaps="instance")
 
     __mapper_args__ = {"version_id_col": version}
 

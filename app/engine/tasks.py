@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.accounts.roles import role_for_lane
@@ -27,16 +27,19 @@ def sync_human_tasks(
     workflow,
     now: datetime,
     completed: tuple[str, int | None] | None = None,
-) -> None:
-    """Make the human_tasks rows of an instance match its READY manual tasks."""
+) -> list[str]:
+    """Make the human_tasks rows of an instance match its READY manual tasks; return the
+    titles of the open ones."""
     ready = ready_human_tasks(workflow)
-    rows = session.scalars(
+    rows = instance.open_tasks if _loaded(instance, "open_tasks") else session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id,
                                 HumanTask.completed_at.is_(None))
     ).all()
     for row in rows:
         if row.id in ready:
-            row.due_at = _due_at(ready[row.id])
+            due_at = _due_at(ready[row.id])
+            if row.due_at != due_at:
+                row.due_at = due_at
             continue
         row.completed_at = now
         if completed and completed[0] == row.id:
@@ -47,6 +50,11 @@ def sync_human_tasks(
     for task_id, task in ready.items():
         if task_id not in known:
             session.add(_new_row(session, instance, task, now))
+    return [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in ready.values()]
+
+
+def _loaded(instance: ProcessInstance, attribute: str) -> bool:
+    return attribute not in inspect(instance).unloaded
 
 
 def _new_row(session: Session, instance: ProcessInstance, task, now: datetime) -> HumanTask:

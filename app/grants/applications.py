@@ -113,8 +113,10 @@ def visible_task(session: Session, user: User, task_id: str) -> HumanTask:
     return task
 
 
-def sync_application(session: Session, instance: ProcessInstance) -> None:
-    """Keep the case row in step with its process (called after every engine save)."""
+def sync_application(session: Session, instance: ProcessInstance,
+                     open_titles: list[str] | None = None) -> None:
+    """Keep the case row in step with its process (called after every engine save, with the
+    titles of the open tasks)."""
     application = application_of_instance(session, instance.id)
     if application is None:
         return
@@ -126,7 +128,7 @@ def sync_application(session: Session, instance: ProcessInstance) -> None:
     elif application.submitted_at is None:
         application.status = "Utkast"
     else:
-        titles = session.scalars(
+        titles = open_titles if open_titles is not None else session.scalars(
             select(HumanTask.title).where(HumanTask.instance_id == instance.id,
                                           HumanTask.completed_at.is_(None))
         ).all()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import User
@@ -39,17 +39,25 @@ def enqueue(session: Session, kind: str, recipients: Iterable[User | str], conte
         raise ValueError(f"okänd meddelandetyp {kind!r}")
     subject, body = render_message(kind, context)
     now = utcnow()
-    added = []
-    for email, user_id in _addresses(recipients):
-        message = OutboxMessage(kind=kind, recipient_email=email, recipient_user_id=user_id,
-                                subject=subject, body=body, process_instance_id=instance_id,
-                                created_at=now, next_attempt_at=now)
-        if dedupe_key is None:
-            session.add(message)
-        elif not _add_once(session, message, _recipient_key(dedupe_key, email)):
-            continue
-        added.append(message)
-    return added
+    rows = [{"kind": kind, "recipient_email": email, "recipient_user_id": user_id,
+             "subject": subject, "body": body, "process_instance_id": instance_id,
+             "created_at": now, "next_attempt_at": now,
+             "dedupe_key": None if dedupe_key is None else _recipient_key(dedupe_key, email)}
+            for email, user_id in _addresses(recipients)]
+    if not rows:
+        return []
+    # One statement for every recipient; a recipient already queued under the key (maybe by a
+    # concurrent transaction a moment ago) is left out by the unique index, without an error.
+    insert = _dialect_insert(session)(OutboxMessage).values(rows)
+    insert = insert.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return list(session.scalars(insert.returning(OutboxMessage)))
+
+
+def _dialect_insert(session: Session):
+    """The INSERT of the session's database, which knows ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def _addresses(recipients: Iterable[User | str]) -> list[tuple[str, int | None]]:
@@ -75,19 +83,6 @@ def _recipient_key(dedupe_key: str, email: str) -> str:
     if len(key) > DEDUPE_KEY_MAX:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return key
-
-
-def _add_once(session: Session, message: OutboxMessage, key: str) -> bool:
-    exists = select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
-    if session.scalar(exists) is not None:
-        return False
-    message.dedupe_key = key
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:  # queued by a concurrent transaction a moment ago
-        return False
-    return True
 
 
 def send_pending(sessions: sessionmaker[Session], sender: Sender, now: datetime | None = None,
