@@ -61,7 +61,7 @@ def test_reserve_convert_release_arithmetic(sessions, engine, demo):
     with sessions() as session:
         round_id = session.get(Application, first).round_id
     assert ledger(sessions, round_id) == budget.Ledger(
-        D("10000000.00"), D(0), D(0), D(0), D(0), D("10000000.00"))
+        D("10000000.00"), D(0), D(0), D(0), D(0), D(0), D("10000000.00"))
 
     run(sessions, budget.reserve, first, 250000, actor_id=actor)
     run(sessions, budget.reserve, second, D("200000.50"), actor_id=actor)
@@ -97,9 +97,34 @@ def test_paid_and_reclaimed_follow_the_formula(sessions, engine, demo):
                                     kind=kind, amount=D(amount)))
         session.commit()
         assert budget.ledger_for(session, application.round_id) == budget.Ledger(
-            budget=D("10000000"), reserved=D(0), granted=D("250000"), paid=D("250000"),
-            reclaimed=D("40000"), remaining=D("9790000"))
+            budget=D("10000000"), reserved=D(0), granted=D("250000"), cancelled=D(0),
+            paid=D("250000"), reclaimed=D("40000"), remaining=D("9790000"))
         assert budget.check_ledger(session, application.round_id) == []
+
+
+def test_cancelled_grant_returns_to_the_fund_and_bounds_payouts(sessions, engine, demo):
+    (application_id,) = make_applications(sessions, engine)
+    actor = officer_id(sessions)
+    run(sessions, budget.convert_to_grant, application_id, 250000, actor_id=actor)
+    run(sessions, budget.record_payout, application_id, 100000, actor_id=actor, note="1")
+    with pytest.raises(Conflict, match="avbrutna beloppet"):  # only 150 000 is unpaid
+        run(sessions, budget.record_grant_cancellation, application_id, 150001,
+            actor_id=actor, note="återkrav")
+    run(sessions, budget.record_grant_cancellation, application_id, 100000, actor_id=actor,
+        note="återkrav")
+    with pytest.raises(Conflict, match="Utbetalningen"):  # 250 000 − 100 000 − 100 000 left
+        run(sessions, budget.record_payout, application_id, 50001, actor_id=actor, note="2")
+    with sessions() as session:
+        application = session.get(Application, application_id)
+        figures = budget.ledger_for(session, application.round_id)
+        assert (figures.granted, figures.cancelled, figures.paid) == (250000, 100000, 100000)
+        assert figures.remaining == D("10000000") - 250000 + 100000
+        assert budget.check_ledger(session, application.round_id) == []
+        session.add(LedgerEntry(round_id=application.round_id, application_id=application.id,
+                                kind="grant_cancellation", amount=D("60000")))  # by hand
+        session.flush()
+        assert any("avbrutet" in p for p in budget.check_ledger(session, application.round_id))
+        session.rollback()
 
 
 def test_reservation_beyond_remaining_is_refused(sessions, engine, demo):
@@ -334,10 +359,14 @@ class Model:
         self.granted: dict[int, Decimal] = defaultdict(Decimal)
         self.paid: dict[int, Decimal] = defaultdict(Decimal)
         self.reclaimed: dict[int, Decimal] = defaultdict(Decimal)
+        self.cancelled: dict[int, Decimal] = defaultdict(Decimal)
 
     def remaining(self) -> Decimal:
         return (self.budget - sum(self.held.values()) - sum(self.granted.values())
-                + sum(self.reclaimed.values()))
+                + sum(self.cancelled.values()) + sum(self.reclaimed.values()))
+
+    def unpaid(self, app: int) -> Decimal:
+        return self.granted[app] - self.paid[app] - self.cancelled[app]
 
     def expect(self, op: str, app: int, amount: Decimal):
         """Return the expected error class, or None after applying the operation."""
@@ -355,6 +384,10 @@ class Model:
             self.paid[app] += amount
         elif op == "reclaim":
             self.reclaimed[app] += amount
+        elif op == "cancel":
+            if amount > self.unpaid(app):
+                return Conflict
+            self.cancelled[app] += amount
         return None
 
 
@@ -375,11 +408,11 @@ def test_random_operations_keep_the_ledger_sound(sessions, engine, demo):
 
     for _ in range(200):
         op = rng.choice(["reserve", "reserve", "reserve", "release", "convert", "payout",
-                         "reclaim"])
+                         "reclaim", "cancel"])
         app = rng.choice(ids)
         amount = D(rng.randrange(1, 60)) * 10000 + D(rng.randrange(0, 100)) / 100
         if op == "payout":  # the payout module's rules, kept here so the data stays sane
-            amount = min(amount, model.granted[app] - model.paid[app])
+            amount = min(amount, model.unpaid(app))
         if op == "reclaim":
             amount = min(amount, model.paid[app] - model.reclaimed[app])
         if op in ("payout", "reclaim") and amount <= 0:
@@ -394,6 +427,9 @@ def test_random_operations_keep_the_ledger_sound(sessions, engine, demo):
                     budget.convert_to_grant(session, application, amount, actor_id=None)
                 elif op == "release":
                     budget.release(session, application, actor_id=None, reason="test")
+                elif op == "cancel":
+                    budget.record_grant_cancellation(session, application, amount,
+                                                     actor_id=None, note="test")
                 else:
                     direct_entry(session, application, op, amount)
                 session.commit()
@@ -406,7 +442,8 @@ def test_random_operations_keep_the_ledger_sound(sessions, engine, demo):
 
     # Every kind of outcome happened, so the run tested something.
     assert {"reserve ok", "reserve InvalidInput", "reserve Conflict", "convert ok",
-            "release ok", "payout ok", "reclaim ok"} <= set(outcomes), outcomes
+            "release ok", "payout ok", "reclaim ok", "cancel ok",
+            "cancel Conflict"} <= set(outcomes), outcomes
     with sessions() as session:
         assert budget.check_ledger(session, round_id) == []
         entries = budget.entries_for(session, round_id)
@@ -415,9 +452,11 @@ def test_random_operations_keep_the_ledger_sound(sessions, engine, demo):
             sums[entry.kind] += entry.amount
         reserved = sums["reservation"] - sums["reservation_release"]
         recomputed = budget.Ledger(
-            budget=D(1200000), reserved=reserved, granted=sums["grant"], paid=sums["payout"],
+            budget=D(1200000), reserved=reserved, granted=sums["grant"],
+            cancelled=sums["grant_cancellation"], paid=sums["payout"],
             reclaimed=sums["reclaim"],
-            remaining=D(1200000) - reserved - sums["grant"] + sums["reclaim"])
+            remaining=(D(1200000) - reserved - sums["grant"] + sums["grant_cancellation"]
+                       + sums["reclaim"]))
         assert budget.ledger_for(session, round_id) == recomputed
         assert recomputed.remaining == model.remaining() >= 0
         assert recomputed.reserved == sum(model.held.values())

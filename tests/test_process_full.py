@@ -297,7 +297,10 @@ def test_aterkrav(session, sessions, engine, demo):
     settle(session, user(session, "ekonomi"), claim.id, claim.created_at.date(), claim.created_at)
     session.commit()
     ledger = budget.ledger_for(session, application.round_id)
-    assert (ledger.granted, ledger.paid, ledger.reclaimed) == (90000, 45000, 25000)
+    assert (ledger.granted, ledger.cancelled, ledger.paid, ledger.reclaimed) == (
+        90000, 45000, 45000, 25000)
+    # The cancelled tranche and the repayment both return to the fund.
+    assert ledger.remaining == ledger.budget - 90000 + 45000 + 25000
     assert reconcile(session, application.round_id) == []
 
 

@@ -30,16 +30,18 @@ MAX_AMOUNT = Decimal("1000000000000")  # Money is Numeric(14, 2)
 class Ledger:
     """A round's balances, summed from its ledger entries.
 
-    remaining = budget − reserved − granted + reclaimed
+    remaining = budget − reserved − granted + cancelled + reclaimed
 
     `reserved` is the open reservations (reservations minus releases). `paid` is the part of
-    `granted` already paid out, so it does not change `remaining`. `reclaimed` (återkrav)
-    returns to the fund.
+    `granted` already paid out, so it does not change `remaining`. `cancelled` is the part of
+    `granted` that will never be paid (tranches cancelled at återkrav) and `reclaimed` is money
+    paid back (återkrav): both return to the fund.
     """
 
     budget: Decimal
     reserved: Decimal
     granted: Decimal
+    cancelled: Decimal
     paid: Decimal
     reclaimed: Decimal
     remaining: Decimal
@@ -122,24 +124,48 @@ def _take(session: Session, application: Application, amount, actor_id: int | No
 
 def record_payout(session: Session, application: Application, amount, *,
                   actor_id: int | None, note: str) -> LedgerEntry:
-    """Book a paid-out tranche of the application's grant (never more than granted)."""
-    return _book(session, application, "payout", "grant", amount, actor_id, note,
+    """Book a paid-out tranche of the application's grant (never more than granted and not
+    cancelled)."""
+    return _book(session, application, "payout", amount, actor_id, note,
                  "Utbetalningen är större än det beviljade beloppet som återstår.")
+
+
+def record_grant_cancellation(session: Session, application: Application, amount, *,
+                              actor_id: int | None, note: str) -> LedgerEntry:
+    """Book granted money that will never be paid (cancelled tranches): it returns to the
+    fund. Never more than what is granted and not yet paid."""
+    entry = _book(session, application, "grant_cancellation", amount, actor_id, note,
+                  "Det avbrutna beloppet är större än det beviljade som inte är utbetalt.")
+    record_event(session, "budget_grant_cancelled",
+                 f"{kronor(entry.amount)} av det beviljade betalas inte ut och går tillbaka "
+                 f"till fonden ({note})", actor_id=actor_id,
+                 instance_id=application.process_instance_id,
+                 details={"round": application.round_id, "amount": str(entry.amount)})
+    return entry
 
 
 def record_reclaim(session: Session, application: Application, amount, *,
                    actor_id: int | None, note: str) -> LedgerEntry:
     """Book money paid back into the fund (a settled återkrav; never more than paid out)."""
-    return _book(session, application, "reclaim", "payout", amount, actor_id, note,
+    return _book(session, application, "reclaim", amount, actor_id, note,
                  "Återkravet är större än det som har betalats ut.")
 
 
-def _book(session: Session, application: Application, kind: str, limit_kind: str, amount,
+# What each kind may at most add up to, given the application's sums: payouts and
+# cancellations share the grant; reclaims are bounded by what was paid.
+_LIMITS = {
+    "payout": lambda sums: sums["grant"] - sums["grant_cancellation"],
+    "grant_cancellation": lambda sums: sums["grant"] - sums["payout"],
+    "reclaim": lambda sums: sums["payout"],
+}
+
+
+def _book(session: Session, application: Application, kind: str, amount,
           actor_id: int | None, note: str, problem: str) -> LedgerEntry:
     amount = _amount(amount)
     _lock_round(session, application.round_id)
     sums = _sums(session, LedgerEntry.application_id == application.id)
-    if sums[kind] + amount > sums[limit_kind]:
+    if sums[kind] + amount > _LIMITS[kind](sums):
         raise Conflict(problem)
     return _add(session, application, kind, amount, actor_id, note)
 
@@ -229,9 +255,11 @@ def _round_ledger(session: Session, application: Application, budget: Decimal) -
 def _ledger(budget: Decimal, sums: dict[str, Decimal]) -> Ledger:
     reserved = sums["reservation"] - sums["reservation_release"]
     budget = _money(budget)
-    return Ledger(budget=budget, reserved=reserved, granted=sums["grant"], paid=sums["payout"],
+    return Ledger(budget=budget, reserved=reserved, granted=sums["grant"],
+                  cancelled=sums["grant_cancellation"], paid=sums["payout"],
                   reclaimed=sums["reclaim"],
-                  remaining=budget - reserved - sums["grant"] + sums["reclaim"])
+                  remaining=(budget - reserved - sums["grant"] + sums["grant_cancellation"]
+                             + sums["reclaim"]))
 
 
 def _sums(session: Session, *where) -> defaultdict[str, Decimal]:
@@ -267,6 +295,9 @@ def _application_problems(session: Session, round_id: int, application_id: int,
          f"har beviljats {kronor(granted)}, mer än sökt "
          f"({kronor(application.requested_amount)})"),
         (sums["payout"] > granted, f"har fått {kronor(sums['payout'])} utbetalt, mer än beviljat"),
+        (sums["payout"] + sums["grant_cancellation"] > granted,
+         f"har {kronor(sums['grant_cancellation'])} avbrutet och {kronor(sums['payout'])} "
+         f"utbetalt, mer än beviljat"),
         (sums["reclaim"] > sums["payout"],
          f"har återbetalat {kronor(sums['reclaim'])}, mer än utbetalt"),
     ]

@@ -10,7 +10,10 @@ from app.db import Base, utcnow
 from app.grants.models import Money
 
 # The kinds of entry; each amount is positive and the kind gives its sign in a balance.
-LEDGER_KINDS = ("reservation", "reservation_release", "grant", "payout", "reclaim")
+# `grant_cancellation` gives granted money that will never be paid back to the fund (the
+# unpaid tranches cancelled when an återkrav ends the case).
+LEDGER_KINDS = ("reservation", "reservation_release", "grant", "grant_cancellation", "payout",
+                "reclaim")
 
 
 class LedgerEntry(Base):
@@ -20,7 +23,8 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(
-            "kind IN ('reservation', 'reservation_release', 'grant', 'payout', 'reclaim')",
+            "kind IN ('reservation', 'reservation_release', 'grant', 'grant_cancellation', "
+            "'payout', 'reclaim')",
             name="kind_known",
         ),
     )

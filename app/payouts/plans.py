@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.audit import record_event
 from app.errors import InvalidInput
 from app.formatting import kronor, to_local_date
+from app.grants import budget
 from app.grants.models import Application, Decision
 from app.grants.rules import amount as to_amount
 from app.grants.rules import plan_problems
@@ -71,10 +72,17 @@ def meet_conditions(session: Session, application: Application, now: datetime, *
 
 def cancel_unpaid(session: Session, application: Application, *, actor_id: int | None,
                   reason: str) -> list[Payout]:
-    """Tranches not yet in a batch are cancelled (e.g. an återkrav ends the case)."""
-    return _move(session, application, ("waiting", "planned", "attested"), "cancelled",
-                 actor_id, "payouts_cancelled", "{count} utbetalning(ar) avbrutna: {reason}",
-                 reason)
+    """Tranches not yet in a batch are cancelled (e.g. an återkrav ends the case); their money
+    goes back to the fund's ledger."""
+    cancelled = _move(session, application, ("waiting", "planned", "attested"), "cancelled",
+                      actor_id, "payouts_cancelled",
+                      "{count} utbetalning(ar) avbrutna: {reason}", reason)
+    if cancelled:
+        budget.record_grant_cancellation(session, application,
+                                         sum(p.amount for p in cancelled),
+                                         actor_id=actor_id, note=f"avbrutna utbetalningar, "
+                                                                 f"{reason}")
+    return cancelled
 
 
 def _move(session: Session, application: Application, from_states: tuple[str, ...],

@@ -13,7 +13,8 @@ from app.payouts.models import BatchItem, Payout, PayoutBatch
 
 
 def reconcile(session: Session, round_id: int) -> list[str]:
-    """The ledger's own invariants, then the ledger against payouts, batches and claims."""
+    """The ledger's own invariants, then the ledger against payouts (paid and cancelled),
+    batches and claims."""
     problems = budget.check_ledger(session, round_id)
     ledger = budget.ledger_for(session, round_id)
     in_round = Application.round_id == round_id
@@ -25,11 +26,14 @@ def reconcile(session: Session, round_id: int) -> list[str]:
     reclaimed = _total(session, select(func.sum(RepaymentClaim.amount)).join(Application)
                        .where(in_round, RepaymentClaim.status == "settled"))
     granted = _total(session, select(func.sum(Application.granted_amount)).where(in_round))
+    cancelled = _total(session, select(func.sum(Payout.amount)).join(Application)
+                       .where(in_round, Payout.status == "cancelled"))
     checks = [
         ("utbetalt", ledger.paid, "utbetalningar markerade som utbetalda", paid),
         ("utbetalt", ledger.paid, "utbetalda batcher", in_paid_batches),
         ("återbetalt", ledger.reclaimed, "reglerade återkrav", reclaimed),
         ("beviljat", ledger.granted, "beviljade belopp i ärendena", granted),
+        ("avbrutet", ledger.cancelled, "avbrutna utbetalningar", cancelled),
     ]
     problems += [f"Omgång {round_id}: {name} i huvudboken ({kronor(booked)}) skiljer sig från "
                  f"{what} ({kronor(actual)})." for name, booked, what, actual in checks
