@@ -1,5 +1,6 @@
 """Every setting with its default. Environment variables prefixed `TF_` override them."""
 
+import json
 import os
 from pathlib import Path
 
@@ -54,6 +55,9 @@ DEFAULTS: dict[str, object] = {
     "LETTER_KOMMUN": "Huddinge kommun",
     # Letterhead of decision letters: the nämnd that decides (or delegates).
     "LETTER_NAMND": "Kommunstyrelsen",
+    # The deciding bodies by decision level / committee (the DMN's beslutsniva, the minutes
+    # form's organ) as letters name them; a delegat decides for LETTER_NAMND. JSON in the env.
+    "LETTER_ORGANS": {"au": "Kommunstyrelsens arbetsutskott", "ks": "Kommunstyrelsen"},
     # Postal address printed in the letterhead and the footer of every page.
     "LETTER_ADDRESS": "Huddinge kommun, 141 85 Huddinge",
     # Contact at the kommun printed in decision letters.
@@ -122,4 +126,6 @@ def _coerce(raw: str, default: object) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, dict):
+        return json.loads(raw)
     return raw

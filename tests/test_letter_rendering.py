@@ -88,6 +88,29 @@ def assert_archivable(pdf: bytes, tmp_path: Path, name: str) -> None:
     assert b"/GTS_PDFA1" in content and b"/DestOutputProfile" in content
 
 
+def test_a_committee_letter_names_the_committee_its_meeting_and_delegation():
+    pdf = render_pdf(context(
+        "bifall", amount=Decimal(300_000), level="au", organ="Kommunstyrelsens arbetsutskott",
+        meeting_date=datetime(2027, 2, 10).date(), meeting_paragraph="§ 47",
+        delegation_reference="Delegationsordningen punkt 3.2"))
+    text = words(pdf_text(pdf))
+    assert "Kommunstyrelsens arbetsutskott beviljar Föreningen Trygga Vårby" in text
+    assert ("Beslutet har fattats av Kommunstyrelsens arbetsutskott vid sammanträdet "
+            "10 februari 2027, § 47.") in text
+    assert "Delegation: Delegationsordningen punkt 3.2" in text
+    assert "Kommunstyrelsen beviljar" not in text
+
+
+def test_an_older_decision_without_organ_gets_its_levels_body():
+    assert context("bifall", level="ks")["organ"] == "Kommunstyrelsen"
+    assert context("bifall", level="au")["organ"] == "Kommunstyrelsens arbetsutskott"
+    assert context("bifall", level="delegat")["organ"] == DEFAULTS["LETTER_NAMND"]
+    config = {**DEFAULTS, "LETTER_NAMND": "Kultur- och fritidsnämnden",
+              "LETTER_ORGANS": {"au": "Kultur- och fritidsnämndens arbetsutskott"}}
+    assert context("bifall", level="au", config=config)["organ"] == \
+        "Kultur- och fritidsnämndens arbetsutskott"
+
+
 @pytest.mark.parametrize(("outcome", "verb"), [
     ("avvisning", "Kommunstyrelsen avvisar er ansökan"),
     ("avskrivning", "Kommunstyrelsen avskriver ärendet")])

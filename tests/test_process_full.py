@@ -131,8 +131,41 @@ def test_decision_level_comes_from_the_delegation_table(session, engine, demo, a
     complete(session, engine, application, task, data, "beslutsfattare")
     decision = session.scalars(select(Decision)).one()
     assert decision.level == level
+    assert decision.organ == {"delegat": "Kommunstyrelsen", "au": "Kommunstyrelsens arbetsutskott",
+                              "ks": "Kommunstyrelsen"}[level]
     if level != "delegat":
         assert (decision.meeting_paragraph, str(decision.meeting_date)) == ("§ 42", "2027-02-10")
+
+
+def test_the_minutes_name_the_deciding_committee_and_the_letter_says_so(
+        session, engine, demo, tmp_path):
+    """The DMN asks for the arbetsutskott, but the case was lifted to the kommunstyrelse: the
+    decision and its letter name the body that really decided, meeting and §."""
+    from app.attachments.storage import LocalFileStorage
+    from app.letters.models import Letter
+    from tests.test_letters import pdf_text
+
+    engine.config["UPLOAD_DIR"], before = str(tmp_path), engine.config["UPLOAD_DIR"]
+    try:
+        application = submitted_application(session, engine, budget=[
+            {"post": "Insats", "belopp": 300_000}], sokt_belopp=300_000)
+        to_review(session, engine, application)
+        review_all(session, engine, application)
+        complete(session, engine, application, "beredning", proposal_data("bifall", 300_000),
+                 "handlaggare")
+        complete(session, engine, application, "namndbeslut", {
+            "beslut": "bifall", "beslut_motivering": "Enligt förslaget.", "organ": "ks",
+            "sammantradesdatum": "2027-02-10", "paragraf": "§ 42"}, "beslutsfattare")
+        decision = session.scalars(select(Decision)).one()
+        assert (decision.level, decision.organ) == ("au", "Kommunstyrelsen")
+        letter = session.scalars(select(Letter)).one()
+        text = pdf_text(LocalFileStorage(tmp_path).get(letter.storage_key))
+    finally:
+        engine.config["UPLOAD_DIR"] = before
+    assert "Kommunstyrelsen beviljar" in text
+    assert "Beslutet har fattats av Kommunstyrelsen vid sammanträdet 10 februari 2027, § 42" \
+        in text
+    assert "arbetsutskott" not in text
 
 
 def test_komplettering_twice_then_complete(session, engine, demo):

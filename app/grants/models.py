@@ -128,6 +128,9 @@ class Decision(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
     # Delegation level from the DMN table: "delegat", "au" (arbetsutskott) or "ks".
     level: Mapped[str] = mapped_column(String(20), default="delegat")
+    # The body that decided, as the letter names it: the committee of the minutes, or the
+    # nämnd a delegat decides for. Recorded at the decision, so later settings never change it.
+    organ: Mapped[str] = mapped_column(String(200), default="")
     delegation_reference: Mapped[str] = mapped_column(Text, default="")
     conditions: Mapped[str] = mapped_column(Text, default="")
     # Föredragande: the officer who prepared the case (beredning).

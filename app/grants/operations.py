@@ -24,6 +24,7 @@ from app.grants.models import (
 from app.grants.notices import applicant_recipients, notice_context, send_notice
 from app.grants.rules import amount as to_amount
 from app.letters.issue import issue_letter  # also registers the letters table at start-up
+from app.letters.render import deciding_organ
 from app.notifications.outbox import enqueue
 from app.payouts.operations import PAYOUT_OPERATIONS
 from app.payouts.plans import cancel_unpaid, create_payouts, sent_amount
@@ -62,10 +63,11 @@ def record_decision(ctx: OperationContext, data: dict) -> dict:
         "delvis_bifall": to_amount(data.get("beviljat_belopp")) or Decimal(0),
         "avslag": Decimal(0),
     }[outcome]
+    level = data.get("beslutsniva", "delegat")
     decision = _add_decision(
         ctx, application, outcome=outcome, amount=granted,
         motivation=data.get("beslut_motivering", ""), conditions=data.get("beslut_villkor", ""),
-        level=data.get("beslutsniva", "delegat"),
+        level=level, organ=deciding_organ({**DEFAULTS, **ctx.config}, level, data.get("organ")),
         delegation_reference=data.get("delegationspunkt", ""),
         presenter_id=_preparer_id(ctx), meeting_date=_date(data.get("sammantradesdatum")),
         meeting_paragraph=data.get("paragraf"))
@@ -90,6 +92,7 @@ def record_formal_decision(ctx: OperationContext, data: dict) -> dict:
     decision = _add_decision(
         ctx, application, outcome=outcome, amount=Decimal(0),
         motivation=data.get(f"{outcome}_motivering") or "", level="delegat",
+        organ=deciding_organ(config, "delegat"),
         delegation_reference=config["LETTER_FORMAL_DELEGATION"])
     budget.release(ctx.session, application, actor_id=ctx.actor_id,
                    reason=FORMAL_OUTCOMES[outcome])

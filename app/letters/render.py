@@ -30,7 +30,6 @@ STYLESHEETS = (TEMPLATES / "letter.css", TEMPLATES / "draft.css")
 BASE_URL = f"{SCHEME}:"
 PDF_VARIANT = "pdf/a-3u"
 OUTPUT_INTENT = "--srgb"  # letter.css @color-profile
-LEVEL_NAMES = {"au": "Kommunstyrelsens arbetsutskott", "ks": "Kommunstyrelsen"}
 # Closed on formal grounds by the officer: no amount, terms or payouts in the letter.
 FORMAL_OUTCOMES = ("avvisning", "avskrivning")
 LETTER_KEYS = ("LETTER_KOMMUN", "LETTER_NAMND", "LETTER_ADDRESS", "LETTER_CONTACT",
@@ -62,6 +61,7 @@ class DecisionFacts:
     conditions: str = ""
     decided_at: datetime | None = None
     level: str = "delegat"
+    organ: str = ""
     delegation_reference: str = ""
     meeting_date: date | None = None
     meeting_paragraph: str | None = None
@@ -73,6 +73,16 @@ def letter_filename(diarienummer: str | None, prefix: str = "Beslut") -> str:
     """`Beslut KS-2027-0042.pdf` (slashes become dashes)."""
     number = (diarienummer or "utan diarienummer").replace("/", "-").replace("\\", "-")
     return f"{prefix} {number}.pdf"
+
+
+def deciding_organ(config: Mapping, level: str, organ: str | None = None) -> str:
+    """The body that decides: the committee the minutes name (`organ`) or the level's body;
+    a delegat decides for the nämnd (LETTER_NAMND)."""
+    namnd = config.get("LETTER_NAMND", DEFAULTS["LETTER_NAMND"])
+    if level == "delegat" and not organ:
+        return namnd
+    organs = config.get("LETTER_ORGANS", DEFAULTS["LETTER_ORGANS"])
+    return organs.get(organ or level, namnd)
 
 
 def letter_context(decision, application, data: Mapping, config: Mapping,
@@ -94,7 +104,7 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
         "conditions": decision.conditions or "",
         "decided_on": decision.decided_at or datetime.now(STOCKHOLM),
         "level": decision.level,
-        "committee": LEVEL_NAMES.get(decision.level, ""),
+        "organ": decision.organ or deciding_organ(config, decision.level),
         "meeting_date": decision.meeting_date,
         "meeting_paragraph": decision.meeting_paragraph or "",
         "delegation_reference": delegation_reference,

@@ -1,4 +1,4 @@
-"""ledger: grant_cancellation, the granted money of cancelled tranches returns to the fund
+"""ledger: grant_cancellation (cancelled tranches return to the fund); decisions.organ
 
 Revision ID: b3c41d7e9a20
 Revises: 525e849cd18a
@@ -7,6 +7,7 @@ Create Date: 2026-11-29 07:20:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
@@ -28,8 +29,13 @@ def _replace_check(condition: str) -> None:
 
 def upgrade() -> None:
     _replace_check(NEW)
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('organ', sa.String(length=200), nullable=False,
+                                      server_default=''))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_column('organ')
     op.execute("DELETE FROM ledger_entries WHERE kind = 'grant_cancellation'")
     _replace_check(OLD)
