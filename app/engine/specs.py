@@ -16,8 +16,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
 from app.accounts.roles import role_for_lane
-from app.engine.serializer import restorable_specs
 from app.engine.scripting import ScriptRefused, compile_expression, compile_script
+from app.engine.serializer import restorable_specs
 from app.errors import ProcessDefinitionError
 from app.forms import FormDefinition, FormFileError, check_definition
 from app.forms import load_catalogue as load_form_catalogue
