@@ -14,15 +14,19 @@ PYTEST_ARGS ?=
 # upload type sniffing (libmagic1) and the letters' font (DejaVu).
 SYSTEM_PACKAGES := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
 	libmagic1 fonts-dejavu-core
+# Only for `make test`: the browser tests drive Debian's Chromium (never a downloaded browser).
+TEST_SYSTEM_PACKAGES := chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint check bench migration clean system-packages
+.PHONY: help run test lint check bench migration clean system-packages test-system-packages \
+	node-modules
 
 help:
 	@echo "make run                 start the demo at http://$(HOST):$(PORT) (creates .venv, database, demo data)"
 	@echo "make test                run the tests (PYTEST_ARGS=... to pass options to pytest)"
 	@echo "make lint                ruff check ."
-	@echo "make check               check processes/ and forms/"
+	@echo "make check               check processes/ and forms/ (also with bpmnlint)"
+	@echo "make node-modules        install the bpmn.io tools (bpmn-js, bpmnlint) from package-lock.json"
 	@echo "make bench               run the benchmarks (engine, letters, exports)"
 	@echo "make upgrade             upgrade every dependency within setup.cfg's ranges (rewrites requirements/*.txt)"
 	@echo "make migration m=\"...\"   autogenerate an Alembic revision from the models"
@@ -38,14 +42,15 @@ run: system-packages $(VENV)/.installed
 	@echo
 	TF_TIMER_THREAD=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: system-packages $(VENV)/.installed-test
+test: system-packages test-system-packages $(VENV)/.installed-test node-modules
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-check: system-packages $(VENV)/.installed
+check: system-packages $(VENV)/.installed node-modules
 	$(FLASK) processes check
+	node_modules/.bin/bpmnlint processes/*.bpmn
 
 bench: system-packages $(VENV)/.installed
 	$(BIN)/python bench/engine.py
@@ -105,6 +110,22 @@ upgrade:
 	$(MAKE) --no-print-directory lock LOCK_FLAGS=--upgrade
 	$(MAKE) --no-print-directory $(VENV)/.installed-test
 
+# --- npm: bpmn.io tools -------------------------------------------------------------------
+# bpmn-js (node_modules/bpmn-js/dist, a static asset for the process map; the round-trip test)
+# and bpmnlint, pinned with integrity hashes by package-lock.json. `npm ci` installs exactly
+# the lock (and empties node_modules/ first, so the stamp inside it goes too); no install
+# scripts run. Reinstalls only when package.json or the lock changes.
+NODE_STAMP := node_modules/.installed
+
+node-modules: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "warning: npm not found; install Node.js >= 20 with npm for bpmnlint and the browser tests" >&2; \
+		exit 0; \
+	fi; \
+	npm ci --ignore-scripts --no-audit --no-fund && touch $@
+
 # --- system packages ----------------------------------------------------------------------
 # Installs only what dpkg says is missing; warns instead of failing when that is impossible.
 system-packages:
@@ -123,6 +144,9 @@ system-packages:
 			apt-get install -y -qq --no-install-recommends $$missing; }; then \
 		echo "warning: could not install$$missing; PDF letters and some tests may fail" >&2; \
 	fi
+
+test-system-packages:
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(TEST_SYSTEM_PACKAGES)"
 
 # --- translations -------------------------------------------------------------------------
 # Extracts the Swedish source strings, merges them into app/translations/en and compiles the
