@@ -255,6 +255,10 @@ def test_an_instance_whose_state_cannot_be_loaded_is_reported(fixture_app):
         session.commit()
     (incident,) = doctor(fixture_app)
     assert incident.element.startswith("sparat tillstånd (kan inte läsas")
+    with fixture_app.extensions["sessions"]() as session, pytest.raises(IncidentRaised):
+        retry_incident(session, fixture_app.extensions["engine"], incident.id, actor_id=None)
+    (still,) = open_incident_rows(fixture_app)
+    assert still.attempts == 2 and "kan inte läsas" in still.message
 
 
 def test_cli_doctor_exit_codes(fixture_app):

@@ -150,7 +150,11 @@ def revive_instance(session: Session, engine: Engine, action: dict) -> None:
     if instance.status != "running":
         return
     now = utcnow()
-    workflow = engine.load_workflow(session, instance, None, now)
+    try:
+        workflow = engine.load_workflow(session, instance, None, now)
+    except Exception as err:
+        raise StepFailed(instance, action["element"],
+                         f"Det sparade tillståndet kan inte läsas: {err}") from err
     engine._advance(instance, workflow)  # the engine's own step and save, as after a task
     engine._save(session, instance, workflow, now)
     still = select(ProcessInstance.id).where(ProcessInstance.id == instance.id,
