@@ -153,6 +153,6 @@ test-system-packages:
 # .mo (committed, so installs need no compile step). Translate new/fuzzy entries, then rerun.
 .PHONY: translations
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -w 100 -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching -w 100
 	$(BIN)/pybabel compile -d app/translations

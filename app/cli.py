@@ -13,10 +13,12 @@ from flask.cli import AppGroup
 from app import worker
 from app.config import ROOT
 from app.demo import demo_logins, load_demo, load_demo_cases
+from app.engine.doctor import open_stuck_incident_count, raise_stuck_incidents
 from app.engine.specs import check_catalogue, load_catalogue
 from app.engine.timers import run_due_timers
 from app.errors import ProcessDefinitionError
 from app.formatting import local_today
+from app.grants.applications import case_label
 from app.notifications.outbox import send_pending
 from app.notifications.senders import sender_from_config
 
@@ -119,8 +121,28 @@ def engine_send_mail():
     click.echo(f"{sent} skickade, {failed} misslyckade.")
 
 
-@engine_cli.command("worker", help="Utlös timrar och skicka e-post i en loop tills processen "
-                                   "stoppas.")
+@engine_cli.command("doctor", help="Leta efter ärenden som står still (väntar varken på en "
+                                   "uppgift, en timer eller ett meddelande) och registrera "
+                                   "en incident för varje. Slutkod 1 om den hittade några.")
+def engine_doctor():
+    with _sessions()() as session:
+        incidents = raise_stuck_incidents(session, current_app.extensions["engine"],
+                                          describe=case_label)
+        session.commit()
+        already = open_stuck_incident_count(session) - len(incidents)
+    for incident in incidents:
+        click.echo(f"Incident {incident.id}: {incident.message}")
+    if already:
+        click.echo(f"{already} ärenden som står still har redan en öppen incident.")
+    if incidents:
+        click.echo(f"{len(incidents)} ärenden står still. Se incidenterna under Administration.",
+                   err=True)
+        sys.exit(1)
+    click.echo("Inga nya ärenden står still.")
+
+
+@engine_cli.command("worker", help="Utlös timrar, skicka e-post och leta efter ärenden som står "
+                                   "still, i en loop tills processen stoppas.")
 @click.option("--interval", type=float, default=None, help="Sekunder mellan varven.")
 def engine_worker(interval):
     interval = interval or current_app.config["TIMER_INTERVAL"]

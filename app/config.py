@@ -23,6 +23,8 @@ DEFAULTS: dict[str, object] = {
     "TIMER_THREAD": False,
     # Seconds between timer runs in the worker and the background thread.
     "TIMER_INTERVAL": 30,
+    # Seconds between the worker's checks for stopped cases (running, waiting for nothing).
+    "DOCTOR_INTERVAL": 300,
     # Largest accepted request body in bytes.
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Where uploaded attachments are stored (local disk).

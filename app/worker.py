@@ -1,4 +1,5 @@
-"""The background worker: fires due timers and sends queued e-mail, round after round.
+"""The background worker: fires due timers, sends queued e-mail and, every few minutes, looks
+for stopped cases, round after round.
 
 Production runs it as its own process (`flask --app app engine worker`); `make run` runs it in
 a daemon thread of the development server (TF_TIMER_THREAD=1).
@@ -6,31 +7,63 @@ a daemon thread of the development server (TF_TIMER_THREAD=1).
 
 import logging
 import threading
+import time
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.engine.doctor import raise_stuck_incidents
 from app.engine.instances import Engine
 from app.engine.timers import run_due_timers
+from app.grants.applications import case_label
 from app.notifications.outbox import send_pending
 from app.notifications.senders import sender_from_config
 
 log = logging.getLogger(__name__)
 
 
-def work_once(sessions: sessionmaker[Session], engine: Engine, config: dict) -> tuple[int, int]:
-    """Fire due timers, then send due e-mail; return (instances advanced, messages sent)."""
-    fired = run_due_timers(sessions, engine)
-    sent, _failed = send_pending(sessions, sender_from_config(config))
-    return fired, sent
+@dataclass
+class Round:
+    """What one round of the worker did."""
+
+    fired: int = 0  # instances advanced by their timers
+    sent: int = 0  # e-mail messages sent
+    stuck: int = 0  # stopped cases reported as incidents
+
+
+def work_once(sessions: sessionmaker[Session], engine: Engine, config: dict, *,
+              check_stuck: bool = True) -> Round:
+    """Fire due timers, send due e-mail and (if asked) report stopped cases."""
+    done = Round(fired=run_due_timers(sessions, engine))
+    done.sent, _failed = send_pending(sessions, sender_from_config(config))
+    if check_stuck:
+        done.stuck = check_stuck_cases(sessions, engine)
+    return done
+
+
+def check_stuck_cases(sessions: sessionmaker[Session], engine: Engine) -> int:
+    """Raise an incident for every case that has stopped; return how many."""
+    with sessions() as session:
+        incidents = raise_stuck_incidents(session, engine, describe=case_label)
+        session.commit()
+        for incident in incidents:
+            log.warning("incident %s: %s", incident.id, incident.message)
+        return len(incidents)
 
 
 def run(sessions, engine, config: dict, interval: float, stop: threading.Event) -> None:
-    """Work every `interval` seconds until `stop` is set; a failing round never stops it."""
+    """Work every `interval` seconds until `stop` is set; a failing round never stops it.
+    Stopped cases are looked for in the first round and then every DOCTOR_INTERVAL seconds."""
+    next_check = time.monotonic()
     while not stop.is_set():
+        check = time.monotonic() >= next_check
+        if check:
+            next_check = time.monotonic() + config["DOCTOR_INTERVAL"]
         try:
-            fired, sent = work_once(sessions, engine, config)
-            if fired or sent:
-                log.info("worker: %d instance(s) advanced, %d message(s) sent", fired, sent)
+            done = work_once(sessions, engine, config, check_stuck=check)
+            if done.fired or done.sent or done.stuck:
+                log.info("worker: %d instance(s) advanced, %d message(s) sent, "
+                         "%d stopped case(s) reported", done.fired, done.sent, done.stuck)
         except Exception:
             log.exception("worker round failed")
         stop.wait(interval)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record_event
 from app.db import utcnow
+from app.engine.doctor import revive_instance
 from app.engine.instances import Engine, StepFailed
 from app.engine.models import Incident, ProcessInstance
 from app.errors import IncidentRaised, NotAllowed, NotFound
@@ -99,5 +100,7 @@ def perform_action(session: Session, engine: Engine, action: dict) -> None:
         instance = session.get(ProcessInstance, action["instance_id"])
         instance.has_incident = False
         engine.fire_timers(session, action["instance_id"])
+    elif action["kind"] == "stuck":
+        revive_instance(session, engine, action)
     else:
         raise NotAllowed("Steget kan inte köras om härifrån; användaren får göra om det.")

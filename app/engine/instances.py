@@ -20,7 +20,7 @@ from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
 from app.engine.scripting import ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
 from app.engine.specs import Catalogue, specs_of_version
-from app.engine.tasks import next_timer_at, sync_human_tasks
+from app.engine.tasks import awaited_events, next_timer_at, sync_human_tasks
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
@@ -280,6 +280,7 @@ class Engine:
         instance.state = dump_state(workflow)
         instance.data = json_native(current_data(workflow))
         instance.next_timer_at = next_timer_at(workflow)
+        instance.awaits = awaited_events(workflow)
         instance.updated_at = now
         if workflow.completed and instance.status == "running":
             instance.status, instance.completed_at = "completed", now

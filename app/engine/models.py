@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -41,6 +42,10 @@ class ProcessInstance(Base):
     data: Mapped[dict] = mapped_column(default=dict)
     # Earliest waiting timer, so the scheduler finds due instances with one indexed query.
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Messages and signals the flow waits for to go on (not optional exits such as a withdrawal
+    # message on a boundary), or NULL: with no open task and no timer either, it has stopped.
+    awaits: Mapped[list | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"))
     # Set while an open incident stops the timers of this instance.
     has_incident: Mapped[bool] = mapped_column(default=False)
     # Name of the end event reached, e.g. "Beviljad".

@@ -3,6 +3,10 @@
 from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
+    IntermediateCatchEvent,
+    ReceiveTask,
+)
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
@@ -131,6 +135,21 @@ def next_timer_at(workflow) -> datetime | None:
     ]
     times = [t for t in times if t is not None]
     return min(times) if times else None
+
+
+def awaited_events(workflow) -> list[str] | None:
+    """Return the names of the messages and signals the flow waits for to go on, or None.
+
+    Timers are left out (they are in `next_timer_at`), and so are boundary events: a message
+    that may cancel an activity (a withdrawal) is an optional exit, not what moves it on.
+    """
+    names = {
+        task.task_spec.event_definition.name
+        for task in workflow.event_manager.tasks.values()
+        if isinstance(task.task_spec, IntermediateCatchEvent | ReceiveTask)
+        and not isinstance(task.task_spec.event_definition, TimerEventDefinition)
+    }
+    return sorted(name for name in names if name) or None
 
 
 def parse_event_time(value) -> datetime | None:

@@ -175,6 +175,14 @@ def application_of_instance(session: Session, instance_id: int) -> Application |
     return application
 
 
+def case_label(session: Session, instance_id: int) -> str | None:
+    """Name the case of a process instance in engine messages: its diarienummer."""
+    application = application_of_instance(session, instance_id)
+    if application is None:
+        return None
+    return application.diarienummer or f"ansökan {application.id} (ej registrerad)"
+
+
 def applications_by_instance(session: Session, instance_ids: set[int]) -> dict:
     """Return the cases of several process instances in one query, by instance id."""
     if not instance_ids:

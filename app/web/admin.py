@@ -8,6 +8,7 @@ from app.engine.incidents import open_incidents, retry_incident
 from app.engine.models import ProcessInstance, ProcessVersion
 from app.engine.specs import check_catalogue
 from app.errors import DomainError
+from app.grants.applications import applications_by_instance
 from app.web.context import current_user, db, engine, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,8 +24,10 @@ def index():
         ProcessVersion.process_id, ProcessVersion.created_at.desc())).all()
     current = {d.content_hash for d in engine().catalogue.processes.values()}
     problems = check_catalogue(engine().catalogue, engine().operations)
+    incidents = open_incidents(db())
+    cases = applications_by_instance(db(), {i.instance_id for i in incidents if i.instance_id})
     return render_template("admin/index.html", versions=versions, counts=counts,
-                           current=current, incidents=open_incidents(db()), problems=problems,
+                           current=current, incidents=incidents, cases=cases, problems=problems,
                            catalogue=engine().catalogue)
 
 

@@ -1,7 +1,7 @@
 """ledger: grant_cancellation (cancelled tranches return to the fund); decisions.organ
 
 Revision ID: b3c41d7e9a20
-Revises: 525e849cd18a
+Revises: 8aa03d52a5db
 Create Date: 2026-11-29 07:20:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = 'b3c41d7e9a20'
-down_revision: str | Sequence[str] | None = '525e849cd18a'
+down_revision: str | Sequence[str] | None = '8aa03d52a5db'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
