@@ -7,7 +7,10 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.spiff.specs.event_definitions import (
+    MessageEventDefinition,
+    SignalEventDefinition,
+)
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import record_event
 from app.db import utcnow
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
-from app.engine.scripting import ProcessScriptEngine
+from app.engine.scripting import BpmnErrorCaught, ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
 from app.engine.specs import Catalogue, specs_of_version
 from app.engine.tasks import next_timer_at, sync_human_tasks
@@ -199,20 +202,33 @@ class Engine:
     def send_message(self, session: Session, instance_id: int, name: str, payload: dict, *,
                      actor_id: int | None) -> ProcessInstance:
         """Deliver a BPMN message (e.g. a withdrawal) to a running instance and advance it."""
+        return self._deliver(session, instance_id, MessageEventDefinition(name), payload,
+                             actor_id=actor_id)
+
+    def send_signal(self, session: Session, instance_id: int, name: str,
+                    payload: dict | None = None, *, actor_id: int | None) -> ProcessInstance:
+        """Deliver a BPMN signal from outside (e.g. the board has met) and advance the instance."""
+        return self._deliver(session, instance_id, SignalEventDefinition(name), payload,
+                             actor_id=actor_id)
+
+    def _deliver(self, session: Session, instance_id: int, definition, payload, *,
+                 actor_id: int | None) -> ProcessInstance:
+        kind = "signal" if isinstance(definition, SignalEventDefinition) else "message"
+        label = {"signal": "Signal", "message": "Meddelande"}[kind]
+        name = definition.name
         instance = self.lock_instance(session, instance_id)
         if instance.status != "running":
             raise Conflict("Ärendet är redan avslutat.")
         now = utcnow()
         workflow = self.load_workflow(session, instance, actor_id, now)
-        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
         if not any(e.name == name for e in workflow.waiting_events()):
             raise Conflict("Ärendet kan inte ta emot det här just nu.")
         try:
-            workflow.send_event(event)
+            workflow.send_event(BpmnEvent(definition, payload=payload))
         except Exception as err:
-            raise StepFailed(instance, f"meddelande {name}", _message(err)) from err
+            raise StepFailed(instance, f"{label.lower()} {name}", _message(err)) from err
         self._advance(instance, workflow)
-        record_event(session, "message", f"Meddelande: {name}", actor_id=actor_id,
+        record_event(session, kind, f"{label}: {name}", actor_id=actor_id,
                      instance_id=instance.id, details={"payload": payload})
         self._save(session, instance, workflow, now)
         return instance
@@ -264,7 +280,8 @@ class Engine:
 
     def _advance(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         try:
-            workflow.do_engine_steps()
+            while _engine_steps(workflow):
+                pass
         except Exception as err:
             domain_error = _domain_error(err)
             if domain_error is not None:
@@ -295,6 +312,16 @@ class Engine:
         session.flush()
         if self.on_saved:
             self.on_saved(session, instance)
+
+
+def _engine_steps(workflow: BpmnWorkflow) -> bool:
+    """Run the automatic steps; True when a boundary event caught an operation's BPMN error
+    (the failed task stops there and the steps must go on along the boundary's flow)."""
+    try:
+        workflow.do_engine_steps()
+    except BpmnErrorCaught:
+        return True
+    return False
 
 
 def current_data(workflow: BpmnWorkflow) -> dict:

@@ -126,7 +126,10 @@ def next_timer_at(workflow) -> datetime | None:
 
 
 def parse_event_time(value) -> datetime | None:
-    """Parse a timer's stored due time (an ISO string) into an aware datetime."""
+    """Parse a timer's stored due time (an ISO string, or a cycle's {"next": …, "cycles": …})
+    into an aware datetime."""
+    if isinstance(value, dict) and value.get("cycles") != 0:
+        value = value.get("next")
     if not isinstance(value, str):
         return None
     try:
