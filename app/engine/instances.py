@@ -221,10 +221,12 @@ class Engine:
             raise Conflict("Ärendet är redan avslutat.")
         now = utcnow()
         workflow = self.load_workflow(session, instance, actor_id, now)
-        if not any(e.name == name for e in workflow.waiting_events()):
+        event = BpmnEvent(definition, payload=payload)
+        # Ask the waiting tasks themselves: an event-based gateway waits under its own name.
+        if not any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values()):
             raise Conflict("Ärendet kan inte ta emot det här just nu.")
         try:
-            workflow.send_event(BpmnEvent(definition, payload=payload))
+            workflow.send_event(event)
         except Exception as err:
             raise StepFailed(instance, f"{label.lower()} {name}", _message(err)) from err
         self._advance(instance, workflow)

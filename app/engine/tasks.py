@@ -2,13 +2,13 @@
 
 from datetime import UTC, datetime
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.roles import role_for_lane
 from app.engine.models import HumanTask, ProcessInstance
+from app.engine.scripting import timer_definitions
 from app.engine.specs import form_name_of
 from app.formatting import STOCKHOLM
 
@@ -107,7 +107,7 @@ def _boundary_timer_at(task) -> datetime | None:
         parse_event_time(sibling.internal_data.get("event_value"))
         for sibling in (parent.children if parent else [])
         if sibling is not task
-        and isinstance(getattr(sibling.task_spec, "event_definition", None), TimerEventDefinition)
+        and timer_definitions(sibling.task_spec)
         and sibling.state == TaskState.WAITING
     ]
     times = [t for t in times if t is not None]
@@ -119,7 +119,7 @@ def next_timer_at(workflow) -> datetime | None:
     times = [
         parse_event_time(task.internal_data.get("event_value"))
         for task in workflow.event_manager.tasks.values()
-        if isinstance(task.task_spec.event_definition, TimerEventDefinition)
+        if timer_definitions(task.task_spec)  # also the timer of an event-based gateway
     ]
     times = [t for t in times if t is not None]
     return min(times) if times else None
