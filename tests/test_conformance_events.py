@@ -87,3 +87,4 @@ def test_escalation_from_a_subprocess(sessions):
         Complete("arbeta", {"anteckning": "klart"})]))
     assert final["completed"] and final["data"]["chef_informerad"] is True
     assert {"till_chef", "informera", "arbeta"} <= set(final["completed_tasks"])
+

@@ -222,8 +222,7 @@ class Engine:
         now = utcnow()
         workflow = self.load_workflow(session, instance, actor_id, now)
         event = BpmnEvent(definition, payload=payload)
-        # Ask the waiting tasks themselves: an event-based gateway waits under its own name.
-        if not any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values()):
+        if not awaits(workflow, event):
             raise Conflict("Ärendet kan inte ta emot det här just nu.")
         try:
             workflow.send_event(event)
@@ -316,6 +315,16 @@ class Engine:
             self.on_saved(session, instance)
 
 
+def awaits(workflow: BpmnWorkflow, event: BpmnEvent) -> bool:
+    """Whether a waiting task (also an event-based gateway, which waits under its own name)
+    or the start event of an event subprocess catches the event."""
+    if any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values()):
+        return True
+    triggered = (workflow.subprocess_specs.get(name) for name in workflow.spec.start.trigger_specs)
+    return any(start.event_definition == event.event_definition
+               for spec in triggered if spec is not None for start in spec.bpmn_start_events)
+
+
 def _engine_steps(workflow: BpmnWorkflow) -> bool:
     """Run the automatic steps; True when a boundary event caught an operation's BPMN error
     (the failed task stops there and the steps must go on along the boundary's flow)."""
@@ -375,7 +384,7 @@ def _element(task) -> str:
 
 
 def _spec_label(spec) -> str:
-    if spec is None:
+    if spec is None or not hasattr(spec, "name"):  # SpiffWorkflow sometimes passes a message
         return ""
     return f"{getattr(spec, 'bpmn_id', spec.name)} ({getattr(spec, 'bpmn_name', '') or ''})"
 

@@ -93,9 +93,8 @@ class BpmnErrorCaught(WorkflowTaskException):
 # (R3/PT1H) or a date-time. SpiffWorkflow evaluates timer bodies as Python, where these fail.
 _DURATION = r"P(?=[\dT])(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?"
 _DATE_TIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
-_ISO_TIMER = re.compile(
-    rf"({_DURATION}|{_DATE_TIME}|R\d*/({_DURATION}|{_DATE_TIME})(/({_DURATION}|{_DATE_TIME}))?)",
-    re.IGNORECASE)
+_CYCLE = rf"R\d*/({_DURATION}|{_DATE_TIME})(/({_DURATION}|{_DATE_TIME}))?"
+_ISO_TIMER = re.compile(rf"{_DURATION}|{_DATE_TIME}|{_CYCLE}", re.IGNORECASE)
 
 
 def iso_timer_literal(text: str) -> str | None:
@@ -123,12 +122,17 @@ def compile_timer(timer) -> None:
         compile_expression(timer.expression)
         return
     if isinstance(timer, CycleTimerEventDefinition):
-        kind, parse = "en upprepning (R…/…)", TimerEventDefinition.parse_iso_recurring_interval
+        kind, form = "en upprepning (R…/…)", _CYCLE
+        parse = TimerEventDefinition.parse_iso_recurring_interval
     elif isinstance(timer, DurationTimerEventDefinition):
-        kind, parse = "en varaktighet (P…)", TimerEventDefinition.parse_iso_duration
+        kind, form = "en varaktighet (P…)", _DURATION
+        parse = TimerEventDefinition.parse_iso_duration
     else:
-        kind, parse = "en tidpunkt", TimerEventDefinition.parse_time_or_duration
+        kind, form = "en tidpunkt", _DATE_TIME
+        parse = TimerEventDefinition.parse_time_or_duration
     try:
+        if not re.fullmatch(form, literal, re.IGNORECASE):
+            raise ValueError(literal)
         parse(literal)
     except Exception as err:
         raise ScriptRefused(f"'{literal}' är inte {kind} enligt ISO 8601") from err

@@ -79,7 +79,7 @@ def parse_sources(sources: dict[str, str], validate: bool = True) -> SpiffBpmnPa
             else:
                 parser.add_bpmn_xml(tree, filename=filename)
         except ValidationException as err:
-            raise ProcessDefinitionError(_describe(err, filename)) from err
+            raise _definition_error(err, filename, text) from err
     return parser
 
 
@@ -103,7 +103,7 @@ def definition_from_parser(parser, process_id, filename, sources_by_file) -> Pro
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, SpiffWorkflowException) as err:
-        raise ProcessDefinitionError(_describe(err, filename)) from err
+        raise _definition_error(err, filename, sources_by_file[filename]) from err
     files = {filename} | {parser.get_process_parser(name).filename for name in subprocess_specs}
     sources = {name: text for name, text in sources_by_file.items()
                if name in files or name.endswith(".dmn")}
@@ -214,6 +214,18 @@ def _executable_ids(text: str) -> list[str]:
         for node in root.iter(f"{{{BPMN_NS}}}process")
         if node.get("isExecutable", "false") == "true"
     ]
+
+
+def _definition_error(err: Exception, filename: str, text: str) -> ProcessDefinitionError:
+    """Explain a file SpiffWorkflow cannot parse: an unsupported construct or a clash of ids
+    in Swedish when we know it, else SpiffWorkflow's own words with file, line and element."""
+    known = unsupported_constructs(filename, text) if filename.endswith(".bpmn") else []
+    if "Duplicate process ID" in str(err):
+        element = getattr(err, "id", "") or str(err).split(":")[-1].strip(" .")
+        known.append(f"{filename}: id:t '{element}' används redan av en process eller "
+                     "delprocess i en annan fil; processer och delprocesser parsas som en "
+                     "helhet, så deras id måste vara unika i hela katalogen")
+    return ProcessDefinitionError("\n".join(known) if known else _describe(err, filename))
 
 
 def _describe(err: Exception, filename: str) -> str:

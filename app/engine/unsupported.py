@@ -15,22 +15,56 @@ def unsupported_constructs(filename: str, text: str) -> list[str]:
     problems = []
     for process in root.iter(f"{{{BPMN}}}process"):
         where = f"{filename}: {process.get('id')}"
-        for check in (_interrupting_event_subprocesses, _camunda_forms, _camunda_services,
-                      _foreign_expressions, _foreign_scripts):
+        for check in (_event_subprocesses, _unsupported_events, _camunda_forms,
+                      _camunda_services, _foreign_expressions, _foreign_scripts):
             problems += [f"{where}/{element}: {message}" for element, message in check(process)]
     return problems
 
 
-def _interrupting_event_subprocesses(process):
-    # Verified in 3.2.0: an interrupting event subprocess runs beside the main flow instead of
-    # cancelling it (even with a terminate end event), so the case would go on twice.
+def _event_subprocesses(process):
+    # Verified in 3.2.0, one reason per kind of start event:
+    # - interrupting: it runs beside the main flow instead of cancelling it (even with a
+    #   terminate end event), so the case would go on twice;
+    # - started by a timer: it waits from the start, and the case cannot finish until the
+    #   timer has fired;
+    # - started by a message or signal: triggering it changes the process definition shared
+    #   by every case on that server (later cases never finish) and a case reloaded by
+    #   another worker fails ("No input task connected").
     for sub in process.xpath(".//bpmn:subProcess[@triggeredByEvent='true']", namespaces=NS):
         for start in sub.xpath("./bpmn:startEvent", namespaces=NS):
             if start.get("isInterrupting", "true") != "false":
-                yield sub.get("id"), (
-                    "en avbrytande händelsedelprocess stöds inte (SpiffWorkflow 3.2.0 avbryter "
-                    "inte huvudflödet); lägg arbetet i en delprocess med en avbrytande "
-                    "gränshändelse, eller gör händelsedelprocessen icke-avbrytande")
+                reason = "en avbrytande händelsedelprocess avbryter inte huvudflödet"
+            elif start.xpath("./bpmn:timerEventDefinition", namespaces=NS):
+                reason = ("en händelsedelprocess med starttimer hindrar ärendet från att "
+                          "avslutas innan timern har löpt ut")
+            else:
+                reason = ("en händelsedelprocess som startas av en händelse ändrar den delade "
+                          "processdefinitionen, så senare ärenden aldrig avslutas")
+            yield sub.get("id"), (
+                f"händelsedelprocesser stöds inte: i SpiffWorkflow 3.2.0 {reason}; lägg "
+                "arbetet i en delprocess med en gränshändelse (meddelande, signal eller "
+                "timer) i stället")
+
+
+# Events SpiffWorkflow 3.2.0 parses but cannot run, or cannot parse at all (verified).
+UNSUPPORTED_EVENTS = {
+    "linkEventDefinition": (
+        "länkhändelser stöds inte (SpiffWorkflow 3.2.0 hoppar aldrig till den fångande "
+        "länken, ärendet står still); rita ett sekvensflöde i stället"),
+    "conditionalEventDefinition": (
+        "villkorshändelser stöds inte (SpiffWorkflow 3.2.0 prövar villkoret bara på "
+        "händelsens egen kopia av datat, så ärendet kan fastna); använd en exklusiv grind, "
+        "ett meddelande eller en signal"),
+    "compensateEventDefinition": (
+        "kompensation stöds inte av SpiffWorkflow 3.2.0; modellera ångrandet som ett "
+        "eget flöde efter en felhändelse"),
+}
+
+
+def _unsupported_events(process):
+    for tag, message in UNSUPPORTED_EVENTS.items():
+        for node in process.xpath(f".//bpmn:{tag}", namespaces=NS):
+            yield node.getparent().get("id"), message
 
 
 def _camunda_forms(process):
