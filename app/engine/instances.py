@@ -316,13 +316,10 @@ class Engine:
 
 
 def awaits(workflow: BpmnWorkflow, event: BpmnEvent) -> bool:
-    """Whether a waiting task (also an event-based gateway, which waits under its own name)
-    or the start event of an event subprocess catches the event."""
-    if any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values()):
-        return True
-    triggered = (workflow.subprocess_specs.get(name) for name in workflow.spec.start.trigger_specs)
-    return any(start.event_definition == event.event_definition
-               for spec in triggered if spec is not None for start in spec.bpmn_start_events)
+    """Whether a waiting task catches the event (ask the tasks: an event-based gateway waits
+    under its own name). Event subprocesses, which start on an event, are refused by the
+    catalogue check."""
+    return any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values())
 
 
 def _engine_steps(workflow: BpmnWorkflow) -> bool:
