@@ -49,6 +49,10 @@ class StepFailed(Exception):
         self.message = message
 
 
+# What can be sent to an instance from outside: event definition and audit label.
+EVENT_KINDS = {"message": (MessageEventDefinition, "Meddelande"),
+               "signal": (SignalEventDefinition, "Signal")}
+
 # Called after every save, in the same transaction (the grant domain keeps its case row current).
 SavedHook = Callable[[Session, ProcessInstance], None]
 # Supplies run-time form choices by source name (uischema "ui:optionsSource").
@@ -202,26 +206,22 @@ class Engine:
     def send_message(self, session: Session, instance_id: int, name: str, payload: dict, *,
                      actor_id: int | None) -> ProcessInstance:
         """Deliver a BPMN message (e.g. a withdrawal) to a running instance and advance it."""
-        return self._deliver(session, instance_id, MessageEventDefinition(name), payload,
-                             actor_id=actor_id)
+        return self._deliver(session, instance_id, "message", name, payload, actor_id=actor_id)
 
     def send_signal(self, session: Session, instance_id: int, name: str,
                     payload: dict | None = None, *, actor_id: int | None) -> ProcessInstance:
         """Deliver a BPMN signal from outside (e.g. the board has met) and advance the instance."""
-        return self._deliver(session, instance_id, SignalEventDefinition(name), payload,
-                             actor_id=actor_id)
+        return self._deliver(session, instance_id, "signal", name, payload, actor_id=actor_id)
 
-    def _deliver(self, session: Session, instance_id: int, definition, payload, *,
+    def _deliver(self, session: Session, instance_id: int, kind: str, name: str, payload, *,
                  actor_id: int | None) -> ProcessInstance:
-        kind = "signal" if isinstance(definition, SignalEventDefinition) else "message"
-        label = {"signal": "Signal", "message": "Meddelande"}[kind]
-        name = definition.name
+        definition_class, label = EVENT_KINDS[kind]
         instance = self.lock_instance(session, instance_id)
         if instance.status != "running":
             raise Conflict("Ärendet är redan avslutat.")
         now = utcnow()
         workflow = self.load_workflow(session, instance, actor_id, now)
-        event = BpmnEvent(definition, payload=payload)
+        event = BpmnEvent(definition_class(name), payload=payload)
         if not awaits(workflow, event):
             raise Conflict("Ärendet kan inte ta emot det här just nu.")
         try:

@@ -241,5 +241,9 @@ def throw_bpmn_error(task, operation_name: str, err: BpmnError) -> None:
         raise WorkflowTaskException(
             f"Operationen '{operation_name}' gav BPMN-felet '{err.code}' ({err.message}), men "
             "ingen gränshändelse på uppgiften fångar det", task=task, exception=err)
-    task.workflow.top_workflow.catch(event)
+    # What the event manager does for a caught event, for this task's boundary alone (its
+    # catch() would also fire error boundaries elsewhere in the same (sub)process).
+    boundary = boundaries[0]
+    boundary.task_spec.catch(boundary, event)
+    boundary.task_spec._update(boundary)
     raise BpmnErrorCaught(f"BPMN-felet '{err.code}' fångades", task=task, exception=err)
