@@ -204,6 +204,8 @@ class BareRun:
         for path in sorted(CONFORMANCE.glob("*.bpmn")):
             parser.add_bpmn_xml(spiff_timer_bodies(path.read_text(encoding="utf-8")),
                                 filename=path.name)
+        for path in sorted(CONFORMANCE.glob("*.dmn")):
+            parser.add_dmn_file(str(path))
         self.workflow = BpmnWorkflow(parser.get_spec(scenario.process_id),
                                      parser.get_subprocess_specs(scenario.process_id),
                                      script_engine=BareScriptEngine(scenario.operations))

@@ -20,14 +20,18 @@ def test_call_activity_to_a_process_in_another_file(sessions):
     assert {"anropa", "steg", "berakna", "efter"} <= set(final["completed_tasks"])
 
 
+def bpmn_files(sources: dict) -> list[str]:
+    return sorted(name for name in sources if name.endswith(".bpmn"))  # (and every DMN file)
+
+
 def test_a_call_activitys_version_stores_the_called_file(sessions):
     definition = conformance_catalogue().processes["call_activity"]
-    assert sorted(definition.sources) == ["call_activity.bpmn", "called_process.bpmn"]
+    assert bpmn_files(definition.sources) == ["call_activity.bpmn", "called_process.bpmn"]
     run_scenario(sessions, Scenario("call_activity", [Complete("steg", {"betyg": 1})]))
     with sessions() as session:
         instance = session.scalars(select(ProcessInstance)).one()
         version = session.get(ProcessVersion, instance.process_version_id)
-        assert sorted(version.sources) == ["call_activity.bpmn", "called_process.bpmn"]
+        assert bpmn_files(version.sources) == ["call_activity.bpmn", "called_process.bpmn"]
 
 
 def test_script_task(sessions):
@@ -73,3 +77,9 @@ def test_data_objects_and_io_specification(sessions):
     assert final["completed"]
     assert final["data"]["data_objects"] == {"underlag": "fem ord i ett underlag"}
     assert final["data"]["dubbel_langd"] == 44 and "skrap" not in final["data"]
+
+
+def test_business_rule_task_with_a_decision_table_in_its_own_file(sessions):
+    small = run_scenario(sessions, Scenario("business_rule", [], data={"belopp": 50_000}))
+    large = run_scenario(sessions, Scenario("business_rule", [], data={"belopp": 500_000}))
+    assert (small["data"]["niva"], large["data"]["niva"]) == ("delegat", "nämnd")

@@ -88,3 +88,16 @@ def test_escalation_from_a_subprocess(sessions):
     assert final["completed"] and final["data"]["chef_informerad"] is True
     assert {"till_chef", "informera", "arbeta"} <= set(final["completed_tasks"])
 
+
+
+def test_interrupting_boundary_message_cancels_a_subprocess(sessions):
+    final = run_scenario(sessions, Scenario("boundary_message", [
+        Complete("granska", {"betyg": 2}), Message("aterkalla", {"skal": "flyttar"})]))
+    assert final["completed"] and final["data"]["utfall"] == "återkallad: flyttar"
+    assert "utreda" not in final["completed_tasks"] and "beslut" not in final["completed_tasks"]
+
+
+def test_boundary_message_not_sent(sessions):
+    final = run_scenario(sessions, Scenario("boundary_message", [
+        Complete("utreda", {"anteckning": "ok"}), Complete("granska", {"betyg": 2})]))
+    assert final["completed"] and final["data"]["utfall"] == "beslutad"
