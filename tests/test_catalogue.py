@@ -102,6 +102,7 @@ def test_the_conformance_catalogue_is_consistent():
     ("message_event_subprocess.bpmn", "fraga_del", "ändrar den delade processdefinitionen"),
     ("timer_event_subprocess.bpmn", "paminn_del", "hindrar ärendet från att avslutas"),
     ("link_event.bpmn", "hoppa", "länkhändelser stöds inte"),
+    ("noninterrupting_error.bpmn", "fel_vid_sidan", "gränshändelse för fel måste vara avbrytande"),
     ("conditional_event.bpmn", "nar_klar", "villkorshändelser stöds inte"),
     ("bad_timers.bpmn", "cykel_som_varaktighet", "'R3/PT1H' är inte en varaktighet (P…)"),
     ("bad_timers.bpmn", "trettonde_manaden", "är inte en tidpunkt enligt ISO 8601"),

@@ -65,6 +65,11 @@ def _unsupported_events(process):
     for tag, message in UNSUPPORTED_EVENTS.items():
         for node in process.xpath(f".//bpmn:{tag}", namespaces=NS):
             yield node.getparent().get("id"), message
+    # BPMN allows only interrupting error boundaries; 3.2.0 would follow both flows.
+    path = ".//bpmn:boundaryEvent[@cancelActivity='false'][bpmn:errorEventDefinition]"
+    for node in process.xpath(path, namespaces=NS):
+        yield node.get("id"), ("en gränshändelse för fel måste vara avbrytande "
+                               "(cancelActivity=\"true\")")
 
 
 def _camunda_forms(process):
