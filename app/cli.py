@@ -93,7 +93,8 @@ def processes_check():
     try:
         catalogue = load_catalogue(Path(config["PROCESSES_DIR"]), Path(config["FORMS_DIR"]))
     except ProcessDefinitionError as err:
-        click.echo(f"FEL: {err.message}", err=True)
+        for line in err.message.splitlines():
+            click.echo(f"FEL: {line}", err=True)
         sys.exit(1)
     problems = check_catalogue(catalogue, current_app.extensions["engine"].operations)
     for problem in problems:

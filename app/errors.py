@@ -39,3 +39,15 @@ class IncidentRaised(DomainError):
     def __init__(self, message: str, incident_id: int):
         super().__init__(message)
         self.incident_id = incident_id
+
+
+class BpmnError(Exception):
+    """Raised by a service-task operation for a business outcome the process models: a boundary
+    error event on the task with the same error code catches it (e.g. "ej_behorig"). Not a
+    DomainError: nobody's input was wrong, the process decides what happens next."""
+
+    def __init__(self, code: str, message: str = "", details: dict | None = None):
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+        self.details = details or {}

@@ -7,7 +7,10 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.spiff.specs.event_definitions import (
+    MessageEventDefinition,
+    SignalEventDefinition,
+)
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import record_event
 from app.db import utcnow
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
-from app.engine.scripting import ProcessScriptEngine
+from app.engine.scripting import BpmnErrorCaught, ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
 from app.engine.specs import Catalogue, specs_of_version
 from app.engine.tasks import awaited_events, next_timer_at, sync_human_tasks
@@ -45,6 +48,10 @@ class StepFailed(Exception):
         self.element = element
         self.message = message
 
+
+# What can be sent to an instance from outside: event definition and audit label.
+EVENT_KINDS = {"message": (MessageEventDefinition, "Meddelande"),
+               "signal": (SignalEventDefinition, "Signal")}
 
 # Called after every save, in the same transaction, with the titles of the open human tasks
 # (the grant domain keeps its case row current).
@@ -203,20 +210,30 @@ class Engine:
     def send_message(self, session: Session, instance_id: int, name: str, payload: dict, *,
                      actor_id: int | None) -> ProcessInstance:
         """Deliver a BPMN message (e.g. a withdrawal) to a running instance and advance it."""
+        return self._deliver(session, instance_id, "message", name, payload, actor_id=actor_id)
+
+    def send_signal(self, session: Session, instance_id: int, name: str,
+                    payload: dict | None = None, *, actor_id: int | None) -> ProcessInstance:
+        """Deliver a BPMN signal from outside (e.g. the board has met) and advance the instance."""
+        return self._deliver(session, instance_id, "signal", name, payload, actor_id=actor_id)
+
+    def _deliver(self, session: Session, instance_id: int, kind: str, name: str, payload, *,
+                 actor_id: int | None) -> ProcessInstance:
+        definition_class, label = EVENT_KINDS[kind]
         instance = self.lock_instance(session, instance_id)
         if instance.status != "running":
             raise Conflict("Ärendet är redan avslutat.")
         now = utcnow()
         workflow = self.load_workflow(session, instance, actor_id, now)
-        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
-        if not any(e.name == name for e in workflow.waiting_events()):
+        event = BpmnEvent(definition_class(name), payload=payload)
+        if not awaits(workflow, event):
             raise Conflict("Ärendet kan inte ta emot det här just nu.")
         try:
             workflow.send_event(event)
         except Exception as err:
-            raise StepFailed(instance, f"meddelande {name}", _message(err)) from err
+            raise StepFailed(instance, f"{label.lower()} {name}", _message(err)) from err
         self._advance(instance, workflow)
-        record_event(session, "message", f"Meddelande: {name}", actor_id=actor_id,
+        record_event(session, kind, f"{label}: {name}", actor_id=actor_id,
                      instance_id=instance.id, details={"payload": payload})
         self._save(session, instance, workflow, now)
         return instance
@@ -268,7 +285,8 @@ class Engine:
 
     def _advance(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         try:
-            workflow.do_engine_steps()
+            while _engine_steps(workflow):
+                pass
         except Exception as err:
             domain_error = _domain_error(err)
             if domain_error is not None:
@@ -299,6 +317,23 @@ class Engine:
             raise Conflict("Ärendet ändrades av någon annan samtidigt. Försök igen.") from err
         if self.on_saved:
             self.on_saved(session, instance, open_titles)
+
+
+def awaits(workflow: BpmnWorkflow, event: BpmnEvent) -> bool:
+    """Whether a waiting task catches the event (ask the tasks: an event-based gateway waits
+    under its own name). Event subprocesses, which start on an event, are refused by the
+    catalogue check."""
+    return any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values())
+
+
+def _engine_steps(workflow: BpmnWorkflow) -> bool:
+    """Run the automatic steps; True when a boundary event caught an operation's BPMN error
+    (the failed task stops there and the steps must go on along the boundary's flow)."""
+    try:
+        workflow.do_engine_steps()
+    except BpmnErrorCaught:
+        return True
+    return False
 
 
 def current_data(workflow: BpmnWorkflow) -> dict:
@@ -350,7 +385,7 @@ def _element(task) -> str:
 
 
 def _spec_label(spec) -> str:
-    if spec is None:
+    if spec is None or not hasattr(spec, "name"):  # SpiffWorkflow sometimes passes a message
         return ""
     return f"{getattr(spec, 'bpmn_id', spec.name)} ({getattr(spec, 'bpmn_name', '') or ''})"
 

@@ -9,15 +9,23 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
-from app.accounts.roles import role_for_lane
-from app.engine.scripting import ScriptRefused, compile_expression, compile_script
+from app.accounts.roles import ROLES, role_for_lane
+from app.engine.scripting import (
+    ScriptRefused,
+    compile_expression,
+    compile_script,
+    compile_timer,
+    timer_definitions,
+)
 from app.engine.serializer import restorable_specs
+from app.engine.unsupported import unsupported_constructs
 from app.errors import ProcessDefinitionError
 from app.forms import FormDefinition, FormFileError, check_definition
 from app.forms import load_catalogue as load_form_catalogue
@@ -71,7 +79,7 @@ def parse_sources(sources: dict[str, str], validate: bool = True) -> SpiffBpmnPa
             else:
                 parser.add_bpmn_xml(tree, filename=filename)
         except ValidationException as err:
-            raise ProcessDefinitionError(_describe(err, filename)) from err
+            raise _definition_error(err, filename, text) from err
     return parser
 
 
@@ -95,7 +103,7 @@ def definition_from_parser(parser, process_id, filename, sources_by_file) -> Pro
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, SpiffWorkflowException) as err:
-        raise ProcessDefinitionError(_describe(err, filename)) from err
+        raise _definition_error(err, filename, sources_by_file[filename]) from err
     files = {filename} | {parser.get_process_parser(name).filename for name in subprocess_specs}
     sources = {name: text for name, text in sources_by_file.items()
                if name in files or name.endswith(".dmn")}
@@ -125,6 +133,12 @@ def check_catalogue(catalogue: Catalogue, operations: dict) -> list[str]:
     """Return every consistency problem of the catalogue (empty when all is well)."""
     problems: list[str] = []
     used_forms: set[str] = set()
+    files = {}
+    for definition in catalogue.processes.values():
+        files.update(definition.sources)
+    for filename, text in sorted(files.items()):
+        if filename.endswith(".bpmn"):
+            problems += unsupported_constructs(filename, text)
     for definition in catalogue.processes.values():
         for task_spec in _all_task_specs(definition):
             where = f"{definition.filename}: {definition.process_id}/{task_spec.bpmn_id}"
@@ -141,13 +155,15 @@ def _check_task(task_spec, where, catalogue, operations, used_forms) -> list[str
     if isinstance(task_spec, UserTask):
         form = form_name_of(task_spec)
         if form is None:
-            problems.append(f"{where}: användaruppgiften anger inget formulär")
+            problems.append(f"{where}: användaruppgiften anger inget formulär (ange det med "
+                            "spiffworkflow:property formJsonSchemaFilename, t.ex. "
+                            "'ansokan-schema.json')")
         elif form not in catalogue.forms:
             problems.append(f"{where}: formuläret '{form}' finns inte i forms/")
         else:
             used_forms.add(form)
-        if role_for_lane(task_spec.lane) is None:
-            problems.append(f"{where}: simbanan '{task_spec.lane}' motsvarar ingen roll")
+    if getattr(task_spec, "manual", False) and role_for_lane(task_spec.lane) is None:
+        problems.append(f"{where}: {_lane_problem(task_spec.lane)}")
     if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in operations:
         problems.append(f"{where}: operationen '{task_spec.operation_name}' är inte registrerad")
     for label, code, compiler in _expressions(task_spec):
@@ -158,8 +174,16 @@ def _check_task(task_spec, where, catalogue, operations, used_forms) -> list[str
     return problems
 
 
+def _lane_problem(lane: str | None) -> str:
+    roles = ", ".join(ROLES.values())
+    if lane is None:
+        return ("uppgiften ligger inte i någon simbana; lägg den i en simbana som heter som en "
+                f"roll ({roles})")
+    return f"simbanan '{lane}' motsvarar ingen roll (rollerna är {roles})"
+
+
 def _expressions(task_spec):
-    """Yield (label, code, compiler) for every script and condition of a task spec."""
+    """Yield (label, code, compiler) for every script, condition and timer of a task spec."""
     if isinstance(task_spec, ScriptTask):
         yield "skriptet", task_spec.script, compile_script
     for attr in ("prescript", "postscript"):
@@ -171,10 +195,10 @@ def _expressions(task_spec):
             args = getattr(condition, "args", None) or [condition]
             if isinstance(args[0], str) and args[0]:
                 yield "villkoret", args[0], compile_expression
-    event = getattr(task_spec, "event_definition", None)
-    expression = getattr(event, "expression", None)
-    if expression:
-        yield "timeruttrycket", expression, compile_expression
+    if isinstance(task_spec, LoopTask) and task_spec.condition:
+        yield "loopvillkoret", task_spec.condition, compile_expression
+    for timer in timer_definitions(task_spec):
+        yield "timeruttrycket", timer, compile_timer
 
 
 def _all_task_specs(definition: ProcessDefinition):
@@ -190,6 +214,18 @@ def _executable_ids(text: str) -> list[str]:
         for node in root.iter(f"{{{BPMN_NS}}}process")
         if node.get("isExecutable", "false") == "true"
     ]
+
+
+def _definition_error(err: Exception, filename: str, text: str) -> ProcessDefinitionError:
+    """Explain a file SpiffWorkflow cannot parse: an unsupported construct or a clash of ids
+    in Swedish when we know it, else SpiffWorkflow's own words with file, line and element."""
+    known = unsupported_constructs(filename, text) if filename.endswith(".bpmn") else []
+    if "Duplicate process ID" in str(err):
+        element = getattr(err, "id", "") or str(err).split(":")[-1].strip(" .")
+        known.append(f"{filename}: id:t '{element}' används redan av en process eller "
+                     "delprocess i en annan fil; processer och delprocesser parsas som en "
+                     "helhet, så deras id måste vara unika i hela katalogen")
+    return ProcessDefinitionError("\n".join(known) if known else _describe(err, filename))
 
 
 def _describe(err: Exception, filename: str) -> str:

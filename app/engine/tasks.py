@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.roles import role_for_lane
 from app.engine.models import HumanTask, ProcessInstance
+from app.engine.scripting import timer_definitions
 from app.engine.specs import form_name_of
 from app.formatting import STOCKHOLM
 
@@ -119,7 +120,7 @@ def _boundary_timer_at(task) -> datetime | None:
         parse_event_time(sibling.internal_data.get("event_value"))
         for sibling in (parent.children if parent else [])
         if sibling is not task
-        and isinstance(getattr(sibling.task_spec, "event_definition", None), TimerEventDefinition)
+        and timer_definitions(sibling.task_spec)
         and sibling.state == TaskState.WAITING
     ]
     times = [t for t in times if t is not None]
@@ -131,7 +132,7 @@ def next_timer_at(workflow) -> datetime | None:
     times = [
         parse_event_time(task.internal_data.get("event_value"))
         for task in workflow.event_manager.tasks.values()
-        if isinstance(task.task_spec.event_definition, TimerEventDefinition)
+        if timer_definitions(task.task_spec)  # also the timer of an event-based gateway
     ]
     times = [t for t in times if t is not None]
     return min(times) if times else None
@@ -153,7 +154,10 @@ def awaited_events(workflow) -> list[str] | None:
 
 
 def parse_event_time(value) -> datetime | None:
-    """Parse a timer's stored due time (an ISO string) into an aware datetime."""
+    """Parse a timer's stored due time (an ISO string, or a cycle's {"next": …, "cycles": …})
+    into an aware datetime."""
+    if isinstance(value, dict) and value.get("cycles") != 0:
+        value = value.get("next")
     if not isinstance(value, str):
         return None
     try:

@@ -67,6 +67,8 @@ def task_page(task_id: str):
         flash(_done_message(task), "info")
         return _back_to_case(application)
     definition = engine().task_form(db(), task)
+    if definition is None:
+        return _manual_task(task, application)
     form = definition.make_form(formdata=request.form if request.method == "POST" else None,
                                 data=_prefill(task, definition), base=FlaskForm)
     status, problem = 200, permissions.four_eyes_problem(db(), user, task, application)
@@ -109,25 +111,51 @@ def _submit(task, definition, form, application):
         return 200
     if not definition.validate(form):
         return 422
-    data = definition.to_data(form)
+    failure = _complete(task, definition.to_data(form))
+    if failure is None:
+        flash(_("%(title)s är klar.", title=task.title), "success")
+        return _back_to_case(application)
+    status, err = failure
+    if isinstance(err, InvalidInput) and err.errors:
+        definition.attach_errors(form, err.errors)
+    else:
+        form.form_errors.append(err.message)
+    return status
+
+
+def _manual_task(task, application):
+    """A task without a form (a manual task): its instructions and a Klar button."""
+    form = FlaskForm()
+    status, problem = 200, permissions.four_eyes_problem(db(), current_user(), task, application)
+    if request.method == "POST" and problem is None and form.validate_on_submit():
+        failure = _complete(task, {})
+        if failure is None:
+            flash(_("%(title)s är klar.", title=task.title), "success")
+            return _back_to_case(application)
+        status, err = failure
+        form.form_errors.append(err.message)
+    elif request.method == "POST" and problem is None:
+        status = 422
+    return render_template(
+        "tasks/manual.html", task=task, form=form, application=application, problem=problem,
+        instructions=render_instructions(engine().instructions_for(task), task.instance.data),
+    ), status
+
+
+def _complete(task, data: dict):
+    """Complete the task in one step; None when done, else (status, error) to show."""
     action = {"kind": "complete_task", "task_id": task.id, "data": data,
               "actor_id": current_user().id}
     try:
         run_step(db(), action, lambda: applications.complete_task(
             db(), engine(), current_user(), task.id, data, local_today()))
     except InvalidInput as err:
-        definition.attach_errors(form, err.errors)
-        if not err.errors:
-            form.form_errors.append(err.message)
-        return 422
+        return 422, err
     except (Conflict, NotAllowed) as err:
-        form.form_errors.append(err.message)
-        return 409
+        return 409, err
     except IncidentRaised as err:
-        form.form_errors.append(err.message)
-        return 503
-    flash(_("%(title)s är klar.", title=task.title), "success")
-    return _back_to_case(application)
+        return 503, err
+    return None
 
 
 def _prefill(task, definition) -> dict | None:
