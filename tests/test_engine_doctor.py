@@ -329,3 +329,17 @@ def test_a_stuck_case_shows_on_the_admin_page_with_its_case(app, session, sessio
     response = admin.post(url, data={"csrf_token": csrf_token(admin, "/admin/")})
     assert response.status_code == 302
     assert "står fortfarande still" in admin.get("/admin/").get_data(as_text=True)
+
+
+def test_an_event_based_gateway_awaits_its_messages_not_its_timer():
+    """A case at an event-based gateway waits for the gateway's events (one waiting task with
+    several definitions): the doctor must not take it for a stopped case."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+
+    parser = parse_sources({"event_gateway.bpmn": (
+        FIXTURES / "conformance" / "event_gateway.bpmn").read_text(encoding="utf-8")})
+    process_id = parser.get_process_ids()[0]
+    workflow = BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
+    workflow.task_tree.data["svarstid"] = "PT1H"
+    workflow.do_engine_steps()
+    assert awaited_events(workflow) == ["svar_inkom"]

@@ -2,11 +2,9 @@
 
 from datetime import UTC, datetime
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
-    IntermediateCatchEvent,
-    ReceiveTask,
-)
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
@@ -142,14 +140,17 @@ def awaited_events(workflow) -> list[str] | None:
     """Return the names of the messages and signals the flow waits for to go on, or None.
 
     Timers are left out (they are in `next_timer_at`), and so are boundary events: a message
-    that may cancel an activity (a withdrawal) is an optional exit, not what moves it on.
+    that may cancel an activity (a withdrawal) is an optional exit, not what moves it on. An
+    event-based gateway waits for each of its events at once.
     """
-    names = {
-        task.task_spec.event_definition.name
-        for task in workflow.event_manager.tasks.values()
-        if isinstance(task.task_spec, IntermediateCatchEvent | ReceiveTask)
-        and not isinstance(task.task_spec.event_definition, TimerEventDefinition)
-    }
+    names = set()
+    for task in workflow.event_manager.tasks.values():
+        if isinstance(task.task_spec, BoundaryEvent):
+            continue
+        event = task.task_spec.event_definition
+        for definition in (event, *getattr(event, "event_definitions", ())):
+            if isinstance(definition, MessageEventDefinition | SignalEventDefinition):
+                names.add(definition.name)
     return sorted(name for name in names if name) or None
 
 
