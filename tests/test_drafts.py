@@ -2,16 +2,26 @@
 
 from sqlalchemy import select
 
+from app.attachments.models import Attachment
+from app.attachments.operations import store_uploads
+from app.attachments.storage import LocalFileStorage
 from app.audit import AuditEvent
 from app.engine.models import HumanTask, ProcessInstance
 from app.grants.models import Application
+from tests.attachment_files import LIMIT, pdf_bytes
 from tests.conftest import csrf_token, login
-from tests.factories import make_application, submitted_application
+from tests.factories import make_application, submitted_application, user
 
 
-def test_an_applicant_deletes_a_draft_after_confirming(client, demo, session, engine):
+def test_an_applicant_deletes_a_draft_after_confirming(app, client, demo, session, engine,
+                                                       tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     draft = make_application(session, engine)
     draft_id, instance_id = draft.id, draft.process_instance_id
+    store_uploads(session, LocalFileStorage(tmp_path), instance_id=instance_id,
+                  field="bilagor", files=[("Karta.pdf", pdf_bytes())],
+                  user_id=user(session, "sokande").id, max_bytes=LIMIT)
+    session.commit()
     login(client, "sokande")
     assert f"/ansokningar/{draft_id}/ta-bort" in client.get(
         f"/ansokningar/{draft_id}").get_data(as_text=True)
@@ -33,6 +43,8 @@ def test_an_applicant_deletes_a_draft_after_confirming(client, demo, session, en
         AuditEvent.process_instance_id == instance_id)).all()
     assert "draft_deleted" in actions
     assert session.get(Application, draft_id).closed_at is not None
+    assert session.scalars(select(Attachment)).all() == []
+    assert list(tmp_path.iterdir()) == []
     assert "Du har inga uppgifter just nu" in client.get("/uppgifter").get_data(as_text=True)
 
 
