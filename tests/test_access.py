@@ -13,7 +13,10 @@ MATRIX = {
     "GET /uppgifter": [302, 200, 200, 200, 200, 200, 200, 200],
     "GET /ansokningar": [302, 200, 200, 200, 200, 200, 200, 200],
     "GET /ansokningar/{case}": [302, 200, 404, 200, 404, 200, 200, 200],
-    "GET /ansokningar/{draft}": [302, 200, 404, 200, 404, 200, 200, 200],
+    # An unsubmitted draft is the applying organisation's business only.
+    "GET /ansokningar/{draft}": [302, 200, 404, 404, 404, 404, 404, 404],
+    "GET /ansokningar/{draft}/ta-bort": [302, 200, 404, 404, 404, 404, 404, 404],
+    "GET /ansokningar/{case}/ta-bort": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /uppgifter/{check_task}": [302, 404, 404, 200, 404, 404, 404, 404],
     "GET /uppgifter/{draft_task}": [302, 200, 404, 404, 404, 404, 404, 404],
     "POST /uppgifter/{check_task}": [302, 404, 404, 200, 404, 404, 404, 404],

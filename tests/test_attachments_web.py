@@ -14,6 +14,7 @@ from app.attachments import checks
 from app.attachments.models import Attachment
 from app.attachments.operations import store_uploads
 from app.attachments.storage import LocalFileStorage
+from app.audit import AuditEvent
 from app.demo import DEMO_PASSWORD
 from app.engine.models import HumanTask, ProcessInstance
 from tests.attachment_files import (
@@ -161,6 +162,54 @@ def test_a_file_uploaded_with_a_form_that_fails_validation_stays_attached(
     with sessions() as session:
         data = session.scalars(select(ProcessInstance.data)).one()
         assert [b["namn"] for b in data["bilagor"]] == ["Tunnel.png"]
+
+
+def test_a_file_uploaded_in_a_failed_submit_is_kept_with_the_draft(
+        client, demo, sessions, upload_dir):
+    login(client, "sokande")
+    task_url = new_application_task(client, sessions)
+    incomplete = formdata(application_data(titel="", **SMALL))
+
+    response = post(client, task_url, incomplete, slutfor="1",
+                    files=[("bilagor-upload", png_bytes(), "Tunnel.png")])
+    assert response.status_code == 422
+    assert len(listed_ids(response.get_data(as_text=True))) == 1
+
+    ids = listed_ids(client.get(task_url).get_data(as_text=True))  # back later: still there
+    assert len(ids) == 1
+    good = formdata(application_data(titel="Trygga kvällar i Vårby", **SMALL))
+    response = post(client, task_url, [*good, ("bilagor-id", ids[0])], slutfor="1")
+    assert response.status_code == 302
+    with sessions() as session:
+        data = session.scalars(select(ProcessInstance.data)).one()
+        assert [b["namn"] for b in data["bilagor"]] == ["Tunnel.png"]
+        assert len(session.scalars(select(Attachment)).all()) == 1
+        added = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "attachment_added")).all()
+        assert len(added) == 1
+    assert len(list(upload_dir.iterdir())) == 1
+
+
+def test_removing_a_file_before_submission_deletes_it(client, demo, sessions, upload_dir):
+    login(client, "sokande")
+    task_url = new_application_task(client, sessions)
+    post(client, task_url, [], spara_utkast="1",
+         files=[("bilagor-upload", pdf_bytes(), "Karta.pdf")])
+    karta = listed_ids(client.get(task_url).get_data(as_text=True))[0]
+    assert client.get(f"/bilagor/{karta}").status_code == 200
+
+    response = post(client, task_url, [("bilagor-id", karta), ("bilagor-remove", karta)],
+                    spara_utkast="1")
+
+    assert response.status_code == 302
+    assert listed_ids(client.get(task_url).get_data(as_text=True)) == []
+    assert client.get(f"/bilagor/{karta}").status_code == 404
+    assert list(upload_dir.iterdir()) == []
+    with sessions() as session:
+        assert session.scalars(select(Attachment)).all() == []
+        removed = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "attachment_removed")).one()
+        assert "Karta.pdf" in removed.summary
 
 
 def test_removing_a_file_and_posting_another_cases_file_id(client, demo, sessions, engine,

@@ -218,3 +218,30 @@ def test_a_colleague_in_the_same_organisation_continues_the_draft(client, app, d
     stranger = app.test_client()
     login(stranger, "sokande2")
     assert stranger.get(task_url).status_code == 404
+
+
+def test_one_submit_reports_every_field_and_rule_error_at_once(client, demo, sessions):
+    login(client, "sokande")
+    response = client.post("/ansokningar/ny", data={"round_id": _round_id(sessions),
+                                                    "csrf_token": csrf_token(client)})
+    task_url = TASK_URL.search(response.headers["Location"]).group(0)
+    wrong = application_data(titel="", startdatum="2026-11-01", slutdatum="2026-10-01",
+                             budget=[{"post": "Arvoden", "belopp": 90000}],
+                             sokt_belopp=1600000)
+
+    response = post(client, task_url, formdata(wrong), slutfor="1")
+
+    assert response.status_code == 422
+    page = html.fromstring(response.get_data(as_text=True))
+
+    def errors_of(name: str) -> str:
+        return " ".join(p.text_content() for p in page.xpath(
+            f"//div[contains(@class,'field-error')][.//*[@name='{name}']]//p[@class='error']"))
+
+    assert errors_of("titel")
+    assert "tidigast 2027-01-01" in errors_of("startdatum")
+    assert "före startdatum" in errors_of("slutdatum")
+    assert "högst 1 500 000" in errors_of("sokt_belopp").replace("\u00a0", " ")
+    assert "budgetens summa minus medfinansieringen" in errors_of("sokt_belopp")
+    with sessions() as session:
+        assert session.scalars(select(Application.submitted_at)).one() is None

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.attachments.checks import check_upload
 from app.attachments.models import Attachment
-from app.attachments.storage import FileStorage, put_in_transaction
+from app.attachments.storage import FileStorage, delete_in_transaction, put_in_transaction
 from app.audit import record_event
 from app.errors import InvalidInput
 
@@ -72,3 +72,34 @@ def attachment_data(session: Session, *, instance_id: int, field: str,
         Attachment.field == field, Attachment.removed_at.is_(None)))
     found = {row.id: row for row in rows}
     return [found[i].as_form_data() for i in wanted if i in found]
+
+
+def remove_attachments(session: Session, storage: FileStorage, *, instance_id: int, field: str,
+                       ids: Sequence[int], kept: Sequence[int], user_id: int) -> None:
+    """Delete the listed files of this case's field (row and stored file, audited), except
+    those in `kept`: the files a completed form handed in stay with the case."""
+    doomed = set(ids) - set(kept)
+    if not doomed:
+        return
+    rows = session.scalars(select(Attachment).where(
+        Attachment.id.in_(doomed), Attachment.process_instance_id == instance_id,
+        Attachment.field == field))
+    for row in rows:
+        _delete(session, storage, row, user_id)
+
+
+def remove_case_attachments(session: Session, storage: FileStorage, *, instance_id: int,
+                            user_id: int) -> None:
+    """Delete every file of a case (row and stored file, audited)."""
+    rows = session.scalars(select(Attachment).where(Attachment.process_instance_id == instance_id))
+    for row in rows:
+        _delete(session, storage, row, user_id)
+
+
+def _delete(session: Session, storage: FileStorage, row: Attachment, user_id: int) -> None:
+    delete_in_transaction(session, storage, row.key)
+    record_event(session, "attachment_removed", f"Bilaga {row.original_name} borttagen",
+                 actor_id=user_id, instance_id=row.process_instance_id,
+                 details={"attachment_id": row.id, "field": row.field, "sha256": row.sha256})
+    session.delete(row)
+    session.flush()

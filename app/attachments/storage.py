@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _PENDING = "tf_files_stored_in_transaction"
+_DOOMED = "tf_files_deleted_in_transaction"
 
 # Storage keys are generated (secrets.token_hex), never derived from what a user typed.
 KEY = re.compile(r"[0-9a-f]{32,64}")
@@ -79,15 +80,29 @@ def put_in_transaction(session: Session, storage: FileStorage, data: bytes) -> s
     return key
 
 
+def delete_in_transaction(session: Session, storage: FileStorage, key: str) -> None:
+    """Delete the file under `key` once the session's transaction commits (the row naming it
+    is deleted in that transaction); on rollback the file stays with its row."""
+    if not session.in_transaction():
+        session.begin()
+    session.info.setdefault(_DOOMED, []).append((storage, key))
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_stored_files(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    for storage, key in session.info.pop(_DOOMED, []):
+        try:
+            storage.delete(key)
+        except OSError:  # the row is gone; a stray file is only disk space
+            log.warning("could not delete %s after a commit", key, exc_info=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _delete_stored_files(session: Session, previous_transaction) -> None:
     if previous_transaction.nested:  # a savepoint: the outer transaction may still commit
         return
+    session.info.pop(_DOOMED, None)
     for storage, key in session.info.pop(_PENDING, []):
         try:
             storage.delete(key)

@@ -238,6 +238,22 @@ class Engine:
         self._save(session, instance, workflow, now)
         return instance
 
+    def cancel_instance(self, session: Session, instance_id: int, reason: str, *,
+                        actor_id: int | None) -> ProcessInstance:
+        """End a running instance where it stands: nothing more runs, its open human tasks
+        close as cancelled and its timers stop."""
+        instance = self.lock_instance(session, instance_id)
+        if instance.status != "running":
+            raise Conflict("Ärendet är redan avslutat.")
+        now = utcnow()
+        workflow = self.load_workflow(session, instance, actor_id, now)
+        workflow.cancel()
+        instance.status, instance.completed_at, instance.end_name = "cancelled", now, reason
+        record_event(session, "instance_cancelled", f"Avbruten: {reason}", actor_id=actor_id,
+                     instance_id=instance.id)
+        self._save(session, instance, workflow, now)
+        return instance
+
     def task_form(self, session: Session, row: HumanTask):
         """Return the form a task shows: its catalogue form, cut to the task's fields and with
         run-time choices filled in; None for a task without a form."""

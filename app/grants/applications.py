@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.attachments.operations import remove_case_attachments
+from app.attachments.storage import FileStorage
 from app.audit import record_event
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
@@ -14,7 +16,10 @@ from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.formatting import short_date
 from app.grants import permissions
 from app.grants.models import Application, JavDeclaration, Round
-from app.grants.rules import amount, check_task_data
+from app.grants.rules import amount, check_task_data, task_data_problems
+
+# The status (and end) of a draft its organisation deleted before submitting it.
+DELETED_DRAFT = "Utkastet borttaget"
 
 
 def start_application(session: Session, engine: Engine, user: User, round_id: int,
@@ -53,6 +58,17 @@ def complete_task(session: Session, engine: Engine, user: User, task_id: str, da
     if application is not None and task.task_name == "bedomning":
         _record_reviewer_jav(session, application, user, data)
     return application
+
+
+def task_problems(session: Session, user: User, task_id: str, data: dict,
+                  today: date) -> dict[str, list[str]]:
+    """Return every rule of the case the task's data breaks (field path → messages), so that
+    a form reports them together with its own field errors."""
+    task = visible_task(session, user, task_id)
+    application = application_of_instance(session, task.instance_id)
+    if application is None:
+        return {}
+    return task_data_problems(application, task.task_name, task.instance.data, data, today)
 
 
 def declare_jav(session: Session, user: User, task_id: str, reason: str) -> Application:
@@ -96,6 +112,21 @@ def withdraw_application(session: Session, engine: Engine, user: User, applicati
     return application
 
 
+def delete_draft(session: Session, engine: Engine, user: User, application_id: int,
+                 storage: FileStorage) -> Application:
+    """Delete a draft the user's organisation has not submitted: its process ends, its open
+    tasks close, its files are deleted, and the case no longer appears anywhere."""
+    application = get_application(session, user, application_id)
+    if not permissions.can_delete_draft(user, application):
+        raise NotFound("Ansökan finns inte.")
+    instance_id = application.process_instance_id
+    remove_case_attachments(session, storage, instance_id=instance_id, user_id=user.id)
+    engine.cancel_instance(session, instance_id, DELETED_DRAFT, actor_id=user.id)
+    record_event(session, "draft_deleted", f"Utkastet togs bort av {user.display_name}",
+                 actor_id=user.id, instance_id=instance_id)
+    return application
+
+
 def save_draft(session: Session, engine: Engine, user: User, task_id: str, data: dict) -> None:
     """Keep a draft of a task's form for the user's colleagues and later visits."""
     task = visible_task(session, user, task_id)
@@ -122,7 +153,7 @@ def sync_application(session: Session, instance: ProcessInstance,
         return
     if instance.status == "running" and instance.data:
         copy_summary(application, instance.data)
-    if instance.status == "completed":
+    if instance.status in ("completed", "cancelled"):
         application.status = instance.end_name or "Avslutad"
         application.closed_at = instance.completed_at
     elif application.submitted_at is None:
@@ -201,11 +232,8 @@ def get_application(session: Session, user: User, application_id: int) -> Applic
 
 def applications_for(session: Session, user: User) -> list[Application]:
     """Return the applications the user may see, newest first."""
-    query = select(Application).order_by(Application.created_at.desc(), Application.id.desc())
-    if not permissions.is_staff(user):
-        if not user.has_role("sokande") or user.organisation_id is None:
-            return []
-        query = query.where(Application.organisation_id == user.organisation_id)
+    query = (select(Application).where(permissions.viewable_applications(user))
+             .order_by(Application.created_at.desc(), Application.id.desc()))
     return list(session.scalars(query))
 
 

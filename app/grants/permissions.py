@@ -1,6 +1,6 @@
 """Who may see and do what. Every view asks these before it acts."""
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -18,15 +18,36 @@ def is_staff(user: User) -> bool:
 
 
 def can_view_application(user: User, application: Application) -> bool:
-    """Staff see every case; an applicant only its own organisation's."""
-    if is_staff(user):
-        return True
+    """Staff see every submitted case; an applicant only its own organisation's. A draft not
+    yet submitted is the applying organisation's business only (and a deleted one nobody's)."""
+    if application.submitted_at is None:
+        return is_own(user, application) and application.closed_at is None
+    return is_staff(user) or is_own(user, application)
+
+
+def viewable_applications(user: User) -> ColumnElement[bool]:
+    """The condition of `can_view_application` as SQL, for lists."""
+    own = (Application.organisation_id == user.organisation_id
+           if user.has_role("sokande") and user.organisation_id is not None else false())
+    draft = Application.submitted_at.is_(None)
+    return or_(and_(Application.submitted_at.is_not(None), true() if is_staff(user) else own),
+               and_(draft, own, Application.closed_at.is_(None)))
+
+
+def is_own(user: User, application: Application) -> bool:
+    """The user applies for the case's organisation."""
     return user.has_role("sokande") and user.organisation_id == application.organisation_id
+
+
+def can_delete_draft(user: User, application: Application) -> bool:
+    """The applying organisation may delete its draft until it is submitted."""
+    return (is_own(user, application) and application.submitted_at is None
+            and application.closed_at is None)
 
 
 def can_withdraw(user: User, application: Application) -> bool:
     """Only the applying organisation withdraws its own application."""
-    return user.has_role("sokande") and user.organisation_id == application.organisation_id
+    return is_own(user, application)
 
 
 def can_start_application(user: User) -> bool:

@@ -31,39 +31,49 @@ def amount(value) -> Decimal | None:
 def check_task_data(application: Application, task_name: str, case_data: dict, data: dict,
                     today: date) -> None:
     """Raise InvalidInput with field messages if the task's data breaks a rule."""
+    errors = task_data_problems(application, task_name, case_data, data, today)
+    if errors:
+        raise InvalidInput("Uppgifterna innehåller fel.", errors)
+
+
+def task_data_problems(application: Application, task_name: str, case_data: dict, data: dict,
+                       today: date) -> Errors:
+    """Return every rule the task's data breaks, as field path → messages."""
     merged = {**case_data, **data}
     errors: Errors = {}
     for rule in RULES.get(task_name, []):
         for path, messages in rule(application, merged, data, today).items():
             errors.setdefault(path, []).extend(messages)
-    if errors:
-        raise InvalidInput("Uppgifterna innehåller fel.", errors)
+    return errors
 
 
 def application_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
     """The round is open (at first submission), dates fit the round, the sums add up."""
     fund_round, errors = application.round, {}
+
+    def add(path: str, message: str) -> None:
+        errors.setdefault(path, []).append(message)
+
     if application.submitted_at is None and not fund_round.is_open(today):
-        errors[""] = [f"Ansökningsomgången {fund_round.name} är stängd."]
+        add("", f"Ansökningsomgången {fund_round.name} är stängd.")
     start, end = merged.get("startdatum"), merged.get("slutdatum")
     if start and end and end < start:
-        errors["slutdatum"] = ["Slutdatum får inte vara före startdatum."]
+        add("slutdatum", "Slutdatum får inte vara före startdatum.")
     if start and fund_round.period_start and start < fund_round.period_start.isoformat():
-        errors["startdatum"] = [f"Insatsen får börja tidigast {fund_round.period_start}."]
+        add("startdatum", f"Insatsen får börja tidigast {fund_round.period_start}.")
     if end and fund_round.period_end and end > fund_round.period_end.isoformat():
-        errors["slutdatum"] = [f"Insatsen ska vara slut senast {fund_round.period_end}."]
+        add("slutdatum", f"Insatsen ska vara slut senast {fund_round.period_end}.")
     requested = amount(merged.get("sokt_belopp"))
     if requested is not None and requested > fund_round.max_per_application:
-        limit = kronor(fund_round.max_per_application)
-        errors["sokt_belopp"] = [f"Får vara högst {limit} i den här omgången."]
+        add("sokt_belopp",
+            f"Får vara högst {kronor(fund_round.max_per_application)} i den här omgången.")
     lines = merged.get("budget") or []
     if requested is not None and lines:
         total = sum((amount(line.get("belopp")) or Decimal(0) for line in lines), Decimal(0))
         expected = total - (amount(merged.get("medfinansiering")) or Decimal(0))
         if requested != expected:
-            errors.setdefault("sokt_belopp", []).append(
-                f"Sökt belopp ska vara budgetens summa minus medfinansieringen: "
-                f"{kronor(expected)}.")
+            add("sokt_belopp", f"Sökt belopp ska vara budgetens summa minus "
+                               f"medfinansieringen: {kronor(expected)}.")
     return errors
 
 

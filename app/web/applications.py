@@ -67,6 +67,7 @@ def detail(application_id: int):
     return render_template("applications/detail.html", application=application,
                            open_tasks=open_tasks, sections=sections, history=history,
                            can_withdraw=can_withdraw,
+                           can_delete=permissions.can_delete_draft(user, application),
                            replaced={d.id for d in application.decisions if is_replaced(db(), d)},
                            can_correct=user.has_role("beslutsfattare"),
                            with_letter=decisions_with_letters(
@@ -109,6 +110,22 @@ def withdraw(application_id: int):
         flash(_("Ansökan är återkallad. Alla pågående steg är avslutade."), "success")
         return redirect(url_for("applications.detail", application_id=application.id))
     return render_template("applications/withdraw.html", application=application)
+
+
+@bp.route("/ansokningar/<int:application_id>/ta-bort", methods=["GET", "POST"])
+@login_required
+def delete_draft(application_id: int):
+    user = current_user()
+    application = applications.get_application(db(), user, application_id)
+    if not permissions.can_delete_draft(user, application):
+        raise NotFound("Sidan finns inte.")
+    if request.method == "POST":
+        action = {"kind": "delete_draft", "application_id": application.id, "actor_id": user.id}
+        run_step(db(), action, lambda: applications.delete_draft(
+            db(), engine(), user, application.id, storage_from_config(current_app.config)))
+        flash(_("Utkastet är borttaget."), "success")
+        return redirect(url_for("applications.index"))
+    return render_template("applications/delete_draft.html", application=application)
 
 
 @bp.route("/beslut/<int:decision_id>/ratta", methods=["POST"])

@@ -100,16 +100,21 @@ def declare_jav(task_id: str):
 
 def _submit(task, definition, form, application):
     """Handle a POST; return a response when done, or the status to re-render the form with."""
-    if not receive_uploads(db(), definition, form, task.instance_id, current_user().id):
-        return 422
-    if "spara_utkast" in request.form:
+    refused, files_changed = receive_uploads(db(), definition, form, task.instance_id,
+                                             current_user().id)
+    if "spara_utkast" in request.form and not refused:
         applications.save_draft(db(), engine(), current_user(), task.id, definition.to_data(form))
         db().commit()
         flash(_("Utkastet är sparat. Du eller en kollega kan fortsätta senare."), "success")
         return redirect(url_for("tasks.task_page", task_id=task.id))
-    if definition.handle_row_actions(form):
-        return 200
-    if not definition.validate(form):
+    if "spara_utkast" in request.form or definition.handle_row_actions(form):
+        definition.attach_errors(form, refused)
+        return 422 if refused else 200
+    if not _all_checks_pass(task, definition, form, refused):
+        if files_changed:  # the files stay with the draft, not only on this page
+            applications.save_draft(db(), engine(), current_user(), task.id,
+                                    definition.to_data(form))
+            db().commit()
         return 422
     failure = _complete(task, definition.to_data(form))
     if failure is None:
@@ -156,6 +161,17 @@ def _complete(task, data: dict):
     except IncidentRaised as err:
         return 503, err
     return None
+
+
+def _all_checks_pass(task, definition, form, refused: dict) -> bool:
+    """Check the fields, the schema and the case's rules in one go, so that one submit
+    reports every problem; put the messages on the fields."""
+    valid = definition.validate(form)
+    problems = applications.task_problems(db(), current_user(), task.id,
+                                          definition.to_data(form), local_today())
+    definition.attach_errors(form, refused)
+    definition.attach_errors(form, problems)
+    return valid and not problems and not refused
 
 
 def _prefill(task, definition) -> dict | None:

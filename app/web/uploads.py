@@ -1,23 +1,37 @@
-"""Files posted with a task form: store them and put them in the form's attachment fields."""
+"""Files posted with a task form: store them, delete the ones removed, and put the case's
+files in the form's attachment fields."""
 
 from flask import current_app, request
 
-from app.attachments.operations import attachment_data, store_uploads
+from app.attachments.operations import attachment_data, remove_attachments, store_uploads
 from app.attachments.storage import storage_from_config
+from app.engine.models import ProcessInstance
 from app.errors import InvalidInput
+from app.forms.inputs import attachment_items
 
 
-def receive_uploads(session, definition, form, instance_id: int, user_id: int) -> bool:
-    """Fill every attachments field from the case's files and store the files posted with it.
+def receive_uploads(session, definition, form, instance_id: int,
+                    user_id: int) -> tuple[dict[str, list[str]], bool]:
+    """Fill every attachments field from the case's files, store the files posted with it and
+    delete those ticked "Ta bort"; return the refusals (field → messages) and whether any
+    file was stored or deleted.
 
     The ids a page posts back are kept only if they are files of this case's field. A
-    refused file puts its message on the field and stores nothing; return False then.
-    Stored files are committed at once, in their own transaction, so that they stay attached
-    when the rest of the form fails validation (the page lists them and posts their ids).
+    refused file stores nothing of its field. A removed file is deleted (row, stored file,
+    audit event) unless a completed form handed it in. Changes are committed at once, in
+    their own transaction, so that they hold when the rest of the form fails validation
+    (the page lists the files and posts their ids, and the caller keeps them in the draft).
     """
-    ok, stored = True, False
+    errors, changed = {}, False
+    storage = storage_from_config(current_app.config)
     for name in definition.attachment_fields():
         field = form[name]
+        removed = _removed_ids(name)
+        if removed:
+            remove_attachments(session, storage, instance_id=instance_id, field=name,
+                               ids=removed, kept=_handed_in(session, instance_id, name),
+                               user_id=user_id)
+            changed = True
         field.data = attachment_data(session, instance_id=instance_id, field=name,
                                      ids=[item["id"] for item in field.data])
         files = [(upload.filename, upload.read())
@@ -27,16 +41,23 @@ def receive_uploads(session, definition, form, instance_id: int, user_id: int) -
         try:
             _check_count(definition, name, len(field.data) + len(files))
             field.data = field.data + store_uploads(
-                session, storage_from_config(current_app.config), instance_id=instance_id,
-                field=name, files=files, user_id=user_id,
-                max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
-            stored = True
+                session, storage, instance_id=instance_id, field=name, files=files,
+                user_id=user_id, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+            changed = True
         except InvalidInput as err:
-            definition.attach_errors(form, err.errors)
-            ok = False
-    if stored:
+            errors.update(err.errors)
+    if changed:
         session.commit()
-    return ok
+    return errors, changed
+
+
+def _removed_ids(name: str) -> list[int]:
+    return [int(v) for v in request.form.getlist(f"{name}-remove") if v.strip().isdigit()]
+
+
+def _handed_in(session, instance_id: int, name: str) -> list[int]:
+    instance = session.get(ProcessInstance, instance_id)
+    return [item["id"] for item in attachment_items((instance.data or {}).get(name))]
 
 
 def _check_count(definition, name: str, count: int) -> None:
