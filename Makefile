@@ -9,6 +9,9 @@ FLASK := $(BIN)/flask --app app
 HOST := 127.0.0.1
 PORT := 5000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; each test file stays in one process, so a file's
+# module-scoped fixtures (a browser, a served app) are set up once.
+TEST_WORKERS ?= auto
 
 # Debian packages: WeasyPrint (HarfBuzz subsetting, Pango), PDF text checks (poppler-utils),
 # upload type sniffing (libmagic1) and the letters' font (DejaVu).
@@ -43,7 +46,7 @@ run: system-packages $(VENV)/.installed
 	TF_TIMER_THREAD=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: system-packages test-system-packages $(VENV)/.installed-test node-modules
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
