@@ -194,18 +194,15 @@ def applications_by_instance(session: Session, instance_ids: set[int]) -> dict:
 def get_application(session: Session, user: User, application_id: int) -> Application:
     """Return an application the user may see; NotFound for everything else."""
     application = session.get(Application, application_id)
-    if application is None or not permissions.can_view_application(user, application):
+    if application is None or not permissions.can_view_application(session, user, application):
         raise NotFound("Ansökan finns inte.")
     return application
 
 
 def applications_for(session: Session, user: User) -> list[Application]:
     """Return the applications the user may see, newest first."""
-    query = select(Application).order_by(Application.created_at.desc(), Application.id.desc())
-    if not permissions.is_staff(user):
-        if not user.has_role("sokande") or user.organisation_id is None:
-            return []
-        query = query.where(Application.organisation_id == user.organisation_id)
+    query = (select(Application).where(permissions.visible_applications(user))
+             .order_by(Application.created_at.desc(), Application.id.desc()))
     return list(session.scalars(query))
 
 
