@@ -109,7 +109,8 @@ def test_a_reviewer_who_declares_jav_in_the_review_form_loses_the_case(
     for url in (f"/ansokningar/{application.id}", f"/ansokningar/{application.id}/bedomningar",
                 f"/bilagor/{attachment_id}"):
         assert client.get(url).status_code == 404, url
-    assert "Nattvandring i Flemingsberg" not in client.get("/ansokningar").get_data(as_text=True)
+    for listing in ("/ansokningar", "/uppgifter"):
+        assert "Nattvandring i Flemingsberg" not in client.get(listing).get_data(as_text=True)
 
 
 def test_a_reviewer_who_declares_jav_with_the_button_loses_the_case(

@@ -183,11 +183,15 @@ def case_label(session: Session, instance_id: int) -> str | None:
     return application.diarienummer or f"ansökan {application.id} (ej registrerad)"
 
 
-def applications_by_instance(session: Session, instance_ids: set[int]) -> dict:
-    """Return the cases of several process instances in one query, by instance id."""
+def applications_by_instance(session: Session, instance_ids: set[int],
+                             visible_to: User | None = None) -> dict:
+    """Return the cases of several process instances in one query, by instance id (only those
+    `visible_to` may see, when given)."""
     if not instance_ids:
         return {}
     query = select(Application).where(Application.process_instance_id.in_(instance_ids))
+    if visible_to is not None:
+        query = query.where(permissions.visible_applications(visible_to))
     return {a.process_instance_id: a for a in session.scalars(query)}
 
 
