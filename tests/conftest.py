@@ -154,6 +154,15 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def upload_dir(app, tmp_path):
+    """Uploads go to a fresh folder for this test (the storage is built per request)."""
+    before = app.config["UPLOAD_DIR"]
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    yield tmp_path
+    app.config["UPLOAD_DIR"] = before
+
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -1,9 +1,21 @@
 """The access matrix: every route × every role → allowed or denied (404 hides existence)."""
 
 import pytest
+from sqlalchemy import select
 
+from app.engine.models import HumanTask
+from app.formatting import local_today
+from app.grants import applications
 from tests.conftest import csrf_token, login
-from tests.factories import make_application, open_task, submitted_application
+from tests.factories import (
+    make_application,
+    open_task,
+    review_all,
+    review_data,
+    submitted_application,
+    to_review,
+    user,
+)
 
 ROLES = ["anonym", "sokande", "sokande2", "handlaggare", "bedomare", "beslutsfattare",
          "ekonomi", "admin"]
@@ -55,11 +67,51 @@ def objects(session, engine, demo):
     }
 
 
+# A reviewer's rights: the case assigned to them (reviewed by the other reviewer, not yet by
+# them), the case they declared jäv in (in the review form), a case nobody assigned them.
+REVIEWER_MATRIX = {
+    "GET /ansokningar/{assigned}": [302, 200, 404, 200, 200, 200, 200, 200],
+    "GET /ansokningar/{assigned}/bedomningar": [302, 404, 404, 200, 404, 200, 404, 200],
+    "GET /uppgifter/{review_task}": [302, 404, 404, 404, 200, 404, 404, 404],
+    "GET /ansokningar/{recused}": [302, 200, 404, 200, 404, 200, 200, 200],
+    "GET /ansokningar/{recused}/bedomningar": [302, 404, 404, 200, 404, 200, 404, 200],
+    "GET /ansokningar/{case}": [302, 200, 404, 200, 404, 200, 200, 200],
+}
+
+
+@pytest.fixture
+def reviewer_objects(session, engine, demo):
+    assigned = submitted_application(session, engine)
+    to_review(session, engine, assigned)
+    review_all(session, engine, assigned, reviewers=("bedomare2",))
+    recused = submitted_application(session, engine)
+    to_review(session, engine, recused)
+    recusal = session.scalars(select(HumanTask.id).where(
+        HumanTask.instance_id == recused.process_instance_id,
+        HumanTask.assignee == "bedomare")).one()
+    applications.complete_task(session, engine, user(session, "bedomare"), recusal,
+                               review_data(jav=True), local_today())
+    session.commit()
+    return {"assigned": assigned.id, "recused": recused.id,
+            "case": submitted_application(session, engine).id,
+            "review_task": open_task(session, assigned, "bedomning").id}
+
+
 @pytest.mark.parametrize("route", list(MATRIX))
 def test_access_matrix(app, objects, route):
+    check_route(app, route, MATRIX[route], objects)
+
+
+@pytest.mark.parametrize("route", list(REVIEWER_MATRIX))
+def test_reviewer_access_matrix(app, reviewer_objects, route):
+    check_route(app, route, REVIEWER_MATRIX[route], reviewer_objects)
+
+
+def check_route(app, route: str, statuses: list[int], objects: dict) -> None:
+    """Ask the route as each role; assert the status the matrix gives it."""
     method, path = route.split(" ")
     path = path.format(**objects)
-    for role, expected in zip(ROLES, MATRIX[route], strict=True):
+    for role, expected in zip(ROLES, statuses, strict=True):
         client = app.test_client()
         if role != "anonym":
             login(client, role)

@@ -3,7 +3,6 @@
 import io
 
 import lxml.html
-import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -37,15 +36,6 @@ from tests.factories import (
 )
 
 # Through the web ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def upload_dir(app, tmp_path):
-    """Uploads go to a fresh folder for this test (the storage is built per request)."""
-    before = app.config["UPLOAD_DIR"]
-    app.config["UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["UPLOAD_DIR"] = before
 
 
 def post(client, url, pairs, files=(), **extra):

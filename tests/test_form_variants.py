@@ -247,12 +247,25 @@ def test_check_definition_accepts_custom_keywords_and_options_sources(real_forms
     ({"type": "array", "items": {"type": "string"}},
      {"ui:optionsSource": "x", "ui:widget": "radio"}, "ui:widget 'radio' passar inte"),
     ({"type": "array", "items": {"type": "string"}}, {}, "fasta val"),
+    ({"type": "string", "x-prefill-from": 3}, {}, "x-prefill-from ska vara namnet"),
+    ({"type": "object", "properties": {"b": {"type": "string", "x-prefill-from": "c"}}}, {},
+     "bara på formulärets översta nivå"),
 ])
 def test_check_definition_names_bad_custom_keywords(prop, ui, expected):
     problems = check_definition(FormDefinition("x", {**SMALL, "properties": {"a": prop}},
                                                {"a": ui}))
 
     assert any(expected in p for p in problems), problems
+
+
+def test_a_new_form_starts_from_its_fields_or_the_variables_they_name():
+    defn = FormDefinition("x", {**SMALL, "properties": {
+        "belopp": {"type": "integer", "x-prefill-from": "forslag_belopp"},
+        "titel": {"type": "string", "x-prefill-from": "rubrik"}}})
+
+    assert defn.prefill({"forslag_belopp": 5, "titel": "Egen", "rubrik": "Annan"}) == {
+        "belopp": 5, "titel": "Egen"}
+    assert defn.prefill({"annat": 1}) is None
 
 
 @pytest.mark.parametrize("widget", ["checkboxes", "select", None])

@@ -4,7 +4,7 @@ import wtforms
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from app.forms.data import DAYS_FROM_TODAY, is_relative_date
+from app.forms.data import DAYS_FROM_TODAY, PREFILL_FROM, is_relative_date
 from app.forms.kinds import (
     ATTACHMENT_KEYS,
     ATTACHMENTS,
@@ -23,7 +23,8 @@ UI_KEYS = {"ui:order", "ui:widget", "ui:help", "ui:placeholder", "ui:autocomplet
            "ui:inputType", "ui:rows", OPTIONS_SOURCE}
 # Custom keywords (jsonschema ignores them): a weight for scoring, read by other code;
 # `x-bilagor` (kinds.ATTACHMENTS) marks a list of attached files, `x-default-days-from-today`
-# (data.DAYS_FROM_TODAY) a date relative to today.
+# (data.DAYS_FROM_TODAY) a date relative to today, `x-prefill-from` (data.PREFILL_FROM) the
+# process variable a top-level field starts from.
 WEIGHT = "x-vikt"
 # Names a property may not have: WTForms (and Flask-WTF) use them on the form itself.
 RESERVED = set(dir(wtforms.Form)) | {
@@ -140,6 +141,9 @@ def _check_custom_keywords(prop: dict, where: str) -> list[str]:
         problems.append(f"egenskapen '{where}': {DAYS_FROM_TODAY} ska vara ett heltal och "
                         "passar bara till ett datum (\"format\": \"date\")")
     problems += _check_attachments(prop, where)
+    if PREFILL_FROM in prop and (not isinstance(prop[PREFILL_FROM], str) or "." in where):
+        problems.append(f"egenskapen '{where}': {PREFILL_FROM} ska vara namnet på en "
+                        "processvariabel och passar bara på formulärets översta nivå")
     weight = prop.get(WEIGHT)
     if WEIGHT in prop and (isinstance(weight, bool) or not isinstance(weight, (int, float))
                            or weight < 0):

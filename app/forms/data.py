@@ -9,6 +9,9 @@ from app.forms.inputs import parse_iso_date
 
 # Custom keyword: a date field's default is this many days after the day the form is made.
 DAYS_FROM_TODAY = "x-default-days-from-today"
+# Custom keyword: a top-level field with no value of its own in the case starts from this
+# process variable (e.g. the decision's amount from the officer's proposed amount).
+PREFILL_FROM = "x-prefill-from"
 
 
 def form_to_data(node: dict, form) -> dict:
@@ -62,6 +65,19 @@ def data_to_fields(node: dict, data) -> dict:
     properties = node.get("properties", {})
     return {name: value_to_field(properties[name], value)
             for name, value in data.items() if name in properties}
+
+
+def prefill_values(node: dict, case_data: dict) -> dict:
+    """Return the JSON data a new form starts from: the case's value of each top-level field,
+    or of the variable its `x-prefill-from` names."""
+    values = {}
+    for name, prop in node.get("properties", {}).items():
+        source = prop.get(PREFILL_FROM) if isinstance(prop, dict) else None
+        for key in (name, source):
+            if key in case_data:
+                values[name] = case_data[key]
+                break
+    return values
 
 
 def value_to_field(node: dict, value):

@@ -12,7 +12,7 @@ from jsonschema.exceptions import SchemaError
 
 from app.formatting import local_today
 from app.forms.builder import build_form_class
-from app.forms.data import data_to_fields, form_to_data, relative_date_defaults
+from app.forms.data import data_to_fields, form_to_data, prefill_values, relative_date_defaults
 from app.forms.kinds import is_attachments
 from app.forms.rows import apply_row_action, read_row_action
 from app.forms.validation import (
@@ -81,6 +81,11 @@ class FormDefinition:
         form = self.form_class(base)(formdata=formdata, data=values, **kw)
         form._row_action = read_row_action(formdata, form._prefix)
         return form
+
+    def prefill(self, case_data: dict) -> dict | None:
+        """Return the data a new form starts from: what the case already holds for its fields
+        (or for the variable a field's `x-prefill-from` names); None: a fresh form."""
+        return prefill_values(self.schema, case_data) or None
 
     def to_data(self, form) -> dict:
         """Return the form's data as JSON-native values; empty optional fields are left out."""

@@ -214,25 +214,29 @@ def case_label(session: Session, instance_id: int) -> str | None:
     return application.diarienummer or f"ansökan {application.id} (ej registrerad)"
 
 
-def applications_by_instance(session: Session, instance_ids: set[int]) -> dict:
-    """Return the cases of several process instances in one query, by instance id."""
+def applications_by_instance(session: Session, instance_ids: set[int],
+                             visible_to: User | None = None) -> dict:
+    """Return the cases of several process instances in one query, by instance id (only those
+    `visible_to` may see, when given)."""
     if not instance_ids:
         return {}
     query = select(Application).where(Application.process_instance_id.in_(instance_ids))
+    if visible_to is not None:
+        query = query.where(permissions.visible_applications(visible_to))
     return {a.process_instance_id: a for a in session.scalars(query)}
 
 
 def get_application(session: Session, user: User, application_id: int) -> Application:
     """Return an application the user may see; NotFound for everything else."""
     application = session.get(Application, application_id)
-    if application is None or not permissions.can_view_application(user, application):
+    if application is None or not permissions.can_view_application(session, user, application):
         raise NotFound("Ansökan finns inte.")
     return application
 
 
 def applications_for(session: Session, user: User) -> list[Application]:
     """Return the applications the user may see, newest first."""
-    query = (select(Application).where(permissions.viewable_applications(user))
+    query = (select(Application).where(permissions.visible_applications(user))
              .order_by(Application.created_at.desc(), Application.id.desc()))
     return list(session.scalars(query))
 

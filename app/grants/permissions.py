@@ -1,6 +1,6 @@
 """Who may see and do what. Every view asks these before it acts."""
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -11,27 +11,68 @@ from app.grants.models import Application, JavDeclaration
 STAFF_ROLES = {"handlaggare", "beslutsfattare", "ekonomi", "admin"}
 # Roles whose tasks must be done by someone who has not worked on the case (four-eyes).
 FOUR_EYES_ROLES = {"beslutsfattare"}
+# Staff roles that read the reviews of every case (a reviewer reads them after their own).
+REVIEW_READER_ROLES = {"handlaggare", "beslutsfattare", "admin"}
+# The role whose assigned tasks open a case to the person assigned (and nothing more).
+REVIEWER_ROLE = "bedomare"
 
 
 def is_staff(user: User) -> bool:
     return bool(user.roles & STAFF_ROLES)
 
 
-def can_view_application(user: User, application: Application) -> bool:
-    """Staff see every submitted case; an applicant only its own organisation's. A draft not
-    yet submitted is the applying organisation's business only (and a deleted one nobody's)."""
-    if application.submitted_at is None:
-        return is_own(user, application) and application.closed_at is None
-    return is_staff(user) or is_own(user, application)
-
-
-def viewable_applications(user: User) -> ColumnElement[bool]:
-    """The condition of `can_view_application` as SQL, for lists."""
+def visible_applications(user: User) -> ColumnElement[bool]:
+    """The SQL condition on Application for the cases the user may see (the one rule for
+    lists, pages and files): staff every submitted case, an applicant its organisation's,
+    anyone else the cases a task was assigned to them in and they have not declared jäv in.
+    A draft not yet submitted is the applying organisation's business only (and a deleted one
+    nobody's)."""
     own = (Application.organisation_id == user.organisation_id
            if user.has_role("sokande") and user.organisation_id is not None else false())
-    draft = Application.submitted_at.is_(None)
-    return or_(and_(Application.submitted_at.is_not(None), true() if is_staff(user) else own),
-               and_(draft, own, Application.closed_at.is_(None)))
+    if is_staff(user):
+        submitted = true()
+    else:
+        submitted = or_(own, and_(
+            Application.process_instance_id.in_(
+                select(HumanTask.instance_id).where(HumanTask.assignee == user.username,
+                                                    HumanTask.role.in_(user.roles))),
+            ~exists().where(JavDeclaration.application_id == Application.id,
+                            JavDeclaration.user_id == user.id)))
+    return or_(and_(Application.submitted_at.is_not(None), submitted),
+               and_(Application.submitted_at.is_(None), own, Application.closed_at.is_(None)))
+
+
+def can_view_application(session: Session, user: User, application: Application) -> bool:
+    """Staff see every submitted case; an applicant its own organisation's (drafts too); a
+    reviewer the cases assigned to them unless they declared jäv."""
+    if is_staff(user) and application.submitted_at is not None:
+        return True
+    return session.scalar(select(exists().where(
+        Application.id == application.id, visible_applications(user)))) or False
+
+
+def can_see_reviews(session: Session, user: User, application: Application) -> bool:
+    """Officers, decision makers and admins; a reviewer of the case once their own review is
+    in (and never one who declared jäv)."""
+    if user.roles & REVIEW_READER_ROLES:
+        return True
+    if not user.has_role(REVIEWER_ROLE) or not can_view_application(session, user, application):
+        return False
+    return session.scalar(select(exists().where(
+        HumanTask.instance_id == application.process_instance_id,
+        HumanTask.role == REVIEWER_ROLE, HumanTask.completed_by_id == user.id))) or False
+
+
+def can_see_history(user: User, application: Application) -> bool:
+    """Staff and the applying organisation read the case's history; a reviewer does not
+    (it names the other reviewers)."""
+    return is_staff(user) or (user.has_role("sokande")
+                              and user.organisation_id == application.organisation_id)
+
+
+def can_see_all_forms(user: User) -> bool:
+    """Staff read every form of a case; others only what the applicant wrote."""
+    return is_staff(user)
 
 
 def is_own(user: User, application: Application) -> bool:

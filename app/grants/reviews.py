@@ -7,10 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.engine.models import ProcessInstance
 from app.grants.models import Application
 
 REVIEW_PROPERTY = "bedomning"
+# The process variable that collects every review of a case.
+REVIEWS_VARIABLE = "alla_bedomningar"
 
 
 @dataclass
@@ -83,7 +86,7 @@ def round_ranking(session: Session, criteria: list[Criterion],
              .where(Application.round_id == round_id))
     scored = []
     for application_id, data in session.execute(query):
-        score = case_score(review_rows(criteria, (data or {}).get("alla_bedomningar") or []))
+        score = case_score(review_rows(criteria, (data or {}).get(REVIEWS_VARIABLE) or []))
         if score is not None:
             scored.append((application_id, score))
     return sorted(scored, key=lambda pair: pair[1], reverse=True)
@@ -94,3 +97,20 @@ def rank_of(ranking: list[tuple[int, Decimal]], application_id: int) -> int | No
         if candidate == application_id:
             return position
     return None
+
+
+def review_table(session: Session, review_schema: dict, application: Application) -> dict | None:
+    """The case's reviews side by side (criteria, rows by reviewer name, the case's score and
+    rank in its round), or None when it has none yet. Ask permissions.can_see_reviews first."""
+    reviews = application.instance.data.get(REVIEWS_VARIABLE) or []
+    if not reviews:
+        return None
+    criteria = criteria_of(review_schema)
+    rows = review_rows(criteria, reviews)
+    names = dict(session.execute(select(User.username, User.display_name).where(
+        User.username.in_([r.reviewer for r in rows]))).all())
+    for row in rows:
+        row.reviewer = names.get(row.reviewer, row.reviewer)
+    ranking = round_ranking(session, criteria, application.round_id)
+    return {"criteria": criteria, "rows": rows, "score": case_score(rows),
+            "rank": rank_of(ranking, application.id), "ranked": len(ranking)}

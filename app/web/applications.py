@@ -9,17 +9,16 @@ from app.attachments.storage import storage_from_config
 from app.audit import events_for_instance
 from app.engine.incidents import run_step
 from app.engine.models import HumanTask
-from app.engine.tasks import completed_tasks
 from app.errors import InvalidInput, NotFound
 from app.formatting import local_today
 from app.grants import applications, permissions
+from app.grants.cases import case_summary
 from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
 from app.letters.issue import decisions_with_letters
 from app.payouts.models import PAYOUT_STATES
 from app.payouts.plans import payouts_of
 from app.web.context import current_user, db, engine, login_required
-from app.web.presenters import describe
 
 bp = Blueprint("applications", __name__)
 
@@ -60,12 +59,13 @@ def detail(application_id: int):
     open_tasks = [t for t in db().scalars(select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.completed_at.is_(None)))
         if permissions.can_view_task(user, t)]
-    sections = _sections(user, completed_tasks(db(), instance_id), application)
-    history = events_for_instance(db(), instance_id)
+    summary = case_summary(db(), user, application, engine().catalogue.forms)
+    history = (events_for_instance(db(), instance_id)
+               if permissions.can_see_history(user, application) else None)
     can_withdraw = (permissions.can_withdraw(user, application) and not application.decisions
                     and application.submitted_at is not None and application.closed_at is None)
     return render_template("applications/detail.html", application=application,
-                           open_tasks=open_tasks, sections=sections, history=history,
+                           open_tasks=open_tasks, summary=summary, history=history,
                            can_withdraw=can_withdraw,
                            can_delete=permissions.can_delete_draft(user, application),
                            replaced={d.id for d in application.decisions if is_replaced(db(), d)},
@@ -74,25 +74,6 @@ def detail(application_id: int):
                                db(), [d.id for d in application.decisions]),
                            payouts=payouts_of(db(), application.id),
                            payout_states=PAYOUT_STATES)
-
-
-def _sections(user, done_tasks, application):
-    """The data of each completed form the user may read (applicants: their own forms)."""
-    data = application.instance.data
-    staff = permissions.is_staff(user)
-    seen, sections = set(), []
-    forms = engine().catalogue.forms
-    for task in done_tasks:
-        if task.form_name in seen or task.form_name not in forms:
-            continue
-        if not staff and task.role != "sokande":
-            continue
-        seen.add(task.form_name)
-        definition = forms[task.form_name]
-        entries = describe(definition.schema, definition.uischema, data)
-        if entries:
-            sections.append((definition.title, entries))
-    return sections
 
 
 @bp.route("/ansokningar/<int:application_id>/aterkalla", methods=["GET", "POST"])
@@ -133,7 +114,7 @@ def delete_draft(application_id: int):
 def correct(decision_id: int):
     user = current_user()
     decision = db().get(Decision, decision_id)
-    if decision is None or not permissions.can_view_application(user, decision.application):
+    if decision is None or not permissions.can_view_application(db(), user, decision.application):
         raise NotFound("Beslutet finns inte.")
     try:
         correct_decision(db(), user, decision_id, motivation=request.form.get("motivering", ""),

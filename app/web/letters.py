@@ -21,7 +21,7 @@ PREVIEW_ROLES = ("handlaggare", "beslutsfattare", "admin")
 def download(decision_id: int):
     letter = letter_of_decision(db(), decision_id)
     if letter is None or not permissions.can_view_application(
-            current_user(), letter.decision.application):
+            db(), current_user(), letter.decision.application):
         raise NotFound("Beslutsbrevet finns inte.")
     data = storage_from_config(current_app.config).get(letter.storage_key)
     return file_response(data, letter.filename, "application/pdf")

@@ -11,15 +11,13 @@ from app.engine.tasks import completed_by_user, open_tasks
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
 from app.formatting import local_today
 from app.grants import applications, permissions
+from app.grants.cases import case_summary
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
 from app.web.context import current_user, db, engine, login_required
 from app.web.instructions import render_instructions
-from app.web.reviews import review_context
 from app.web.uploads import receive_uploads
 
 bp = Blueprint("tasks", __name__)
-# Tasks whose page shows the case's reviews side by side above the form.
-REVIEW_PANEL_TASKS = {"beredning", "beslut", "namndbeslut"}
 
 
 @bp.route("/")
@@ -53,7 +51,8 @@ def _reviewed_cases(user) -> list:
     if not user.has_role("bedomare"):
         return []
     done = completed_by_user(db(), user.id, "bedomning")
-    cases = applications.applications_by_instance(db(), {t.instance_id for t in done})
+    # A reviewer who has reviewed sees the reviews of every case they may still see.
+    cases = applications.applications_by_instance(db(), {t.instance_id for t in done}, user)
     return [cases[t.instance_id] for t in done if t.instance_id in cases]
 
 
@@ -65,23 +64,24 @@ def task_page(task_id: str):
     application = applications.application_of_instance(db(), task.instance_id)
     if task.completed_at is not None:
         flash(_done_message(task), "info")
-        return _back_to_case(application)
+        return _back_to_case(user, application)
     definition = engine().task_form(db(), task)
     if definition is None:
         return _manual_task(task, application)
     form = definition.make_form(formdata=request.form if request.method == "POST" else None,
-                                data=_prefill(task, definition), base=FlaskForm)
+                                data=task.draft if task.draft is not None
+                                else definition.prefill(task.instance.data), base=FlaskForm)
     status, problem = 200, permissions.four_eyes_problem(db(), user, task, application)
     if request.method == "POST" and problem is None:
         outcome = _submit(task, definition, form, application)
         if not isinstance(outcome, int):
             return outcome
         status = outcome
-    reviews = (review_context(application)
-               if application and task.task_name in REVIEW_PANEL_TASKS else None)
+    summary = application and case_summary(db(), user, application, engine().catalogue.forms,
+                                           leave_out=task.form_name)
     return render_template(
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
-        reviews=reviews, can_declare_jav=application is not None and task.role != "sokande",
+        summary=summary, can_declare_jav=application is not None and task.role != "sokande",
         instructions=render_instructions(engine().instructions_for(task), task.instance.data),
         problem=problem,
     ), status
@@ -94,8 +94,7 @@ def declare_jav(task_id: str):
                                            request.form.get("skal", ""))
     db().commit()
     flash(_("Din jävsanmälan är registrerad. Du deltar inte längre i ärendet."), "info")
-    return _back_to_case(application) if permissions.can_view_application(
-        current_user(), application) else redirect(url_for("tasks.inbox"))
+    return _back_to_case(current_user(), application)
 
 
 def _submit(task, definition, form, application):
@@ -119,7 +118,7 @@ def _submit(task, definition, form, application):
     failure = _complete(task, definition.to_data(form))
     if failure is None:
         flash(_("%(title)s är klar.", title=task.title), "success")
-        return _back_to_case(application)
+        return _back_to_case(current_user(), application)
     status, err = failure
     if isinstance(err, InvalidInput) and err.errors:
         definition.attach_errors(form, err.errors)
@@ -136,7 +135,7 @@ def _manual_task(task, application):
         failure = _complete(task, {})
         if failure is None:
             flash(_("%(title)s är klar.", title=task.title), "success")
-            return _back_to_case(application)
+            return _back_to_case(current_user(), application)
         status, err = failure
         form.form_errors.append(err.message)
     elif request.method == "POST" and problem is None:
@@ -174,22 +173,14 @@ def _all_checks_pass(task, definition, form, refused: dict) -> bool:
     return valid and not problems and not refused
 
 
-def _prefill(task, definition) -> dict | None:
-    """The task's draft, else what the case already holds for the form's fields (None: a
-    fresh form with its defaults)."""
-    if task.draft is not None:
-        return task.draft
-    names = definition.schema.get("properties", {})
-    return {k: v for k, v in task.instance.data.items() if k in names} or None
-
-
 def _done_message(task) -> str:
     if task.outcome == "completed" and task.completed_by is not None:
         return _("Uppgiften är redan slutförd av %(name)s.", name=task.completed_by.display_name)
     return _("Uppgiften är inte längre aktuell.")
 
 
-def _back_to_case(application):
-    if application is None:
+def _back_to_case(user, application):
+    """To the case page, or to the inbox when the user may not (or no longer) see the case."""
+    if application is None or not permissions.can_view_application(db(), user, application):
         return redirect(url_for("tasks.inbox"))
     return redirect(url_for("applications.detail", application_id=application.id))

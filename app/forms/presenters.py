@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from app.formatting import kronor, short_date
+from app.forms.kinds import is_attachments
 
 AMOUNT_HINTS = ("belopp", "(kr)")
 
@@ -13,6 +14,7 @@ class Entry:
     value: str = ""
     rows: list[list[str]] | None = None  # an array of objects: a table
     columns: list[str] = field(default_factory=list)
+    files: list[tuple[int, str]] | None = None  # attached files: (id, name) to link to
 
 
 def describe(schema: dict, uischema: dict, data: dict) -> list[Entry]:
@@ -30,6 +32,9 @@ def describe(schema: dict, uischema: dict, data: dict) -> list[Entry]:
 
 def _entry(name: str, prop: dict, value) -> Entry:
     label = prop.get("title", name)
+    if is_attachments(prop):
+        return Entry(label, files=[(f["id"], f.get("namn") or str(f["id"]))
+                                   for f in value if isinstance(f, dict) and "id" in f])
     if prop.get("type") == "array" and prop.get("items", {}).get("type") == "object":
         item_props = prop["items"].get("properties", {})
         columns = [p.get("title", n) for n, p in item_props.items()]
