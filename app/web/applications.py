@@ -10,7 +10,7 @@ from app.audit import events_for_instance
 from app.engine.incidents import run_step
 from app.engine.models import HumanTask
 from app.engine.tasks import completed_tasks
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import local_today
 from app.grants import applications, permissions
 from app.grants.decisions import correct_decision, is_replaced
@@ -62,8 +62,7 @@ def detail(application_id: int):
         if permissions.can_view_task(user, t)]
     sections = _sections(user, completed_tasks(db(), instance_id), application)
     history = events_for_instance(db(), instance_id)
-    can_withdraw = (permissions.can_withdraw(user, application) and not application.decisions
-                    and application.submitted_at is not None and application.closed_at is None)
+    can_withdraw = permissions.can_withdraw(user, application)
     return render_template("applications/detail.html", application=application,
                            open_tasks=open_tasks, sections=sections, history=history,
                            can_withdraw=can_withdraw,
@@ -99,8 +98,11 @@ def _sections(user, done_tasks, application):
 def withdraw(application_id: int):
     user = current_user()
     application = applications.get_application(db(), user, application_id)
-    if not permissions.can_withdraw(user, application):
+    if not permissions.is_own_application(user, application):
         raise NotFound("Sidan finns inte.")
+    problem = permissions.withdrawal_problem(application)
+    if problem:
+        raise Conflict(problem)
     if request.method == "POST":
         reason = request.form.get("orsak", "")
         action = {"kind": "withdraw", "application_id": application.id, "actor_id": user.id}

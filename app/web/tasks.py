@@ -14,6 +14,7 @@ from app.grants import applications, permissions
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
 from app.web.context import current_user, db, engine, login_required
 from app.web.instructions import render_instructions
+from app.web.outcomes import completion_message
 from app.web.reviews import review_context
 from app.web.uploads import receive_uploads
 
@@ -126,7 +127,7 @@ def _submit(task, definition, form, application):
     except IncidentRaised as err:
         form.form_errors.append(err.message)
         return 503
-    flash(_("%(title)s är klar.", title=task.title), "success")
+    flash(completion_message(db(), task), "success")
     return _back_to_case(application)
 
 
