@@ -72,3 +72,10 @@ def attachment_data(session: Session, *, instance_id: int, field: str,
         Attachment.field == field, Attachment.removed_at.is_(None)))
     found = {row.id: row for row in rows}
     return [found[i].as_form_data() for i in wanted if i in found]
+
+
+def attachments_of_instance(session: Session, instance_id: int) -> list[Attachment]:
+    """Return a case's attached files that are not removed, oldest first."""
+    return list(session.scalars(select(Attachment).where(
+        Attachment.process_instance_id == instance_id, Attachment.removed_at.is_(None))
+        .order_by(Attachment.uploaded_at, Attachment.id)))

@@ -5,8 +5,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.attachments.operations import attachments_of_instance
 from app.attachments.storage import storage_from_config
 from app.audit import events_for_instance
+from app.db import utcnow
 from app.engine.incidents import run_step
 from app.engine.models import HumanTask
 from app.engine.tasks import completed_tasks
@@ -15,6 +17,7 @@ from app.formatting import local_today
 from app.grants import applications, permissions
 from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
+from app.grants.statuses import status_kinds
 from app.letters.issue import decisions_with_letters
 from app.payouts.models import PAYOUT_STATES
 from app.payouts.plans import payouts_of
@@ -32,7 +35,7 @@ def index():
     rounds = applications.open_rounds(db(), local_today())
     can_start = permissions.can_start_application(user)
     return render_template("applications/index.html", rows=rows, rounds=rounds,
-                           can_start=can_start)
+                           can_start=can_start, kinds=status_kinds(db(), rows, utcnow()))
 
 
 @bp.route("/ansokningar/ny", methods=["POST"])
@@ -66,6 +69,8 @@ def detail(application_id: int):
     return render_template("applications/detail.html", application=application,
                            open_tasks=open_tasks, sections=sections, history=history,
                            can_withdraw=can_withdraw,
+                           kind=status_kinds(db(), [application], utcnow())[application.id],
+                           attachments=attachments_of_instance(db(), instance_id),
                            replaced={d.id for d in application.decisions if is_replaced(db(), d)},
                            can_correct=user.has_role("beslutsfattare"),
                            with_letter=decisions_with_letters(

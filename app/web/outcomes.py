@@ -5,7 +5,8 @@ from sqlalchemy.orm import Session
 
 from app.engine.models import HumanTask
 from app.engine.tasks import tasks_opened_with
-from app.formatting import short_date
+from app.formatting import local_today, short_date
+from app.grants.rules import task_warnings
 
 
 def completion_message(session: Session, task: HumanTask) -> str:
@@ -21,3 +22,12 @@ def completion_message(session: Session, task: HumanTask) -> str:
         return _("%(title)s är klar. Nästa steg: %(next)s.", title=task.title,
                  next=", ".join(dict.fromkeys(t.title for t in opened)))
     return _("%(title)s är klar.", title=task.title)
+
+
+def form_warnings(task: HumanTask, definition, form, application) -> list[str]:
+    """Notices on what the form holds now (a draft, the posted data) that do not stop the
+    task, e.g. a follow-up date before the project ends."""
+    if application is None or definition is None:
+        return []
+    return task_warnings(application, task.task_name, task.instance.data,
+                         definition.to_data(form), local_today())

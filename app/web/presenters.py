@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 
 from app.formatting import kronor, short_date
+from app.forms.kinds import ATTACHMENTS
+from app.forms.sections import conditions, form_sections
 
 AMOUNT_HINTS = ("belopp", "(kr)")
 
@@ -24,6 +26,8 @@ def describe(schema: dict, uischema: dict, data: dict) -> list[Entry]:
     for name in order:
         if name not in data or data[name] in (None, "", []):
             continue
+        if properties[name].get(ATTACHMENTS):
+            continue  # the case page lists attached files with links of their own
         entries.append(_entry(name, properties[name], data[name]))
     return entries
 
@@ -61,3 +65,13 @@ def format_value(prop: dict, value, name: str = "") -> str:
     ):
         return kronor(value)
     return str(value)
+
+
+def form_layout(definition, form) -> dict:
+    """The parts of a long form with their state (a task list) and its conditional
+    questions, from the form's uischema groups and schema if/then."""
+    if definition is None:
+        return {"sections": [], "conditions": []}
+    data = definition.to_data(form)
+    return {"sections": form_sections(definition.schema, definition.uischema, data),
+            "conditions": conditions(definition.schema)}

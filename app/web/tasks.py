@@ -14,7 +14,8 @@ from app.grants import applications, permissions
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
 from app.web.context import current_user, db, engine, login_required
 from app.web.instructions import render_instructions
-from app.web.outcomes import completion_message
+from app.web.outcomes import completion_message, form_warnings
+from app.web.presenters import form_layout
 from app.web.reviews import review_context
 from app.web.uploads import receive_uploads
 
@@ -82,7 +83,8 @@ def task_page(task_id: str):
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
         reviews=reviews, can_declare_jav=application is not None and task.role != "sokande",
         instructions=render_instructions(engine().instructions_for(task), task.instance.data),
-        problem=problem,
+        problem=problem, warnings=form_warnings(task, definition, form, application),
+        **form_layout(definition, form),
     ), status
 
 
@@ -128,6 +130,8 @@ def _submit(task, definition, form, application):
         form.form_errors.append(err.message)
         return 503
     flash(completion_message(db(), task), "success")
+    for warning in form_warnings(task, definition, form, application):
+        flash(warning, "warning")
     return _back_to_case(application)
 
 
