@@ -61,8 +61,8 @@ def test_requesting_komplettering_says_so_and_history_keeps_the_deadline(client,
     application = submitted_application(session, engine)
     login(client, "handlaggare")
     page = html.fromstring(client.get("/uppgifter").get_data(as_text=True))
-    url = [a.get("href") for a in page.xpath("//table//a")
-           if a.text_content().strip() == "Formell kontroll"][0]
+    url = next(a.get("href") for a in page.xpath("//table//a")
+               if a.text_content().strip() == "Formell kontroll")
     response = client.post(url, data=MultiDict([
         ("kontroll_utfall", "komplettering"), ("komplettering_delar", "budget"),
         ("kontroll_meddelande", "Budgeten saknar kostnad för västar."),

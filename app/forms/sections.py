@@ -24,13 +24,24 @@ def form_sections(schema: dict, uischema: dict, data: dict) -> list[Section]:
     for number, group in enumerate(uischema.get(GROUPS) or [], start=1):
         names = [n for n in group.get("fields", []) if n in properties]
         if names:
+            filled = {n for n in names
+                      if n in data and data[n] != properties[n].get("default")
+                      and _filled(data[n])}
             sections.append(Section(f"del-{number}", group.get("title", ""), names,
-                                    _state(names, required, data)))
+                                    _state(names, required, filled)))
     return sections
 
 
-def _state(names: list[str], required: set[str], data: dict) -> str:
-    filled = {n for n in names if data.get(n) not in (None, "", [], {}, False)}
+def _filled(value) -> bool:
+    """Something was entered (an empty row or an unticked box is nothing)."""
+    if isinstance(value, dict):
+        return any(_filled(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_filled(v) for v in value)
+    return value not in (None, "", False)
+
+
+def _state(names: list[str], required: set[str], filled: set[str]) -> str:
     if not filled:
         return "ej_paborjad"
     return "klar" if required.intersection(names) <= filled else "paborjad"
