@@ -205,3 +205,22 @@ def test_the_reviewer_help_says_what_the_process_requires(client, demo, session,
     login(client, "handlaggare")
     help_text = page(client, f"/uppgifter/{task.id}").xpath("string(//p[@id='bedomare--help'])")
     assert "minst två bedömare" in help_text and "1–6" not in help_text
+
+
+def test_days_since_receipt_are_counted_in_the_singular(client, demo, session, engine):
+    application = submitted_application(session, engine)
+    application.submitted_at = utcnow() - timedelta(days=1, hours=1)
+    session.commit()
+    login(client, "sokande")
+    detail = page(client, f"/ansokningar/{application.id}")
+    received = detail.xpath("//dt[.='Inkom']/following-sibling::dd[1]")[0].text_content()
+    assert "(1 dag sedan)" in received
+
+
+def test_a_condition_on_a_question_the_form_does_not_ask_is_left_out(app):
+    from app.forms.sections import conditions
+
+    form = app.extensions["engine"].catalogue.forms["ansokan"]
+    assert conditions(form.schema) == [
+        {"field": "atgardstyper", "values": ["trygghetskameror"], "show": ["kamera"]}]
+    assert conditions(form.subset(["kamera"]).schema) == []

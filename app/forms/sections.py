@@ -58,7 +58,7 @@ def conditions(schema: dict) -> list[dict]:
             continue
         [(field, test)] = tests.items()
         values = _values(test.get("contains", test))
-        if values:
+        if values and field in schema.get("properties", {}):  # a subset may lack the field
             found.append({"field": field, "values": values, "show": list(show)})
     return found
 

@@ -30,7 +30,8 @@
       var shown = {};
       rules.forEach(function (rule) {
         var values = chosen(form, rule.field);
-        var holds = rule.values.some(function (v) { return values.indexOf(v) !== -1; });
+        var asked = form.querySelector('[name="' + rule.field + '"]') !== null;
+        var holds = !asked || rule.values.some(function (v) { return values.indexOf(v) !== -1; });
         rule.show.forEach(function (name) { shown[name] = shown[name] || holds; });
       });
       Object.keys(shown).forEach(function (name) {
