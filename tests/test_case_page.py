@@ -224,3 +224,11 @@ def test_a_condition_on_a_question_the_form_does_not_ask_is_left_out(app):
     assert conditions(form.schema) == [
         {"field": "atgardstyper", "values": ["trygghetskameror"], "show": ["kamera"]}]
     assert conditions(form.subset(["kamera"]).schema) == []
+
+
+def test_a_case_received_today_says_so(client, demo, session, engine):
+    application = submitted_application(session, engine)
+    login(client, "sokande")
+    detail = page(client, f"/ansokningar/{application.id}")
+    received = detail.xpath("//dt[.='Inkom']/following-sibling::dd[1]")[0].text_content()
+    assert received.endswith("(i dag)")
