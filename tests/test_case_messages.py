@@ -110,6 +110,7 @@ def test_withdrawal_is_offered_before_the_decision_and_notifies_applicant_and_of
         recipients = {users.get(m.recipient_user_id) for m in messages}
         assert {"handlaggare", "sokande"} <= recipients
         assert all("återkallad" in m.subject for m in messages)
+        assert all("Annan finansiering." in m.body for m in messages)
     lines = history(client, application.id)
     assert "Ansökan återkallad" in lines
     assert not any("aterkallelse" in line for line in lines)

@@ -12,7 +12,8 @@ from app.notifications.outbox import enqueue
 
 APPLICANT_KINDS = {"kvitto", "komplettering", "beslut", "aterrapportering"}
 # Notices to the applicant and to the case's officer alike.
-SHARED_KINDS = {"aterkallelse"}
+WITHDRAWAL = "aterkallelse"
+SHARED_KINDS = {WITHDRAWAL}
 OFFICER_ROLE = "handlaggare"
 
 
@@ -84,6 +85,8 @@ def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
     else:
         raise ValueError(f"okänd meddelandetyp {typ!r}")
     context = notice_context(application, data, ctx.config)
+    if typ == WITHDRAWAL:  # the withdrawal message (BPMN variable) holds the applicant's reason
+        context["meddelande"] = str((data.get(WITHDRAWAL) or {}).get("orsak") or "")
     round_no = data.get("komplettering_omgangar", 0)
     key = f"{ctx.instance.id}:{typ}:{round_no}:{ctx.now.date().isoformat()}"
     queued = enqueue(ctx.session, typ, recipients, context, instance_id=ctx.instance.id,
