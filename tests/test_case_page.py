@@ -232,3 +232,21 @@ def test_a_case_received_today_says_so(client, demo, session, engine):
     detail = page(client, f"/ansokningar/{application.id}")
     received = detail.xpath("//dt[.='Inkom']/following-sibling::dd[1]")[0].text_content()
     assert received.endswith("(i dag)")
+
+
+@pytest.mark.parametrize(("outcome", "kind", "word"), [("bifall", "beviljad", "Beviljad"),
+                                                      ("avslag", "avslag", "Avslag")])
+def test_a_decided_case_shows_its_outcome(client, demo, session, engine, outcome, kind, word):
+    from tests.factories import decision_data
+
+    application = prepared_case(session, engine)
+    amount = 90000 if outcome == "bifall" else 0
+    complete(session, engine, application, "beredning", proposal_data(
+        outcome, amount, **({"utbetalningsplan": [{"datum": "2027-02-01", "belopp": amount}]}
+                            if amount else {})), "handlaggare")
+    complete(session, engine, application, "beslut", decision_data(outcome), "beslutsfattare")
+    login(client, "sokande")
+    detail = page(client, f"/ansokningar/{application.id}")
+    [badge] = detail.xpath("//dd/span[contains(@class, 'status-badge')]")
+    assert badge.get("class") == f"status-badge status-{kind}"
+    assert badge.xpath("string(strong)") == word
