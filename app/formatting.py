@@ -28,6 +28,17 @@ def short_date(value) -> str:
     return to_local_date(value).isoformat()
 
 
+def file_size(size: int | None) -> str:
+    """Format a byte count the Swedish way: `812 byte`, `6,2 kB`, `1,4 MB` (SI units)."""
+    if size is None:
+        return "–"
+    for unit, factor in (("MB", 1_000_000), ("kB", 1_000)):
+        if size >= factor:
+            text = format_decimal(size / factor, format="#,##0.#", locale="sv_SE")
+            return f"{text}{NBSP}{unit}".replace("\u202f", NBSP)
+    return f"{size}{NBSP}byte"
+
+
 def local_today() -> date:
     """Today in Stockholm (the server clock may run in UTC)."""
     return datetime.now(STOCKHOLM).date()
@@ -67,4 +78,4 @@ def age_in_days(since: datetime | None, now: datetime | None = None) -> int | No
 
 
 FILTERS = {"kr": kronor, "datum": short_date, "tid": date_time, "langt_datum": long_date,
-           "forsenad": is_overdue, "dagar_sedan": age_in_days}
+           "forsenad": is_overdue, "dagar_sedan": age_in_days, "storlek": file_size}

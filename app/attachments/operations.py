@@ -103,3 +103,10 @@ def _delete(session: Session, storage: FileStorage, row: Attachment, user_id: in
                  details={"attachment_id": row.id, "field": row.field, "sha256": row.sha256})
     session.delete(row)
     session.flush()
+
+
+def attachments_of_instance(session: Session, instance_id: int) -> list[Attachment]:
+    """Return a case's attached files that are not removed, oldest first."""
+    return list(session.scalars(select(Attachment).where(
+        Attachment.process_instance_id == instance_id, Attachment.removed_at.is_(None))
+        .order_by(Attachment.uploaded_at, Attachment.id)))

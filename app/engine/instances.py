@@ -228,13 +228,14 @@ class Engine:
         event = BpmnEvent(definition_class(name), payload=payload)
         if not awaits(workflow, event):
             raise Conflict("Ärendet kan inte ta emot det här just nu.")
+        summary = _catching_event_name(workflow, name)
         try:
             workflow.send_event(event)
         except Exception as err:
             raise StepFailed(instance, f"{label.lower()} {name}", _message(err)) from err
         self._advance(instance, workflow)
-        record_event(session, kind, f"{label}: {name}", actor_id=actor_id,
-                     instance_id=instance.id, details={"payload": payload})
+        record_event(session, kind, summary, actor_id=actor_id,
+                     instance_id=instance.id, details={kind: name, "payload": payload})
         self._save(session, instance, workflow, now)
         return instance
 
@@ -419,3 +420,13 @@ def _uuid(task_id: str) -> UUID:
         return UUID(task_id)
     except ValueError as err:
         raise NotFound("Uppgiften finns inte.") from err
+
+
+def _catching_event_name(workflow: BpmnWorkflow, message: str) -> str:
+    """The history's words for a message: the name the process gives the event that catches
+    it (e.g. "Ansökan återkallad"), else the message's own name."""
+    for task in workflow.event_manager.tasks.values():
+        spec = task.task_spec
+        if getattr(spec.event_definition, "name", None) == message and spec.bpmn_name:
+            return spec.bpmn_name
+    return message

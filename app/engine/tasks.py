@@ -10,10 +10,11 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.accounts.roles import role_for_lane
+from app.audit import record_event
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.scripting import timer_definitions
 from app.engine.specs import form_name_of
-from app.formatting import STOCKHOLM
+from app.formatting import STOCKHOLM, short_date
 
 # Roles outside the kommunstyrelsens förvaltning: their tasks are scoped to the case's organisation.
 ORGANISATION_SCOPED_ROLES = {"sokande"}
@@ -52,8 +53,22 @@ def sync_human_tasks(
     known = {row.id for row in rows}
     for task_id, task in ready.items():
         if task_id not in known:
-            session.add(_new_row(session, instance, task, now))
+            row = _new_row(session, instance, task, now)
+            session.add(row)
+            _record_deadline(session, row, completed[1] if completed else None)
     return [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in ready.values()]
+
+
+def _record_deadline(session: Session, row: HumanTask, actor_id: int | None) -> None:
+    """A new task with a deadline is a request to someone: the history says to whom, what
+    and by when (e.g. a komplettering from the applicant)."""
+    if row.due_at is None:
+        return
+    record_event(session, "task_requested",
+                 f"{row.title} begärd: ska lämnas av {(row.lane or row.role or '').lower()} "
+                 f"senast {short_date(row.due_at)}",
+                 actor_id=actor_id, instance_id=row.instance_id, task_id=row.id,
+                 details={"due_at": row.due_at.isoformat(), "assignee": row.assignee})
 
 
 def _loaded(instance: ProcessInstance, attribute: str) -> bool:
@@ -196,3 +211,12 @@ def completed_by_user(session: Session, user_id: int, task_name: str) -> list[Hu
                     HumanTask.outcome == "completed")
              .order_by(HumanTask.completed_at.desc()))
     return list(session.scalars(query))
+
+
+def tasks_opened_with(session: Session, task: HumanTask) -> list[HumanTask]:
+    """The open tasks that the completion of `task` opened in its instance (same step)."""
+    if task.completed_at is None:
+        return []
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.completed_at.is_(None),
+        HumanTask.created_at == task.completed_at).order_by(HumanTask.title)))

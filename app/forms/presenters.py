@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from app.formatting import kronor, short_date
 from app.forms.kinds import is_attachments
+from app.forms.sections import conditions, form_sections
 
 AMOUNT_HINTS = ("belopp", "(kr)")
 
@@ -66,3 +67,13 @@ def format_value(prop: dict, value, name: str = "") -> str:
     ):
         return kronor(value)
     return str(value)
+
+
+def form_layout(definition, form) -> dict:
+    """The parts of a long form with their state (a task list) and its conditional
+    questions, from the form's uischema groups and schema if/then."""
+    if definition is None:
+        return {"sections": [], "conditions": []}
+    data = definition.to_data(form)
+    return {"sections": form_sections(definition.schema, definition.uischema, data),
+            "conditions": conditions(definition.schema)}

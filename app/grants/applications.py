@@ -100,12 +100,11 @@ def withdraw_application(session: Session, engine: Engine, user: User, applicati
                          reason: str) -> Application:
     """Withdraw a submitted application before its decision; every open task closes."""
     application = get_application(session, user, application_id)
-    if not permissions.can_withdraw(user, application):
+    if not permissions.is_own(user, application):
         raise NotAllowed("Bara den sökande organisationen kan återkalla ansökan.")
-    if application.decisions or application.closed_at is not None:
-        raise Conflict("Ansökan kan inte återkallas efter beslut.")
-    if application.submitted_at is None:
-        raise Conflict("Utkastet är inte inskickat; det behöver inte återkallas.")
+    problem = permissions.withdrawal_problem(application)
+    if problem:
+        raise Conflict(problem)
     engine.send_message(session, application.process_instance_id, "aterkallelse",
                         {"orsak": reason.strip()[:2000], "av": user.username},
                         actor_id=user.id)

@@ -11,6 +11,10 @@ from app.grants.models import OUTCOME_NAMES, Application
 from app.notifications.outbox import enqueue
 
 APPLICANT_KINDS = {"kvitto", "komplettering", "beslut", "aterrapportering"}
+# Notices to the applicant and to the case's officer alike.
+WITHDRAWAL = "aterkallelse"
+SHARED_KINDS = {WITHDRAWAL}
+OFFICER_ROLE = "handlaggare"
 
 
 def applicant_recipients(session: Session, application: Application, data: dict) -> list:
@@ -27,6 +31,18 @@ def users_named(session: Session, usernames) -> list[User]:
     if not names:
         return []
     return list(session.scalars(select(User).where(User.username.in_(names))))
+
+
+def officer_recipients(session: Session, application: Application) -> list[User]:
+    """The officers who have worked on the case's tasks; every active officer when none has
+    yet (the case is then still in the common queue)."""
+    worked = select(HumanTask.completed_by_id).where(
+        HumanTask.instance_id == application.process_instance_id,
+        HumanTask.role == OFFICER_ROLE, HumanTask.completed_by_id.is_not(None))
+    officers = list(session.scalars(select(User).where(User.id.in_(worked))))
+    return officers or list(session.scalars(
+        select(User).join(UserRole).where(UserRole.role == OFFICER_ROLE,
+                                          User.active.is_(True))))
 
 
 def open_task_recipients(session: Session, application: Application, data: dict) -> list:
@@ -59,6 +75,9 @@ def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
     application = application_of_step(ctx)
     if typ in APPLICANT_KINDS:
         recipients = applicant_recipients(ctx.session, application, data)
+    elif typ in SHARED_KINDS:
+        recipients = (applicant_recipients(ctx.session, application, data)
+                      + officer_recipients(ctx.session, application))
     elif typ == "tilldelning":
         recipients = users_named(ctx.session, data.get("bedomare"))
     elif typ == "paminnelse":
@@ -66,6 +85,8 @@ def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
     else:
         raise ValueError(f"okänd meddelandetyp {typ!r}")
     context = notice_context(application, data, ctx.config)
+    if typ == WITHDRAWAL:  # the withdrawal message (BPMN variable) holds the applicant's reason
+        context["meddelande"] = str((data.get(WITHDRAWAL) or {}).get("orsak") or "")
     round_no = data.get("komplettering_omgangar", 0)
     key = f"{ctx.instance.id}:{typ}:{round_no}:{ctx.now.date().isoformat()}"
     queued = enqueue(ctx.session, typ, recipients, context, instance_id=ctx.instance.id,

@@ -86,9 +86,21 @@ def can_delete_draft(user: User, application: Application) -> bool:
             and application.closed_at is None)
 
 
+def withdrawal_problem(application: Application) -> str | None:
+    """Why the application cannot be withdrawn now (None: it can): only a submitted
+    application, before its decision."""
+    if application.decided_at is not None or application.decisions:
+        return "Ansökan kan inte återkallas efter beslut."
+    if application.closed_at is not None:
+        return "Ärendet är redan avslutat."
+    if application.submitted_at is None:
+        return "Utkastet är inte inskickat; det behöver inte återkallas."
+    return None
+
+
 def can_withdraw(user: User, application: Application) -> bool:
-    """Only the applying organisation withdraws its own application."""
-    return is_own(user, application)
+    """The applying organisation withdraws its own submitted application before decision."""
+    return is_own(user, application) and withdrawal_problem(application) is None
 
 
 def can_start_application(user: User) -> bool:

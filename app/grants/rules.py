@@ -39,9 +39,21 @@ def check_task_data(application: Application, task_name: str, case_data: dict, d
 def task_data_problems(application: Application, task_name: str, case_data: dict, data: dict,
                        today: date) -> Errors:
     """Return every rule the task's data breaks, as field path → messages."""
+    return _apply(RULES.get(task_name, []), application, case_data, data, today)
+
+
+def task_warnings(application: Application, task_name: str, case_data: dict, data: dict,
+                  today: date) -> list[str]:
+    """Return notices on the task's data that do not stop it (likely mistakes)."""
+    warnings = _apply(WARNINGS.get(task_name, []), application, case_data, data, today)
+    return [message for messages in warnings.values() for message in messages]
+
+
+def _apply(rules, application: Application, case_data: dict, data: dict,
+           today: date) -> Errors:
     merged = {**case_data, **data}
     errors: Errors = {}
-    for rule in RULES.get(task_name, []):
+    for rule in rules:
         for path, messages in rule(application, merged, data, today).items():
             errors.setdefault(path, []).extend(messages)
     return errors
@@ -205,6 +217,22 @@ def follow_up_rules(application: Application, merged: dict, data: dict, today: d
     return {}
 
 
+def follow_up_warnings(application: Application, merged: dict, data: dict,
+                       today: date) -> Errors:
+    """A follow-up report due before the project ends cannot report its outcome (allowed:
+    an interim report may be what the officer wants)."""
+    follow_up, end = merged.get("aterrapportering_datum"), merged.get("slutdatum")
+    if merged.get("forslag") == "avslag" or not (
+            isinstance(follow_up, str) and isinstance(end, str) and follow_up and end):
+        return {}
+    if follow_up < end:
+        return {"aterrapportering_datum": [
+            f"Observera: återrapporteringen ({follow_up}) ligger före projektets slutdatum "
+            f"({end}). Sökanden kan då inte redovisa hela insatsen. Välj ett senare datum om "
+            "det inte är en delrapport du vill ha."]}
+    return {}
+
+
 Rule = Callable[[Application, dict, dict, date], Errors]
 RULES: dict[str, list[Rule]] = {
     "ansokan": [application_rules],
@@ -215,4 +243,8 @@ RULES: dict[str, list[Rule]] = {
     "beslut": [decision_rules],
     "namndbeslut": [decision_rules],
     "granska_aterrapport": [follow_up_rules],
+}
+# Notices shown with the form that do not stop the task.
+WARNINGS: dict[str, list[Rule]] = {
+    "beredning": [follow_up_warnings],
 }

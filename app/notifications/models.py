@@ -9,7 +9,7 @@ from app.db import Base, utcnow
 
 # Message kinds: each has a text template messages/<kind>.txt.
 KINDS = ("kvitto", "komplettering", "tilldelning", "paminnelse", "beslut", "aterrapportering",
-         "utbetalning")
+         "utbetalning", "aterkallelse")
 STATUSES = ("pending", "sent", "failed")
 
 

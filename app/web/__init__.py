@@ -10,6 +10,7 @@ from app.web import (
     applications,
     attachments,
     auth,
+    display,
     errors,
     finance,
     letters,
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     errors.register(app)
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.filters.update(display.FILTERS)
     app.context_processor(lambda: {"current_user": current_user(), "languages": LANGUAGES,
                                    "lang": select_locale()})
     app.after_request(security_headers)

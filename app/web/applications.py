@@ -5,16 +5,19 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.attachments.operations import attachments_of_instance
 from app.attachments.storage import storage_from_config
 from app.audit import events_for_instance
+from app.db import utcnow
 from app.engine.incidents import run_step
 from app.engine.models import HumanTask
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import local_today
 from app.grants import applications, permissions
 from app.grants.cases import case_summary
 from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
+from app.grants.statuses import status_kinds
 from app.letters.issue import decisions_with_letters
 from app.payouts.models import PAYOUT_STATES
 from app.payouts.plans import payouts_of
@@ -31,7 +34,7 @@ def index():
     rounds = applications.open_rounds(db(), local_today())
     can_start = permissions.can_start_application(user)
     return render_template("applications/index.html", rows=rows, rounds=rounds,
-                           can_start=can_start)
+                           can_start=can_start, kinds=status_kinds(db(), rows, utcnow()))
 
 
 @bp.route("/ansokningar/ny", methods=["POST"])
@@ -62,12 +65,13 @@ def detail(application_id: int):
     summary = case_summary(db(), user, application, engine().catalogue.forms)
     history = (events_for_instance(db(), instance_id)
                if permissions.can_see_history(user, application) else None)
-    can_withdraw = (permissions.can_withdraw(user, application) and not application.decisions
-                    and application.submitted_at is not None and application.closed_at is None)
+    can_withdraw = permissions.can_withdraw(user, application)
     return render_template("applications/detail.html", application=application,
                            open_tasks=open_tasks, summary=summary, history=history,
                            can_withdraw=can_withdraw,
                            can_delete=permissions.can_delete_draft(user, application),
+                           kind=status_kinds(db(), [application], utcnow())[application.id],
+                           attachments=attachments_of_instance(db(), instance_id),
                            replaced={d.id for d in application.decisions if is_replaced(db(), d)},
                            can_correct=user.has_role("beslutsfattare"),
                            with_letter=decisions_with_letters(
@@ -81,8 +85,11 @@ def detail(application_id: int):
 def withdraw(application_id: int):
     user = current_user()
     application = applications.get_application(db(), user, application_id)
-    if not permissions.can_withdraw(user, application):
+    if not permissions.is_own(user, application):
         raise NotFound("Sidan finns inte.")
+    problem = permissions.withdrawal_problem(application)
+    if problem:
+        raise Conflict(problem)
     if request.method == "POST":
         reason = request.form.get("orsak", "")
         action = {"kind": "withdraw", "application_id": application.id, "actor_id": user.id}

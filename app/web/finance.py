@@ -71,9 +71,10 @@ def create():
     return _perform(operation, back=_overview_url(),
                     invalid=lambda errors: render_template(
                         "finance/overview.html", **_overview(up_to, errors, kept=form)),
-                    done=lambda batch: (_("Batch %(number)s är skapad: %(count)s utbetalningar, "
-                                          "%(total)s.", number=batch.number, count=batch.count,
-                                          total=kronor(batch.total)),
+                    done=lambda batch: (ngettext(
+                        "Batch %(number)s är skapad: %(num)d utbetalning, %(total)s.",
+                        "Batch %(number)s är skapad: %(num)d utbetalningar, %(total)s.",
+                        batch.count, number=batch.number, total=kronor(batch.total)),
                                         url_for("finance.batch", batch_id=batch.id)))
 
 

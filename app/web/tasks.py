@@ -10,11 +10,13 @@ from app.engine.incidents import run_step
 from app.engine.tasks import completed_by_user, open_tasks
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
 from app.formatting import local_today
+from app.forms.presenters import form_layout
 from app.grants import applications, permissions
 from app.grants.cases import case_summary
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
 from app.web.context import current_user, db, engine, login_required
 from app.web.instructions import render_instructions
+from app.web.outcomes import completion_message, form_warnings
 from app.web.uploads import receive_uploads
 
 bp = Blueprint("tasks", __name__)
@@ -83,7 +85,8 @@ def task_page(task_id: str):
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
         summary=summary, can_declare_jav=application is not None and task.role != "sokande",
         instructions=render_instructions(engine().instructions_for(task), task.instance.data),
-        problem=problem,
+        problem=problem, warnings=form_warnings(task, definition, form, application),
+        **form_layout(definition, form),
     ), status
 
 
@@ -117,7 +120,9 @@ def _submit(task, definition, form, application):
         return 422
     failure = _complete(task, definition.to_data(form))
     if failure is None:
-        flash(_("%(title)s är klar.", title=task.title), "success")
+        flash(completion_message(db(), task), "success")
+        for warning in form_warnings(task, definition, form, application):
+            flash(warning, "warning")
         return _back_to_case(current_user(), application)
     status, err = failure
     if isinstance(err, InvalidInput) and err.errors:
@@ -134,7 +139,7 @@ def _manual_task(task, application):
     if request.method == "POST" and problem is None and form.validate_on_submit():
         failure = _complete(task, {})
         if failure is None:
-            flash(_("%(title)s är klar.", title=task.title), "success")
+            flash(completion_message(db(), task), "success")
             return _back_to_case(current_user(), application)
         status, err = failure
         form.form_errors.append(err.message)
