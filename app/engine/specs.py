@@ -19,6 +19,7 @@ from app.accounts.roles import role_for_lane
 from app.engine.scripting import ScriptRefused, compile_expression, compile_script
 from app.engine.serializer import restorable_specs
 from app.errors import ProcessDefinitionError
+from app.forms import LANGUAGES as FORM_LANGUAGES
 from app.forms import FormDefinition, FormFileError, check_definition
 from app.forms import load_catalogue as load_form_catalogue
 
@@ -130,7 +131,8 @@ def check_catalogue(catalogue: Catalogue, operations: dict) -> list[str]:
             where = f"{definition.filename}: {definition.process_id}/{task_spec.bpmn_id}"
             problems += _check_task(task_spec, where, catalogue, operations, used_forms)
     for name, form in sorted(catalogue.forms.items()):
-        problems += [f"forms/{name}-schema.json: {p}" for p in check_definition(form)]
+        problems += [f"forms/{name}-schema.json: {p}"
+                     for p in check_definition(form, languages=FORM_LANGUAGES)]
         if name not in used_forms:
             problems.append(f"forms/{name}-schema.json: formuläret används inte av någon process")
     return problems

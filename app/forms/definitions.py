@@ -14,6 +14,7 @@ from app.formatting import local_today
 from app.forms.builder import build_form_class
 from app.forms.data import data_to_fields, form_to_data, relative_date_defaults
 from app.forms.kinds import is_attachments
+from app.forms.languages import SOURCE_LANGUAGE, localized
 from app.forms.rows import apply_row_action, read_row_action
 from app.forms.validation import (
     attach_problems,
@@ -55,6 +56,7 @@ class FormDefinition:
         self.title = str(schema.get("title") or name)
         self._classes: dict[type, type] = {}
         self._validator: Draft202012Validator | None = None
+        self._languages: dict[str, FormDefinition] = {}
 
     def __repr__(self) -> str:
         return f"<FormDefinition {self.name!r}>"
@@ -81,6 +83,16 @@ class FormDefinition:
         form = self.form_class(base)(formdata=formdata, data=values, **kw)
         form._row_action = read_row_action(formdata, form._prefix)
         return form
+
+    def in_language(self, lang: str | None) -> "FormDefinition":
+        """Return this form with its texts in `lang` (the `"x-<lang>"` texts next to the
+        Swedish ones; a text without one stays Swedish); Swedish or None: this form."""
+        if not lang or lang == SOURCE_LANGUAGE:
+            return self
+        if lang not in self._languages:
+            self._languages[lang] = FormDefinition(
+                self.name, localized(self.schema, lang), localized(self.uischema, lang))
+        return self._languages[lang]
 
     def to_data(self, form) -> dict:
         """Return the form's data as JSON-native values; empty optional fields are left out."""

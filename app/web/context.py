@@ -45,8 +45,16 @@ def current_user() -> User | None:
             g.user = user
             session["seen"] = int(now.timestamp())
         else:
-            session.clear()
+            clear_session()
     return g.user
+
+
+def clear_session() -> None:
+    """Forget the login but keep the language the visitor chose (before or after it)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 def login_required(view):

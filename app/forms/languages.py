@@ -1,0 +1,101 @@
+"""A form's texts in other languages, kept as data next to the Swedish ones.
+
+Every schema node with a Swedish `title` or `description` (the form, a property, a row, an
+option in `oneOf`/`anyOf`) carries `"x-en": {"title": …, "description": …}`; every uischema
+entry with a `ui:help` or `ui:placeholder` carries `"x-en": {"ui:help": …, "ui:placeholder": …}`.
+`localized` lays the texts of one language over the Swedish ones; `missing_translations` names
+each text that has no translation. jsonschema ignores the `x-` keywords.
+"""
+
+import re
+
+SOURCE_LANGUAGE = "sv"
+# The languages every form must carry (besides Swedish); the catalogue check asks for them.
+LANGUAGES = ("en",)
+SCHEMA_TEXTS = ("title", "description")
+UI_TEXTS = ("ui:help", "ui:placeholder")
+TRANSLATION = re.compile(r"x-[a-z]{2}")
+# Keys of a schema node whose values are named properties, option lists or subschemas.
+NAMED = ("properties",)
+OPTIONS = ("oneOf", "anyOf")
+
+
+def translation_key(lang: str) -> str:
+    """Return the key that holds a node's texts in `lang` (`x-en`)."""
+    return f"x-{lang}"
+
+
+def is_translation_key(key) -> bool:
+    """Tell whether a key holds translated texts (`x-` and a two-letter language code)."""
+    return isinstance(key, str) and TRANSLATION.fullmatch(key) is not None
+
+
+def localized(node, lang: str):
+    """Return a copy of a schema or uischema with the texts of `lang` laid over the Swedish
+    ones (a text without a translation stays Swedish) and every `x-<lang>` key left out."""
+    if isinstance(node, list):
+        return [localized(item, lang) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: localized(value, lang) for key, value in node.items()
+              if not is_translation_key(key)}
+    texts = node.get(translation_key(lang))
+    if isinstance(texts, dict):
+        result.update({key: value for key, value in texts.items()
+                       if key in node and isinstance(value, str) and value.strip()})
+    return result
+
+
+def missing_translations(schema: dict, uischema: dict, lang: str) -> list[str]:
+    """Return a problem for every title, description, option, help text or placeholder of the
+    form that lacks its text in `lang` (Swedish problem texts, as the other checks)."""
+    key = translation_key(lang)
+    problems = [f"{_where(path)}: {problem}"
+                for path, problem in _missing(schema, SCHEMA_TEXTS, key, ())]
+    problems += [f"uischema: {_where(path)}: {problem}"
+                 for path, problem in _missing(uischema, UI_TEXTS, key, ())]
+    return problems
+
+
+def _missing(node, text_keys: tuple, key: str, path: tuple):
+    """Yield (path, problem) for the node and everything below it."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _missing(item, text_keys, key, (*path, index))
+        return
+    if not isinstance(node, dict):
+        return
+    yield from ((path, problem) for problem in _node_problems(node, text_keys, key))
+    for name, value in node.items():
+        if is_translation_key(name):
+            continue
+        if name in NAMED and isinstance(value, dict):
+            for prop, sub in value.items():
+                yield from _missing(sub, text_keys, key, (*path, prop))
+        elif name in OPTIONS and isinstance(value, list):
+            for option in value:
+                label = option.get("const") if isinstance(option, dict) else None
+                yield from _missing(option, text_keys, key, (*path, f"alternativet {label!r}"))
+        else:
+            yield from _missing(value, text_keys, key, (*path, name))
+
+
+def _node_problems(node: dict, text_keys: tuple, key: str) -> list[str]:
+    texts = node.get(key, {})
+    if not isinstance(texts, dict):
+        return [f"\"{key}\" ska vara ett JSON-objekt med översatta texter"]
+    problems = [f"\"{text}\" saknar översättning (lägg till \"{key}\": {{\"{text}\": …}})"
+                for text in text_keys
+                if isinstance(node.get(text), str) and node[text].strip()
+                and not (isinstance(texts.get(text), str) and texts[text].strip())]
+    problems += [f"\"{key}\" översätter \"{text}\" som inte finns bredvid"
+                 for text in texts if text not in node]
+    return problems
+
+
+def _where(path: tuple) -> str:
+    names = ".".join(str(part) for part in path
+                     if part != "items" and not str(part).startswith("alternativet"))
+    options = [str(part) for part in path if str(part).startswith("alternativet")]
+    where = f"'{names}'" if names else "formuläret"
+    return " ".join([where, *options])
