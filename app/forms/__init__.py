@@ -2,8 +2,9 @@
 
 This package does not import Flask; pass Flask-WTF's FlaskForm as `base` for CSRF.
 A definition can be varied without changing it: `with_choices` fills choice lists named by
-`ui:optionsSource` at run time, `subset` keeps only some fields (e.g. for a komplettering), `in_language` shows its texts in
-another language (kept as `"x-en"` data next to the Swedish texts, see languages.py).
+`ui:optionsSource` at run time, `subset` keeps only some fields (e.g. for a komplettering),
+`in_language` shows its texts in another language (`"x-en"` data next to the Swedish texts,
+see languages.py).
 """
 
 from app.forms.checks import check_definition

@@ -18,6 +18,7 @@ from app.web import (
     pages,
     reports,
     reviews,
+    statuses,
     tasks,
 )
 from app.web.context import close_db, current_user
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     errors.register(app)
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.filters.update(statuses.FILTERS)
     app.context_processor(lambda: {"current_user": current_user(), "languages": LANGUAGES,
                                    "lang": select_locale()})
     app.after_request(security_headers)

@@ -18,7 +18,7 @@ from app.grants.models import Decision
 from app.letters.issue import decisions_with_letters
 from app.payouts.models import PAYOUT_STATES
 from app.payouts.plans import payouts_of
-from app.web.context import current_user, db, engine, login_required
+from app.web.context import current_user, db, engine, language, login_required
 from app.web.presenters import describe
 
 bp = Blueprint("applications", __name__)
@@ -87,7 +87,7 @@ def _sections(user, done_tasks, application):
         if not staff and task.role != "sokande":
             continue
         seen.add(task.form_name)
-        definition = forms[task.form_name]
+        definition = forms[task.form_name].in_language(language())
         entries = describe(definition.schema, definition.uischema, data)
         if entries:
             sections.append((definition.title, entries))

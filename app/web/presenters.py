@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from app.formatting import kronor, short_date
 
 AMOUNT_HINTS = ("belopp", "(kr)")
@@ -52,7 +54,7 @@ def format_value(prop: dict, value, name: str = "") -> str:
     if value in titles:
         return titles[value]
     if isinstance(value, bool):
-        return "Ja" if value else "Nej"
+        return _("Ja") if value else _("Nej")
     if prop.get("format") == "date":
         return short_date(value)
     title = prop.get("title", "").lower()

@@ -8,7 +8,7 @@ from app.engine.models import HumanTask
 from app.errors import NotFound
 from app.grants import applications, permissions
 from app.grants.reviews import case_score, criteria_of, rank_of, review_rows, round_ranking
-from app.web.context import current_user, db, engine, login_required
+from app.web.context import current_user, db, engine, language, login_required
 
 bp = Blueprint("reviews", __name__)
 REVIEW_FORM = "bedomning"
@@ -20,6 +20,7 @@ def review_context(application) -> dict | None:
     form = engine().catalogue.forms.get(REVIEW_FORM)
     if not reviews or form is None:
         return None
+    form = form.in_language(language())
     criteria = criteria_of(form.schema)
     rows = review_rows(criteria, reviews)
     names = dict(db().execute(select(User.username, User.display_name).where(

@@ -12,9 +12,10 @@ from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
 from app.formatting import local_today
 from app.grants import applications, permissions
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
-from app.web.context import current_user, db, engine, login_required
+from app.web.context import current_user, db, engine, language, login_required
 from app.web.instructions import render_instructions
 from app.web.reviews import review_context
+from app.web.statuses import process_name
 from app.web.uploads import receive_uploads
 
 bp = Blueprint("tasks", __name__)
@@ -66,7 +67,7 @@ def task_page(task_id: str):
     if task.completed_at is not None:
         flash(_done_message(task), "info")
         return _back_to_case(application)
-    definition = engine().task_form(db(), task)
+    definition = engine().task_form(db(), task, language())
     form = definition.make_form(formdata=request.form if request.method == "POST" else None,
                                 data=_prefill(task, definition), base=FlaskForm)
     status, problem = 200, permissions.four_eyes_problem(db(), user, task, application)
@@ -126,7 +127,7 @@ def _submit(task, definition, form, application):
     except IncidentRaised as err:
         form.form_errors.append(err.message)
         return 503
-    flash(_("%(title)s är klar.", title=task.title), "success")
+    flash(_("%(title)s är klar.", title=process_name(task.title)), "success")
     return _back_to_case(application)
 
 
