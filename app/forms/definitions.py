@@ -49,10 +49,12 @@ class FormFileError(Exception):
 class FormDefinition:
     """One form: `NAME-schema.json` (JSON Schema 2020-12) plus `NAME-uischema.json`."""
 
-    def __init__(self, name: str, schema: dict, uischema: dict | None = None):
+    def __init__(self, name: str, schema: dict, uischema: dict | None = None,
+                 lang: str = SOURCE_LANGUAGE):
         self.name = name
         self.schema = schema
         self.uischema = uischema or {}
+        self.lang = lang  # the language of the texts (see in_language)
         self.title = str(schema.get("title") or name)
         self._classes: dict[type, type] = {}
         self._validator: Draft202012Validator | None = None
@@ -64,7 +66,8 @@ class FormDefinition:
     def form_class(self, base: type = wtforms.Form) -> type:
         """Return the form class built on `base` (e.g. FlaskForm), built once per base."""
         if base not in self._classes:
-            self._classes[base] = build_form_class(self.name, self.schema, self.uischema, base)
+            self._classes[base] = build_form_class(self.name, self.schema, self.uischema, base,
+                                                     self.lang)
         return self._classes[base]
 
     def make_form(self, formdata=None, data: dict | None = None, base: type = wtforms.Form,
@@ -91,7 +94,7 @@ class FormDefinition:
             return self
         if lang not in self._languages:
             self._languages[lang] = FormDefinition(
-                self.name, localized(self.schema, lang), localized(self.uischema, lang))
+                self.name, localized(self.schema, lang), localized(self.uischema, lang), lang)
         return self._languages[lang]
 
     def to_data(self, form) -> dict:
@@ -141,7 +144,7 @@ class FormDefinition:
         Sources not in `choices` are left as they are; this definition is not changed.
         """
         schema = schema_with_choices(self.schema, self.uischema, choices)
-        return FormDefinition(self.name, schema, copy.deepcopy(self.uischema))
+        return FormDefinition(self.name, schema, copy.deepcopy(self.uischema), self.lang)
 
     def subset(self, names: list[str]) -> "FormDefinition":
         """Return a new definition with only the top-level properties in `names`.
@@ -154,7 +157,7 @@ class FormDefinition:
         schema = subset_schema(self.schema, names)
         uischema = subset_uischema(self.uischema, list(schema["properties"]),
                                    list(self.schema.get("properties", {})))
-        return FormDefinition(self.name, schema, uischema)
+        return FormDefinition(self.name, schema, uischema, self.lang)
 
     @property
     def validator(self) -> Draft202012Validator:
