@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
@@ -26,10 +26,10 @@ _DUMMY_HASH = hash_password("ingen-sadan-anvandare")
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Användarnamn"), validators=[DataRequired(_l("Ange användarnamn.")),
-                                                           Length(max=80)])
-    password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange lösenord.")),
-                                                         Length(max=128)])
+    username = StringField(lazy_gettext("Användarnamn"), validators=[
+        DataRequired(lazy_gettext("Ange användarnamn.")), Length(max=80)])
+    password = PasswordField(lazy_gettext("Lösenord"), validators=[
+        DataRequired(lazy_gettext("Ange lösenord.")), Length(max=128)])
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])

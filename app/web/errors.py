@@ -2,8 +2,7 @@
 template for every HTTP error, never Werkzeug's bare English page, never a stack trace)."""
 
 from flask import Flask, render_template
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -11,23 +10,29 @@ from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed, NotFo
 
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 422, IncidentRaised: 503}
 TITLES = {
-    400: _l("Felaktig begäran"), 403: _l("Åtkomst nekad"), 404: _l("Sidan finns inte"),
-    405: _l("Metoden är inte tillåten"), 409: _l("Konflikt"), 413: _l("För stor fil"),
-    422: _l("Felaktiga uppgifter"), 429: _l("För många försök"), 500: _l("Ett fel uppstod"),
-    503: _l("Steget kunde inte slutföras"),
+    400: lazy_gettext("Felaktig begäran"),
+    403: lazy_gettext("Åtkomst nekad"),
+    404: lazy_gettext("Sidan finns inte"),
+    405: lazy_gettext("Metoden är inte tillåten"),
+    409: lazy_gettext("Konflikt"),
+    413: lazy_gettext("För stor fil"),
+    422: lazy_gettext("Felaktiga uppgifter"),
+    429: lazy_gettext("För många försök"),
+    500: lazy_gettext("Ett fel uppstod"),
+    503: lazy_gettext("Steget kunde inte slutföras"),
 }
 MESSAGES = {
-    403: _l("Du har inte behörighet att göra det här."),
-    404: _l("Sidan du söker finns inte, eller så saknar du behörighet att se den."),
-    409: _l("Någon annan har ändrat ärendet under tiden. Ladda om sidan och försök igen."),
-    413: _l("Filen eller formuläret är för stort."),
-    422: _l("Uppgifterna kunde inte tas emot. Kontrollera dem och försök igen."),
-    429: _l("Vänta en stund och försök igen."),
-    500: _l("Något gick fel hos oss. Felet är loggat; försök igen om en stund."),
-    503: _l("Steget kunde inte slutföras. Handläggarna har fått en signal om felet."),
+    403: lazy_gettext("Du har inte behörighet att göra det här."),
+    404: lazy_gettext("Sidan du söker finns inte, eller så saknar du behörighet att se den."),
+    409: lazy_gettext("Ärendet har ändrats eller steget är redan gjort. Ladda om sidan."),
+    413: lazy_gettext("Filen eller formuläret är för stort."),
+    422: lazy_gettext("Uppgifterna kunde inte tas emot. Kontrollera dem och försök igen."),
+    429: lazy_gettext("Vänta en stund och försök igen."),
+    500: lazy_gettext("Något gick fel hos oss. Felet är loggat; försök igen om en stund."),
+    503: lazy_gettext("Steget kunde inte slutföras. Handläggarna har fått en signal om felet."),
 }
-CSRF_MESSAGE = _l("Formuläret hade gått ut eller saknade säkerhetstoken. "
-                  "Ladda om sidan och försök igen.")
+CSRF_MESSAGE = lazy_gettext("Formuläret hade gått ut eller saknade säkerhetstoken. "
+                            "Ladda om sidan och försök igen.")
 
 
 def register(app: Flask) -> None:
@@ -40,7 +45,7 @@ def register(app: Flask) -> None:
 
 def _page(status: int, message: str, detail: str | None = None):
     return render_template("errors/error.html", status=status,
-                           title=TITLES.get(status, _l("Fel")), message=message,
+                           title=TITLES.get(status, lazy_gettext("Fel")), message=message,
                            detail=detail), status
 
 
@@ -60,4 +65,4 @@ def _csrf_error(_err):
 
 def _http_error(err):
     status = err.code if isinstance(err, HTTPException) and err.code else 500
-    return _page(status, MESSAGES.get(status, TITLES.get(status, _l("Fel"))))
+    return _page(status, MESSAGES.get(status, TITLES.get(status, lazy_gettext("Fel"))))

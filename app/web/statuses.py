@@ -10,17 +10,17 @@ states are translated here.
 import re
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 from app.web.context import engine, language
 
 # The states app/grants/applications.py sets besides task and end-event names.
 STATES = {
-    "Utkast": _l("Utkast"),
-    "Avslutad": _l("Avslutad"),
-    "Beslutad": _l("Beslutad"),
-    "Pågår": _l("Pågår"),
-    "Beviljad, väntar på utbetalning": _l("Beviljad, väntar på utbetalning"),
+    "Utkast": lazy_gettext("Utkast"),
+    "Avslutad": lazy_gettext("Avslutad"),
+    "Beslutad": lazy_gettext("Beslutad"),
+    "Pågår": lazy_gettext("Pågår"),
+    "Beviljad, väntar på utbetalning": lazy_gettext("Beviljad, väntar på utbetalning"),
 }
 WAITING = re.compile(r"(?P<state>Beslutad|Pågår), väntar till (?P<date>.+)")
 SEPARATOR = " / "
