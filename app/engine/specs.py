@@ -23,6 +23,7 @@ from app.errors import ProcessDefinitionError
 from app.forms import LANGUAGES as FORM_LANGUAGES
 from app.forms import FormDefinition, FormFileError, check_definition
 from app.forms import load_catalogue as load_form_catalogue
+from app.forms.languages import language_name
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # The spiffworkflow property holding an element's name in another language (name:en).
@@ -159,18 +160,22 @@ def check_catalogue(catalogue: Catalogue, operations: dict) -> list[str]:
         for task_spec in _all_task_specs(definition):
             where = f"{definition.filename}: {definition.process_id}/{task_spec.bpmn_id}"
             problems += _check_task(task_spec, where, catalogue, operations, used_forms)
-        for task_spec in shown_by_name(definition):
-            problems += [
-                f"{definition.filename}: {definition.process_id}/{task_spec.bpmn_id}: "
-                f"'{task_spec.bpmn_name}' saknar namn på {lang} (spiffworkflow-egenskapen "
-                f"{NAME_PROPERTY.format(lang=lang)})"
-                for lang in FORM_LANGUAGES if name_in(task_spec, lang) is None]
+        problems += _check_names(definition)
     for name, form in sorted(catalogue.forms.items()):
         problems += [f"forms/{name}-schema.json: {p}"
                      for p in check_definition(form, languages=FORM_LANGUAGES)]
         if name not in used_forms:
             problems.append(f"forms/{name}-schema.json: formuläret används inte av någon process")
     return problems
+
+
+def _check_names(definition: ProcessDefinition) -> list[str]:
+    """Every name users see (tasks, end events) needs its name in the other languages."""
+    return [f"{definition.filename}: {definition.process_id}/{spec.bpmn_id}: "
+            f"'{spec.bpmn_name}' saknar namn på {language_name(lang)} "
+            f"(spiffworkflow-egenskapen {NAME_PROPERTY.format(lang=lang)})"
+            for spec in shown_by_name(definition) for lang in FORM_LANGUAGES
+            if name_in(spec, lang) is None]
 
 
 def _check_task(task_spec, where, catalogue, operations, used_forms) -> list[str]:

@@ -89,9 +89,12 @@ class FormDefinition:
 
     def in_language(self, lang: str | None) -> "FormDefinition":
         """Return this form with its texts in `lang` (the `"x-<lang>"` texts next to the
-        Swedish ones; a text without one stays Swedish); Swedish or None: this form."""
-        if not lang or lang == SOURCE_LANGUAGE:
+        Swedish ones; a text without one stays Swedish); None or its own language: this form.
+        Only a Swedish definition can be translated (the others lack the `x-` texts)."""
+        if not lang or lang == self.lang:
             return self
+        if self.lang != SOURCE_LANGUAGE:
+            raise ValueError(f"formuläret är redan på {self.lang}")
         if lang not in self._languages:
             self._languages[lang] = FormDefinition(
                 self.name, localized(self.schema, lang), localized(self.uischema, lang), lang)

@@ -12,6 +12,7 @@ import re
 SOURCE_LANGUAGE = "sv"
 # The languages every form must carry (besides Swedish); the catalogue check asks for them.
 LANGUAGES = ("en",)
+LANGUAGE_NAMES = {"en": "engelska"}  # for the problem texts
 SCHEMA_TEXTS = ("title", "description")
 UI_TEXTS = ("ui:help", "ui:placeholder")
 TRANSLATION = re.compile(r"x-[a-z]{2}")
@@ -80,11 +81,18 @@ def _missing(node, text_keys: tuple, key: str, path: tuple):
             yield from _missing(value, text_keys, key, (*path, name))
 
 
+def language_name(lang: str) -> str:
+    """Return the Swedish name of a language for problem texts ("engelska")."""
+    return LANGUAGE_NAMES.get(lang, lang)
+
+
 def _node_problems(node: dict, text_keys: tuple, key: str) -> list[str]:
     texts = node.get(key, {})
     if not isinstance(texts, dict):
         return [f"\"{key}\" ska vara ett JSON-objekt med översatta texter"]
-    problems = [f"\"{text}\" saknar översättning (lägg till \"{key}\": {{\"{text}\": …}})"
+    lang = language_name(key.removeprefix("x-"))
+    problems = [f"\"{text}\" saknar översättning till {lang} "
+                f"(lägg till \"{key}\": {{\"{text}\": …}})"
                 for text in text_keys
                 if isinstance(node.get(text), str) and node[text].strip()
                 and not (isinstance(texts.get(text), str) and texts[text].strip())]
