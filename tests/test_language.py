@@ -144,7 +144,8 @@ def test_a_form_is_drawn_in_english_from_its_x_en_texts():
 
 def test_a_select_offers_its_empty_choice_in_the_forms_language(alla):
     def first_options(defn):
-        return {o.text for o in render(defn.make_form(), defn).xpath("//select[not(@multiple)]/option[1]")}
+        tree = render(defn.make_form(), defn)
+        return {o.text for o in tree.xpath("//select[not(@multiple)]/option[1]")}
 
     assert first_options(alla) == {"Välj …"}
     assert first_options(alla.in_language("en")) == {"Choose …"}
@@ -288,3 +289,13 @@ def test_the_accessibility_statement_has_an_english_version(client, demo):
     assert tree.xpath("//h1")[0].text == "Accessibility statement"
     assert "WCAG 2.1 level AA" in tree.text_content()
     assert "Hur tillgänglig" not in tree.text_content()
+
+
+def test_payout_states_are_translated_from_the_states_the_domain_knows(app):
+    from app.payouts.models import PAYOUT_STATES as DOMAIN_STATES
+    from app.web.statuses import PAYOUT_STATES, payout_state
+
+    assert {key: str(text) for key, text in PAYOUT_STATES.items()} == DOMAIN_STATES
+    with app.test_request_context("/"):
+        flask_session["lang"] = "en"
+        assert payout_state("waiting") != DOMAIN_STATES["waiting"]

@@ -16,7 +16,6 @@ from app.grants import applications, permissions
 from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
 from app.letters.issue import decisions_with_letters
-from app.payouts.models import PAYOUT_STATES
 from app.payouts.plans import payouts_of
 from app.web.context import current_user, db, engine, language, login_required
 from app.web.presenters import describe
@@ -71,8 +70,7 @@ def detail(application_id: int):
                            can_correct=user.has_role("beslutsfattare"),
                            with_letter=decisions_with_letters(
                                db(), [d.id for d in application.decisions]),
-                           payouts=payouts_of(db(), application.id),
-                           payout_states=PAYOUT_STATES)
+                           payouts=payouts_of(db(), application.id))
 
 
 def _sections(user, done_tasks, application):

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from app.formatting import kronor, short_date
 
-AMOUNT_HINTS = ("belopp", "(kr)")
+AMOUNT_HINTS = ("belopp", "(kr)", "(sek)")  # the Swedish and the English titles
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Task names and case statuses in the page's language.
+"""Task names, case statuses and payout states in the page's language.
 
 They are stored in Swedish: a task's title is its BPMN name, a case's status the names of its
 open tasks (" / "), the end event it finished at, or a state the case rules set
@@ -21,6 +21,15 @@ STATES = {
     "Beslutad": lazy_gettext("Beslutad"),
     "Pågår": lazy_gettext("Pågår"),
     "Beviljad, väntar på utbetalning": lazy_gettext("Beviljad, väntar på utbetalning"),
+}
+# A payout's state (app/payouts/models.PAYOUT_STATES) by its key.
+PAYOUT_STATES = {
+    "waiting": lazy_gettext("Väntar på villkor"),
+    "planned": lazy_gettext("Planerad"),
+    "attested": lazy_gettext("Attesterad"),
+    "batched": lazy_gettext("I utbetalningsbatch"),
+    "paid": lazy_gettext("Utbetald"),
+    "cancelled": lazy_gettext("Avbruten"),
 }
 WAITING = re.compile(r"(?P<state>Beslutad|Pågår), väntar till (?P<date>.+)")
 SEPARATOR = " / "
@@ -45,4 +54,10 @@ def case_status(status: str | None) -> str | None:
     return SEPARATOR.join(process_name(part) for part in status.split(SEPARATOR))
 
 
-FILTERS = {"process_name": process_name, "case_status": case_status}
+def payout_state(state: str) -> str:
+    """Return a payout's state (its key) in the page's language."""
+    return str(PAYOUT_STATES.get(state, state))
+
+
+FILTERS = {"process_name": process_name, "case_status": case_status,
+           "payout_state": payout_state}
