@@ -9,6 +9,7 @@ from flask import abort
 from flask import session as flask_session
 from lxml import html
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app.config import ROOT
 from app.engine.specs import check_catalogue, load_catalogue
@@ -19,7 +20,7 @@ from app.grants.operations import SERVICE_OPERATIONS
 from app.notifications.models import OutboxMessage
 from app.web.statuses import case_status
 from tests.conftest import csrf_token, login, make_test_app
-from tests.factories import submitted_application
+from tests.factories import application_data, formdata, submitted_application
 from tests.form_support import render
 from tests.test_i18n import switch_language
 
@@ -171,6 +172,30 @@ def test_the_application_form_is_english_in_english_mode_and_swedish_by_default(
     assert "Social crime prevention" in labels(tree)
     assert "A short name for the initiative" in text
     assert "Insatsens namn" not in text and "Välj …" not in text
+
+
+def test_an_english_form_explains_its_errors_in_english(client, demo, sessions):
+    login(client, "sokande")
+    with sessions() as s:
+        round_id = s.scalars(select(Round.id)).first()
+    response = client.post("/ansokningar/ny", data={"round_id": round_id,
+                                                    "csrf_token": csrf_token(client)})
+    task_url = response.headers["Location"]
+    switch_language(client, "en", back_to=task_url)
+    bad = application_data(titel="", startdatum="igår", kort_beskrivning="x" * 301,
+                           kontaktperson={"namn": "Sara", "epost": "sara@huddinge.example",
+                                          "telefon": "ring mig"})
+    response = client.post(task_url, data=MultiDict(
+        [*formdata(bad), ("csrf_token", csrf_token(client, task_url)), ("slutfor", "1")]))
+    assert response.status_code == 422
+    tree = page(response)
+    summary = " ".join(tree.xpath("//*[contains(@class,'error-summary')]")[0]
+                       .text_content().split())
+    assert "Name of the initiative: This field is required." in summary
+    assert "Enter a date as YYYY-MM-DD." in summary
+    assert "Enter a Swedish phone number in digits" in summary
+    assert "characters (now 301)." in summary
+    assert "obligatoriskt" not in summary and "Ange" not in summary
 
 
 # The catalogue check --------------------------------------------------------------------------

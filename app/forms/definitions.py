@@ -14,7 +14,7 @@ from app.formatting import local_today
 from app.forms.builder import build_form_class
 from app.forms.data import data_to_fields, form_to_data, relative_date_defaults
 from app.forms.kinds import is_attachments
-from app.forms.languages import SOURCE_LANGUAGE, localized
+from app.forms.languages import SOURCE_LANGUAGE, localized, translate
 from app.forms.rows import apply_row_action, read_row_action
 from app.forms.validation import (
     attach_problems,
@@ -22,6 +22,7 @@ from app.forms.validation import (
     dotted,
     find_problems,
     make_validator,
+    translate_errors,
     undotted,
 )
 from app.forms.variants import (
@@ -108,20 +109,21 @@ class FormDefinition:
         """Run WTForms and schema validation; put Swedish messages on the fields concerned."""
         clear_form_errors(form)
         fields_ok = form.validate()
-        problems = find_problems(self.validator, self.to_data(form))
+        translate_errors(form, self.lang)
+        problems = find_problems(self.validator, self.to_data(form), self.lang)
         attach_problems(form, problems)
         return fields_ok and not problems
 
     def validate_data(self, data: dict) -> dict[str, list[str]]:
         """Return schema problems of JSON data by dotted path ("" for the whole form)."""
         errors: dict[str, list[str]] = {}
-        for path, message in find_problems(self.validator, data):
+        for path, message in find_problems(self.validator, data, self.lang):
             errors.setdefault(dotted(path), []).append(message)
         return errors
 
     def attach_errors(self, form, errors: dict[str, list[str]]) -> None:
         """Put errors keyed by dotted path (as in InvalidInput.errors) on the fields concerned."""
-        problems = [(undotted(path), message)
+        problems = [(undotted(path), translate(message, self.lang))
                     for path, messages in errors.items() for message in messages]
         attach_problems(form, problems, keep_first=False)
 

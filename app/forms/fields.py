@@ -14,11 +14,10 @@ from app.forms.inputs import (
     WholeNumberField,
 )
 from app.forms.kinds import as_drawn, choices_of, kind_of
-from app.forms.languages import SOURCE_LANGUAGE
+from app.forms.languages import SOURCE_LANGUAGE, translate
+from app.forms.languages import untranslated as _
 
-PLACEHOLDER_CHOICE = "Välj …"
-# A select's first, empty option in the other languages a form can be shown in.
-PLACEHOLDER_CHOICES = {"en": "Choose …"}
+PLACEHOLDER_CHOICE = _("Välj …")
 INPUT_MODES = {"integer": "numeric", "number": "decimal"}
 
 # Builds the form class of a nested object: (object node, its uischema) -> form class.
@@ -57,7 +56,7 @@ def make_field(name: str, node: dict, ui: dict, *, required: bool, nested: Neste
     if "default" in node:
         options["default"] = value_to_field(node, node["default"])
     if kind == "select":
-        return _select(node, ui, options, nested, PLACEHOLDER_CHOICES.get(lang, PLACEHOLDER_CHOICE))
+        return _select(node, ui, options, nested, translate(PLACEHOLDER_CHOICE, lang))
     return BUILDERS[kind](node, ui, options, nested)
 
 

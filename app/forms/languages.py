@@ -1,24 +1,51 @@
 """A form's texts in other languages, kept as data next to the Swedish ones.
 
-Every schema node with a Swedish `title` or `description` (the form, a property, a row, an
-option in `oneOf`/`anyOf`) carries `"x-en": {"title": …, "description": …}`; every uischema
-entry with a `ui:help` or `ui:placeholder` carries `"x-en": {"ui:help": …, "ui:placeholder": …}`.
+Every schema node with a Swedish `title`, `description` or `errorMessage` (the form, a
+property, a row, an option in `oneOf`/`anyOf`) carries `"x-en": {"title": …, "description": …}`
+(an `errorMessage` object is translated whole: `"x-en": {"errorMessage": {"pattern": …}}`); every
+uischema entry with a `ui:help` or `ui:placeholder` carries
+`"x-en": {"ui:help": …, "ui:placeholder": …}`.
 `localized` lays the texts of one language over the Swedish ones; `missing_translations` names
 each text that has no translation. jsonschema ignores the `x-` keywords.
 """
 
 import re
+from functools import cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
 
 SOURCE_LANGUAGE = "sv"
 # The languages every form must carry (besides Swedish); the catalogue check asks for them.
 LANGUAGES = ("en",)
 LANGUAGE_NAMES = {"en": "engelska"}  # for the problem texts
-SCHEMA_TEXTS = ("title", "description")
+SCHEMA_TEXTS = ("title", "description", "errorMessage")
 UI_TEXTS = ("ui:help", "ui:placeholder")
 TRANSLATION = re.compile(r"x-[a-z]{2}")
 # Keys of a schema node whose values are named properties, option lists or subschemas.
 NAMED = ("properties",)
 OPTIONS = ("oneOf", "anyOf")
+
+
+# The app's catalogue (Flask-Babel's, read here with Babel alone: this package has no Flask).
+CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def untranslated(text: str) -> str:
+    """Mark a Swedish message for the catalogue (`pybabel extract` finds `_("…")`)."""
+    return text
+
+
+def translate(text: str, lang: str, **params) -> str:
+    """Return a marked message in `lang` (Swedish: as it is), filled with `params`."""
+    if lang != SOURCE_LANGUAGE:
+        text = _catalogue(lang).gettext(text)
+    return text % params if params else text
+
+
+@cache
+def _catalogue(lang: str) -> NullTranslations:
+    return Translations.load(str(CATALOGUE_DIR), [lang])
 
 
 def translation_key(lang: str) -> str:
@@ -43,7 +70,7 @@ def localized(node, lang: str):
     texts = node.get(translation_key(lang))
     if isinstance(texts, dict):
         result.update({key: value for key, value in texts.items()
-                       if key in node and isinstance(value, str) and value.strip()})
+                       if key in node and _has_text(value)})
     return result
 
 
@@ -94,11 +121,17 @@ def _node_problems(node: dict, text_keys: tuple, key: str) -> list[str]:
     problems = [f"\"{text}\" saknar översättning till {lang} "
                 f"(lägg till \"{key}\": {{\"{text}\": …}})"
                 for text in text_keys
-                if isinstance(node.get(text), str) and node[text].strip()
-                and not (isinstance(texts.get(text), str) and texts[text].strip())]
+                if _has_text(node.get(text)) and not _has_text(texts.get(text))]
     problems += [f"\"{key}\" översätter \"{text}\" som inte finns bredvid"
                  for text in texts if text not in node]
     return problems
+
+
+def _has_text(value) -> bool:
+    """A text, or an object of texts (an `errorMessage` per keyword), that is not empty."""
+    if isinstance(value, dict):
+        return bool(value) and all(_has_text(item) for item in value.values())
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _where(path: tuple) -> str:
