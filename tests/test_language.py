@@ -152,14 +152,19 @@ def test_a_select_offers_its_empty_choice_in_the_forms_language(alla):
     assert first_options(alla.in_language("en")) == {"Choose …"}
 
 
-def test_the_application_form_is_english_in_english_mode_and_swedish_by_default(client, demo,
-                                                                             sessions):
+def new_application(client, sessions) -> str:
+    """Start an application as the demo applicant; return its form's URL."""
     login(client, "sokande")
     with sessions() as s:
         round_id = s.scalars(select(Round.id)).first()
     response = client.post("/ansokningar/ny", data={"round_id": round_id,
                                                     "csrf_token": csrf_token(client)})
-    task_url = response.headers["Location"]
+    return response.headers["Location"]
+
+
+def test_the_application_form_is_english_in_english_mode_and_swedish_by_default(client, demo,
+                                                                             sessions):
+    task_url = new_application(client, sessions)
     tree = page(client.get(task_url))
     assert "Insatsens namn (obligatoriskt)" in labels(tree)
     assert "Social brottsprevention" in labels(tree)
@@ -175,12 +180,7 @@ def test_the_application_form_is_english_in_english_mode_and_swedish_by_default(
 
 
 def test_an_english_form_explains_its_errors_in_english(client, demo, sessions):
-    login(client, "sokande")
-    with sessions() as s:
-        round_id = s.scalars(select(Round.id)).first()
-    response = client.post("/ansokningar/ny", data={"round_id": round_id,
-                                                    "csrf_token": csrf_token(client)})
-    task_url = response.headers["Location"]
+    task_url = new_application(client, sessions)
     switch_language(client, "en", back_to=task_url)
     bad = application_data(titel="", startdatum="igår", kort_beskrivning="x" * 301,
                            kontaktperson={"namn": "Sara", "epost": "sara@huddinge.example",
