@@ -49,7 +49,9 @@ def submit(defn: FormDefinition, **changes):
 
 
 def render(form, defn) -> lxml.html.HtmlElement:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             extensions=["jinja2.ext.i18n"])
+    env.install_null_translations(newstyle=True)  # the app's pages use Flask-Babel
     page = env.from_string(
         '{% from "forms/macros.html" import render_form %}'
         "<form>{{ render_form(form, definition) }}</form>"

@@ -3,8 +3,6 @@
 import re
 import zipfile
 
-import jinja2
-import lxml.html
 import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -24,7 +22,6 @@ from tests.attachment_files import (
     MB,
     ROOT,
     SVG,
-    TEMPLATES,
     bomb_bytes,
     docx_bytes,
     jpeg_bytes,
@@ -39,6 +36,7 @@ from tests.factories import (
     make_application,
     user,
 )
+from tests.form_support import render
 
 # check_upload ---------------------------------------------------------------------------------
 
@@ -179,13 +177,6 @@ ATTACHED = [{"id": 7, "namn": "Karta.pdf", "storlek": 2048, "typ": "application/
 @pytest.fixture(scope="module")
 def ansokan() -> FormDefinition:
     return load_form(ROOT / "forms", "ansokan")
-
-
-def render(form, defn) -> lxml.html.HtmlElement:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES))
-    page = env.from_string('{% from "forms/macros.html" import render_form %}'
-                           "<form>{{ render_form(form, definition) }}</form>")
-    return lxml.html.fromstring(page.render(form=form, definition=defn))
 
 
 def test_ansokan_has_an_optional_attachments_field(ansokan):

@@ -255,12 +255,13 @@ class Engine:
         self._save(session, instance, workflow, now)
         return instance
 
-    def task_form(self, session: Session, row: HumanTask):
-        """Return the form a task shows: its catalogue form, cut to the task's fields and with
-        run-time choices filled in; None for a task without a form."""
+    def task_form(self, session: Session, row: HumanTask, lang: str | None = None):
+        """Return the form a task shows: its catalogue form in `lang` (default Swedish), cut
+        to the task's fields and with run-time choices filled in; None without a form."""
         form = self.catalogue.forms.get(row.form_name or "")
         if form is None:
             return None
+        form = form.in_language(lang)
         if row.field_names:
             form = form.subset(row.field_names)
         sources = form.options_sources()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
@@ -27,10 +28,14 @@ from app.engine.scripting import (
 from app.engine.serializer import restorable_specs
 from app.engine.unsupported import unsupported_constructs
 from app.errors import ProcessDefinitionError
+from app.forms import LANGUAGES as FORM_LANGUAGES
 from app.forms import FormDefinition, FormFileError, check_definition
 from app.forms import load_catalogue as load_form_catalogue
+from app.forms.languages import language_name
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+# The spiffworkflow property holding an element's name in another language (name:en).
+NAME_PROPERTY = "name:{lang}"
 
 
 @dataclass
@@ -54,6 +59,32 @@ class ProcessDefinition:
 class Catalogue:
     processes: dict[str, ProcessDefinition]
     forms: dict[str, FormDefinition]
+    _names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def names_in(self, lang: str) -> dict[str, str]:
+        """Return the Swedish names users see (tasks, end events) → their names in `lang`."""
+        if lang not in self._names:
+            self._names[lang] = {
+                spec.bpmn_name: name
+                for definition in self.processes.values()
+                for spec in shown_by_name(definition)
+                if (name := name_in(spec, lang))}
+        return self._names[lang]
+
+
+def name_in(task_spec, lang: str) -> str | None:
+    """Return an element's name in `lang` (its spiffworkflow property `name:<lang>`)."""
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    return (properties.get(NAME_PROPERTY.format(lang=lang)) or "").strip() or None
+
+
+def shown_by_name(definition: "ProcessDefinition"):
+    """Yield the named elements users see by name: user tasks (a task's title) and the end
+    events of the process itself (a finished case's status)."""
+    for spec in _all_task_specs(definition):
+        if spec.bpmn_name and (isinstance(spec, UserTask) or (
+                isinstance(spec, EndEvent) and spec in definition.spec.task_specs.values())):
+            yield spec
 
 
 def form_name_of(task_spec) -> str | None:
@@ -143,11 +174,22 @@ def check_catalogue(catalogue: Catalogue, operations: dict) -> list[str]:
         for task_spec in _all_task_specs(definition):
             where = f"{definition.filename}: {definition.process_id}/{task_spec.bpmn_id}"
             problems += _check_task(task_spec, where, catalogue, operations, used_forms)
+        problems += _check_names(definition)
     for name, form in sorted(catalogue.forms.items()):
-        problems += [f"forms/{name}-schema.json: {p}" for p in check_definition(form)]
+        problems += [f"forms/{name}-schema.json: {p}"
+                     for p in check_definition(form, languages=FORM_LANGUAGES)]
         if name not in used_forms:
             problems.append(f"forms/{name}-schema.json: formuläret används inte av någon process")
     return problems
+
+
+def _check_names(definition: ProcessDefinition) -> list[str]:
+    """Every name users see (tasks, end events) needs its name in the other languages."""
+    return [f"{definition.filename}: {definition.process_id}/{spec.bpmn_id}: "
+            f"'{spec.bpmn_name}' saknar namn på {language_name(lang)} "
+            f"(spiffworkflow-egenskapen {NAME_PROPERTY.format(lang=lang)})"
+            for spec in shown_by_name(definition) for lang in FORM_LANGUAGES
+            if name_in(spec, lang) is None]
 
 
 def _check_task(task_spec, where, catalogue, operations, used_forms) -> list[str]:

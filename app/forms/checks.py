@@ -16,6 +16,7 @@ from app.forms.kinds import (
     base_kind_of,
     choice_target,
 )
+from app.forms.languages import is_translation_key, missing_translations
 from app.forms.validation import make_validator
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -35,8 +36,12 @@ SUBSCHEMA_KEYS = ("if", "then", "else", "not")
 SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 
 
-def check_definition(defn) -> list[str]:
-    """Return the problems of a form definition (schema and uischema); [] when it is fine."""
+def check_definition(defn, languages: tuple[str, ...] = ()) -> list[str]:
+    """Return the problems of a form definition (schema and uischema); [] when it is fine.
+
+    With `languages` (e.g. ("en",)), every text must also carry its translation in each of
+    them (`"x-en"` next to it, see app/forms/languages.py).
+    """
     schema = defn.schema
     try:
         Draft202012Validator.check_schema(schema)
@@ -53,7 +58,10 @@ def check_definition(defn) -> list[str]:
     ui = defn.uischema if isinstance(defn.uischema, dict) else {}
     if not isinstance(defn.uischema, dict):
         problems.append("uischema: ska vara ett JSON-objekt")
-    return problems + _check_object(schema, ui, "")
+    problems += _check_object(schema, ui, "")
+    for lang in languages:
+        problems += missing_translations(schema, ui, lang)
+    return problems
 
 
 def _check_object(node: dict, ui: dict, where: str) -> list[str]:
@@ -182,7 +190,7 @@ def _check_ui_keys(ui: dict, allowed: dict, where: str) -> list[str]:
         if key.startswith("ui:"):
             if key not in UI_KEYS:
                 problems.append(f"uischema: '{where}{key}' stöds inte")
-        elif key not in allowed:
+        elif key not in allowed and not is_translation_key(key):
             problems.append(f"uischema: '{where}{key}' finns inte i schemat")
     for name in ui.get("ui:order", []) if isinstance(ui.get("ui:order"), list) else []:
         if name != "*" and name not in allowed:

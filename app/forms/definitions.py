@@ -14,6 +14,7 @@ from app.formatting import local_today
 from app.forms.builder import build_form_class
 from app.forms.data import data_to_fields, form_to_data, prefill_values, relative_date_defaults
 from app.forms.kinds import is_attachments
+from app.forms.languages import SOURCE_LANGUAGE, localized, translate
 from app.forms.rows import apply_row_action, read_row_action
 from app.forms.validation import (
     attach_problems,
@@ -21,6 +22,7 @@ from app.forms.validation import (
     dotted,
     find_problems,
     make_validator,
+    translate_errors,
     undotted,
 )
 from app.forms.variants import (
@@ -48,13 +50,16 @@ class FormFileError(Exception):
 class FormDefinition:
     """One form: `NAME-schema.json` (JSON Schema 2020-12) plus `NAME-uischema.json`."""
 
-    def __init__(self, name: str, schema: dict, uischema: dict | None = None):
+    def __init__(self, name: str, schema: dict, uischema: dict | None = None,
+                 lang: str = SOURCE_LANGUAGE):
         self.name = name
         self.schema = schema
         self.uischema = uischema or {}
+        self.lang = lang  # the language of the texts (see in_language)
         self.title = str(schema.get("title") or name)
         self._classes: dict[type, type] = {}
         self._validator: Draft202012Validator | None = None
+        self._languages: dict[str, FormDefinition] = {}
 
     def __repr__(self) -> str:
         return f"<FormDefinition {self.name!r}>"
@@ -62,7 +67,8 @@ class FormDefinition:
     def form_class(self, base: type = wtforms.Form) -> type:
         """Return the form class built on `base` (e.g. FlaskForm), built once per base."""
         if base not in self._classes:
-            self._classes[base] = build_form_class(self.name, self.schema, self.uischema, base)
+            self._classes[base] = build_form_class(self.name, self.schema, self.uischema, base,
+                                                     self.lang)
         return self._classes[base]
 
     def make_form(self, formdata=None, data: dict | None = None, base: type = wtforms.Form,
@@ -87,6 +93,19 @@ class FormDefinition:
         (or for the variable a field's `x-prefill-from` names); None: a fresh form."""
         return prefill_values(self.schema, case_data) or None
 
+    def in_language(self, lang: str | None) -> "FormDefinition":
+        """Return this form with its texts in `lang` (the `"x-<lang>"` texts next to the
+        Swedish ones; a text without one stays Swedish); None or its own language: this form.
+        Only a Swedish definition can be translated (the others lack the `x-` texts)."""
+        if not lang or lang == self.lang:
+            return self
+        if self.lang != SOURCE_LANGUAGE:
+            raise ValueError(f"formuläret är redan på {self.lang}")
+        if lang not in self._languages:
+            self._languages[lang] = FormDefinition(
+                self.name, localized(self.schema, lang), localized(self.uischema, lang), lang)
+        return self._languages[lang]
+
     def to_data(self, form) -> dict:
         """Return the form's data as JSON-native values; empty optional fields are left out."""
         return form_to_data(self.schema, form)
@@ -95,20 +114,21 @@ class FormDefinition:
         """Run WTForms and schema validation; put Swedish messages on the fields concerned."""
         clear_form_errors(form)
         fields_ok = form.validate()
-        problems = find_problems(self.validator, self.to_data(form))
+        translate_errors(form, self.lang)
+        problems = find_problems(self.validator, self.to_data(form), self.lang)
         attach_problems(form, problems)
         return fields_ok and not problems
 
     def validate_data(self, data: dict) -> dict[str, list[str]]:
         """Return schema problems of JSON data by dotted path ("" for the whole form)."""
         errors: dict[str, list[str]] = {}
-        for path, message in find_problems(self.validator, data):
+        for path, message in find_problems(self.validator, data, self.lang):
             errors.setdefault(dotted(path), []).append(message)
         return errors
 
     def attach_errors(self, form, errors: dict[str, list[str]]) -> None:
         """Put errors keyed by dotted path (as in InvalidInput.errors) on the fields concerned."""
-        problems = [(undotted(path), message)
+        problems = [(undotted(path), translate(message, self.lang))
                     for path, messages in errors.items() for message in messages]
         attach_problems(form, problems, keep_first=False)
 
@@ -134,7 +154,7 @@ class FormDefinition:
         Sources not in `choices` are left as they are; this definition is not changed.
         """
         schema = schema_with_choices(self.schema, self.uischema, choices)
-        return FormDefinition(self.name, schema, copy.deepcopy(self.uischema))
+        return FormDefinition(self.name, schema, copy.deepcopy(self.uischema), self.lang)
 
     def subset(self, names: list[str]) -> "FormDefinition":
         """Return a new definition with only the top-level properties in `names`.
@@ -147,7 +167,7 @@ class FormDefinition:
         schema = subset_schema(self.schema, names)
         uischema = subset_uischema(self.uischema, list(schema["properties"]),
                                    list(self.schema.get("properties", {})))
-        return FormDefinition(self.name, schema, uischema)
+        return FormDefinition(self.name, schema, uischema, self.lang)
 
     @property
     def validator(self) -> Draft202012Validator:

@@ -14,8 +14,10 @@ from app.forms.inputs import (
     WholeNumberField,
 )
 from app.forms.kinds import as_drawn, choices_of, kind_of
+from app.forms.languages import SOURCE_LANGUAGE, translate
+from app.forms.languages import untranslated as _
 
-PLACEHOLDER_CHOICE = "Välj …"
+PLACEHOLDER_CHOICE = _("Välj …")
 INPUT_MODES = {"integer": "numeric", "number": "decimal"}
 
 # Builds the form class of a nested object: (object node, its uischema) -> form class.
@@ -38,7 +40,8 @@ class Mandatory:
 MANDATORY = Mandatory()
 
 
-def make_field(name: str, node: dict, ui: dict, *, required: bool, nested: NestedBuilder):
+def make_field(name: str, node: dict, ui: dict, *, required: bool, nested: NestedBuilder,
+               lang: str = SOURCE_LANGUAGE):
     """Return the unbound field for property `name` with schema `node` and uischema `ui`."""
     node = as_drawn(node, ui)
     kind = kind_of(node, ui)
@@ -52,6 +55,8 @@ def make_field(name: str, node: dict, ui: dict, *, required: bool, nested: Neste
         options["render_kw"] = render_kw
     if "default" in node:
         options["default"] = value_to_field(node, node["default"])
+    if kind == "select":
+        return _select(node, ui, options, nested, translate(PLACEHOLDER_CHOICE, lang))
     return BUILDERS[kind](node, ui, options, nested)
 
 
@@ -84,8 +89,8 @@ def _coerce_for(node: dict):
     return coerce_choice if node.get("type") == "integer" else str
 
 
-def _select(node, ui, options, nested):
-    choices = [SelectChoice(value="", label=PLACEHOLDER_CHOICE), *_choices(node)]
+def _select(node, ui, options, nested, placeholder=PLACEHOLDER_CHOICE):
+    choices = [SelectChoice(value="", label=placeholder), *_choices(node)]
     return fields.SelectField(choices=choices, coerce=_coerce_for(node), validate_choice=False,
                               **options)
 

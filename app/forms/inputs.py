@@ -10,9 +10,11 @@ from wtforms import widgets
 from wtforms.fields import DateField, DecimalField, Field, IntegerField, SelectMultipleField
 from wtforms.utils import unset_value
 
-WHOLE_NUMBER_MESSAGE = "Ange ett heltal med siffror, t.ex. 1\u00a0500\u00a0000."
-NUMBER_MESSAGE = "Ange ett tal med siffror, t.ex. 12,5."
-DATE_MESSAGE = "Ange ett datum i formen ÅÅÅÅ-MM-DD."
+from app.forms.languages import untranslated as _
+
+WHOLE_NUMBER_MESSAGE = _("Ange ett heltal med siffror, t.ex. 1\u00a0500\u00a0000.")
+NUMBER_MESSAGE = _("Ange ett tal med siffror, t.ex. 12,5.")
+DATE_MESSAGE = _("Ange ett datum i formen ÅÅÅÅ-MM-DD.")
 
 SPACES = re.compile(r"\s+")  # also matches no-break spaces (U+00A0, U+202F)
 CURRENCY = re.compile(r"(kr\.?|sek|:-)$", re.IGNORECASE)

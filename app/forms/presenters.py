@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from app.formatting import kronor, short_date
 from app.forms.kinds import is_attachments
 from app.forms.sections import conditions, form_sections
 
-AMOUNT_HINTS = ("belopp", "(kr)")
+AMOUNT_HINTS = ("belopp", "(kr)", "(sek)")  # the Swedish and the English titles
 
 
 @dataclass
@@ -58,7 +60,7 @@ def format_value(prop: dict, value, name: str = "") -> str:
     if value in titles:
         return titles[value]
     if isinstance(value, bool):
-        return "Ja" if value else "Nej"
+        return _("Ja") if value else _("Nej")
     if prop.get("format") == "date":
         return short_date(value)
     title = prop.get("title", "").lower()

@@ -1,4 +1,5 @@
-"""Validate JSON data against a form's schema; report problems in Swedish, per field."""
+"""Validate JSON data against a form's schema; report problems per field, in Swedish or in the
+form's language."""
 
 from collections.abc import Iterable
 
@@ -6,6 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from wtforms.fields import FieldList, FormField
 
+from app.forms.languages import SOURCE_LANGUAGE, translate
 from app.forms.messages import message_for
 
 Path = tuple[str | int, ...]
@@ -27,26 +29,29 @@ def make_validator(schema: dict) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
 
 
-def find_problems(validator: Draft202012Validator, data: dict) -> list[Problem]:
-    """Return (data path, Swedish message) for every schema violation, without repeats."""
+def find_problems(validator: Draft202012Validator, data: dict,
+                  lang: str = SOURCE_LANGUAGE) -> list[Problem]:
+    """Return (data path, message) for every schema violation, without repeats."""
     problems: list[Problem] = []
     for error in validator.iter_errors(data):
-        for problem in explain(error, validator.schema):
+        for problem in explain(error, validator.schema, lang):
             if problem not in problems:
                 problems.append(problem)
     return problems
 
 
-def explain(error: ValidationError, root: dict) -> list[Problem]:
+def explain(error: ValidationError, root: dict, lang: str = SOURCE_LANGUAGE) -> list[Problem]:
     """Turn one jsonschema error into problems on the fields it concerns."""
     path = tuple(error.absolute_path)
     instance = error.instance
     if error.validator in ("required", "dependentRequired") and isinstance(instance, dict):
         keyword = error.validator
-        return [((*path, name), message_for(keyword, None, node_at(root, (*path, name)), None))
+        return [((*path, name),
+                 message_for(keyword, None, node_at(root, (*path, name)), None, lang))
                 for name in _missing(keyword, error.validator_value, instance)]
     node = node_at(root, path)
-    return [(path, message_for(str(error.validator), error.validator_value, node, instance))]
+    return [(path, message_for(str(error.validator), error.validator_value, node, instance,
+                               lang))]
 
 
 def _missing(keyword: str, value, instance: dict) -> list[str]:
@@ -94,6 +99,16 @@ def attach_problems(form, problems: Iterable[Problem], *, keep_first: bool = Tru
         elif id(field) not in failed:
             field.errors = list(field.errors)
             _add(field.errors, message)
+
+
+def translate_errors(form, lang: str) -> None:
+    """Put the fields' own messages (the inputs' Swedish ones) in `lang`."""
+    if lang == SOURCE_LANGUAGE:
+        return
+    for field in walk_fields(form):
+        if not isinstance(field, FormField) and field.errors:
+            field.errors = [translate(e, lang) if isinstance(e, str) else e
+                            for e in field.errors]
 
 
 def clear_form_errors(form) -> None:

@@ -32,12 +32,14 @@ class CaseSummary:
 
 
 def case_summary(session: Session, user: User, application: Application, forms: dict,
-                 leave_out: str | None = None) -> CaseSummary:
+                 leave_out: str | None = None, lang: str | None = None) -> CaseSummary:
     """Return what the user may read of the case: the data of each completed form (staff:
     all; others: the applicant's), and the reviews once the user may see them. `forms` maps
-    form names to definitions; `leave_out` names a form not to show (the one being filled)."""
+    form names to definitions; `leave_out` names a form not to show (the one being filled);
+    `lang` the language of the forms' texts."""
     if not permissions.can_view_application(session, user, application):
         return CaseSummary(application)
+    forms = {name: form.in_language(lang) for name, form in forms.items()}
     summary = CaseSummary(application, sections=_sections(session, user, application, forms,
                                                           leave_out))
     review_form = forms.get(REVIEW_FORM)

@@ -19,6 +19,7 @@ from app.web import (
     pages,
     reports,
     reviews,
+    statuses,
     tasks,
 )
 from app.web.context import close_db, current_user
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     errors.register(app)
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters.update(display.FILTERS)
+    app.jinja_env.filters.update(statuses.FILTERS)
     app.context_processor(lambda: {"current_user": current_user(), "languages": LANGUAGES,
                                    "lang": select_locale()})
     app.after_request(security_headers)

@@ -19,9 +19,8 @@ from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
 from app.grants.statuses import status_kinds
 from app.letters.issue import decisions_with_letters
-from app.payouts.models import PAYOUT_STATES
 from app.payouts.plans import payouts_of
-from app.web.context import current_user, db, engine, login_required
+from app.web.context import current_user, db, engine, language, login_required
 
 bp = Blueprint("applications", __name__)
 
@@ -62,7 +61,8 @@ def detail(application_id: int):
     open_tasks = [t for t in db().scalars(select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.completed_at.is_(None)))
         if permissions.can_view_task(user, t)]
-    summary = case_summary(db(), user, application, engine().catalogue.forms)
+    summary = case_summary(db(), user, application, engine().catalogue.forms,
+                           lang=language())
     history = (events_for_instance(db(), instance_id)
                if permissions.can_see_history(user, application) else None)
     can_withdraw = permissions.can_withdraw(user, application)
@@ -76,8 +76,7 @@ def detail(application_id: int):
                            can_correct=user.has_role("beslutsfattare"),
                            with_letter=decisions_with_letters(
                                db(), [d.id for d in application.decisions]),
-                           payouts=payouts_of(db(), application.id),
-                           payout_states=PAYOUT_STATES)
+                           payouts=payouts_of(db(), application.id))
 
 
 @bp.route("/ansokningar/<int:application_id>/aterkalla", methods=["GET", "POST"])

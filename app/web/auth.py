@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
@@ -13,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 from app.accounts.models import User
 from app.accounts.passwords import hash_password, verify_password
 from app.audit import AuditEvent, record_event
-from app.web.context import current_user, db
+from app.web.context import clear_session, current_user, db
 
 bp = Blueprint("auth", __name__)
 
@@ -25,10 +26,10 @@ _DUMMY_HASH = hash_password("ingen-sadan-anvandare")
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Användarnamn", validators=[DataRequired("Ange användarnamn."),
-                                                       Length(max=80)])
-    password = PasswordField("Lösenord", validators=[DataRequired("Ange lösenord."),
-                                                     Length(max=128)])
+    username = StringField(lazy_gettext("Användarnamn"), validators=[
+        DataRequired(lazy_gettext("Ange användarnamn.")), Length(max=80)])
+    password = PasswordField(lazy_gettext("Lösenord"), validators=[
+        DataRequired(lazy_gettext("Ange lösenord.")), Length(max=128)])
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -57,7 +58,7 @@ def logout():
     if user is not None:
         record_event(db(), "logout", "Utloggad", actor_id=user.id)
         db().commit()
-    session.clear()
+    clear_session()
     flash(_("Du är utloggad."), "info")
     return redirect(url_for("auth.login"))
 
@@ -82,7 +83,7 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def start_session(user: User) -> None:
-    session.clear()  # a new session at login (no fixation)
+    clear_session()  # a new session at login (no fixation)
     session.permanent = False
     session.update(user_id=user.id, epoch=user.session_epoch,
                    seen=int(datetime.now(UTC).timestamp()))

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -17,6 +18,11 @@ def db() -> Session:
         factory = "read_sessions" if request.method in ("GET", "HEAD") else "sessions"
         g.db = current_app.extensions[factory]()
     return g.db
+
+
+def language() -> str:
+    """Return the language of this request's pages ("sv" or "en")."""
+    return str(get_locale())
 
 
 def engine() -> Engine:
@@ -45,8 +51,16 @@ def current_user() -> User | None:
             g.user = user
             session["seen"] = int(now.timestamp())
         else:
-            session.clear()
+            clear_session()
     return g.user
+
+
+def clear_session() -> None:
+    """Forget the login but keep the language the visitor chose (before or after it)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 def login_required(view):

@@ -1,16 +1,38 @@
-"""Domain errors → HTTP status codes and friendly Swedish pages (never a stack trace)."""
+"""Domain errors → HTTP status codes and friendly pages in the visitor's language (our own
+template for every HTTP error, never Werkzeug's bare English page, never a stack trace)."""
 
 from flask import Flask, render_template
+from flask_babel import get_locale, lazy_gettext
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed, NotFound
 
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 422, IncidentRaised: 503}
 TITLES = {
-    400: "Felaktig begäran", 403: "Åtkomst nekad", 404: "Sidan finns inte",
-    405: "Metoden är inte tillåten", 409: "Konflikt", 413: "För stor fil",
-    422: "Felaktiga uppgifter", 500: "Ett fel uppstod", 503: "Steget kunde inte slutföras",
+    400: lazy_gettext("Felaktig begäran"),
+    403: lazy_gettext("Åtkomst nekad"),
+    404: lazy_gettext("Sidan finns inte"),
+    405: lazy_gettext("Metoden är inte tillåten"),
+    409: lazy_gettext("Konflikt"),
+    413: lazy_gettext("För stor fil"),
+    422: lazy_gettext("Felaktiga uppgifter"),
+    429: lazy_gettext("För många försök"),
+    500: lazy_gettext("Ett fel uppstod"),
+    503: lazy_gettext("Steget kunde inte slutföras"),
 }
+MESSAGES = {
+    403: lazy_gettext("Du har inte behörighet att göra det här."),
+    404: lazy_gettext("Sidan du söker finns inte, eller så saknar du behörighet att se den."),
+    409: lazy_gettext("Ärendet har ändrats eller steget är redan gjort. Ladda om sidan."),
+    413: lazy_gettext("Filen eller formuläret är för stort."),
+    422: lazy_gettext("Uppgifterna kunde inte tas emot. Kontrollera dem och försök igen."),
+    429: lazy_gettext("Vänta en stund och försök igen."),
+    500: lazy_gettext("Något gick fel hos oss. Felet är loggat; försök igen om en stund."),
+    503: lazy_gettext("Steget kunde inte slutföras. Handläggarna har fått en signal om felet."),
+}
+CSRF_MESSAGE = lazy_gettext("Formuläret hade gått ut eller saknade säkerhetstoken. "
+                            "Ladda om sidan och försök igen.")
 
 
 def register(app: Flask) -> None:
@@ -18,32 +40,29 @@ def register(app: Flask) -> None:
     for error_class, status in STATUS.items():
         app.register_error_handler(error_class, _domain_handler(status))
     app.register_error_handler(CSRFError, _csrf_error)
-    for status in (400, 403, 404, 405, 413, 500):
-        app.register_error_handler(status, _http_handler(status))
+    app.register_error_handler(HTTPException, _http_error)
 
 
-def _page(status: int, message: str):
-    return render_template("errors/error.html", status=status, title=TITLES.get(status, "Fel"),
-                           message=message), status
+def _page(status: int, message: str, detail: str | None = None):
+    return render_template("errors/error.html", status=status,
+                           title=TITLES.get(status, lazy_gettext("Fel")), message=message,
+                           detail=detail), status
 
 
 def _domain_handler(status: int):
     def handle(err):
-        return _page(status, err.message)
+        # Domain messages are Swedish (the domain does not know the request's language):
+        # in another language the page explains in that language and quotes the detail.
+        if str(get_locale()) == "sv":
+            return _page(status, err.message)
+        return _page(status, MESSAGES.get(status, TITLES[status]), detail=err.message)
     return handle
 
 
 def _csrf_error(_err):
-    return _page(400, "Formuläret hade gått ut eller saknade säkerhetstoken. "
-                      "Ladda om sidan och försök igen.")
+    return _page(400, CSRF_MESSAGE)
 
 
-def _http_handler(status: int):
-    def handle(_err):
-        messages = {
-            404: "Sidan du söker finns inte, eller så saknar du behörighet att se den.",
-            413: "Filen eller formuläret är för stort.",
-            500: "Något gick fel hos oss. Felet är loggat; försök igen om en stund.",
-        }
-        return _page(status, messages.get(status, TITLES.get(status, "Fel")))
-    return handle
+def _http_error(err):
+    status = err.code if isinstance(err, HTTPException) and err.code else 500
+    return _page(status, MESSAGES.get(status, TITLES.get(status, lazy_gettext("Fel"))))

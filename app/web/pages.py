@@ -2,12 +2,15 @@
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from app.web.context import language as page_language
+
 bp = Blueprint("pages", __name__)
 
 
 @bp.route("/tillganglighet")
 def accessibility():
-    return render_template("accessibility.html")
+    # The statement is a document of its own in each language (accessibility_en.html).
+    return render_template([f"accessibility_{page_language()}.html", "accessibility.html"])
 
 
 @bp.route("/sprak", methods=["POST"])

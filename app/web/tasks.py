@@ -14,7 +14,7 @@ from app.forms.presenters import form_layout
 from app.grants import applications, permissions
 from app.grants.cases import case_summary
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
-from app.web.context import current_user, db, engine, login_required
+from app.web.context import current_user, db, engine, language, login_required
 from app.web.instructions import render_instructions
 from app.web.outcomes import completion_message, form_warnings
 from app.web.uploads import receive_uploads
@@ -67,7 +67,7 @@ def task_page(task_id: str):
     if task.completed_at is not None:
         flash(_done_message(task), "info")
         return _back_to_case(user, application)
-    definition = engine().task_form(db(), task)
+    definition = engine().task_form(db(), task, language())
     if definition is None:
         return _manual_task(task, application)
     form = definition.make_form(formdata=request.form if request.method == "POST" else None,
@@ -80,7 +80,7 @@ def task_page(task_id: str):
             return outcome
         status = outcome
     summary = application and case_summary(db(), user, application, engine().catalogue.forms,
-                                           leave_out=task.form_name)
+                                           leave_out=task.form_name, lang=language())
     return render_template(
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
         summary=summary, can_declare_jav=application is not None and task.role != "sokande",
