@@ -3,8 +3,8 @@
 Every schema node with a Swedish `title`, `description` or `errorMessage` (the form, a
 property, a row, an option in `oneOf`/`anyOf`) carries `"x-en": {"title": …, "description": …}`
 (an `errorMessage` object is translated whole: `"x-en": {"errorMessage": {"pattern": …}}`); every
-uischema entry with a `ui:help` or `ui:placeholder` carries
-`"x-en": {"ui:help": …, "ui:placeholder": …}`.
+uischema entry with a `ui:help` or `ui:placeholder` (and every section of `ui:groups`, with its
+`title`) carries `"x-en": {"ui:help": …, "ui:placeholder": …}`.
 `localized` lays the texts of one language over the Swedish ones; `missing_translations` names
 each text that has no translation. jsonschema ignores the `x-` keywords.
 """
@@ -20,7 +20,7 @@ SOURCE_LANGUAGE = "sv"
 LANGUAGES = ("en",)
 LANGUAGE_NAMES = {"en": "engelska"}  # for the problem texts
 SCHEMA_TEXTS = ("title", "description", "errorMessage")
-UI_TEXTS = ("ui:help", "ui:placeholder")
+UI_TEXTS = ("ui:help", "ui:placeholder", "title")  # "title": a section of ui:groups
 TRANSLATION = re.compile(r"x-[a-z]{2}")
 # Keys of a schema node whose values are named properties, option lists or subschemas.
 NAMED = ("properties",)
