@@ -1,0 +1,135 @@
+"""Headless Chromium for the browser tests: Debian's chromium driven by Playwright, the real app
+behind a real WSGI server, and the checks every page visited must pass (axe-core with the
+WCAG 2.1 A/AA rules, reflow at 320 CSS px and at 200 % zoom)."""
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from app.config import ROOT
+from tests.conftest import IN_CI
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1280, "height": 900}
+# WCAG 1.4.10: content reflows without horizontal scrolling at 320 CSS px; 1280 px at 200 %
+# zoom is a 640 CSS px viewport.
+REFLOW_WIDTHS = (320, 640)
+
+AXE_RUN_JS = """async (tags) => {
+  const result = await axe.run(document, { runOnly: { type: 'tag', values: tags },
+                                           resultTypes: ['violations'] });
+  return result.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map(n => n.target.join(' ')) }));
+}"""
+OVERFLOW_JS = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return null;
+  const clipped = e => e.parentElement && e.parentElement.closest('*') &&
+    [...function* () { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+      yield a; }()].some(a => getComputedStyle(a).overflowX !== 'visible');
+  const wide = [...document.body.querySelectorAll('*')]
+    .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1 && !clipped(e))
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+              + (typeof e.className === 'string' && e.className
+                 ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+  return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide: wide.slice(0, 8) };
+}"""
+
+
+def require(path: Path, what: str, install: str) -> None:
+    """Skip without the tool; under CI=true a missing tool is a failure, not a skip."""
+    if path.exists():
+        return
+    message = f"{what} is missing ({path}); {install}"
+    if IN_CI:
+        pytest.fail(f"CI=true: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def require_chromium() -> None:
+    require(CHROMIUM, "Chromium", "install Debian's chromium (`make test` does)")
+
+
+@contextmanager
+def launched_chromium():
+    """Start Playwright and Debian's Chromium; yield the browser, close both after."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args) -> None:
+        """Keep the test output for failures (errors are still logged)."""
+
+
+@contextmanager
+def live_server(app):
+    """Serve the app with werkzeug's threaded WSGI server on a free 127.0.0.1 port; yield its
+    base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core's WCAG 2.1 A/AA rules on the page; return the violations."""
+    require(AXE_JS, "axe-core", "run `make node-modules` (npm ci)")
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(AXE_RUN_JS, AXE_TAGS)
+
+
+def reflow_problems(page) -> list[str]:
+    """Return how the page scrolls sideways at each reflow width (none: it reflows)."""
+    problems = []
+    try:
+        for width in REFLOW_WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            overflow = page.evaluate(OVERFLOW_JS)
+            if overflow:
+                problems.append(f"{width} px: scrollWidth {overflow['scrollWidth']} > "
+                                f"{overflow['clientWidth']}; wider: {overflow['wide']}")
+    finally:
+        page.set_viewport_size(DESKTOP)
+    return problems
+
+
+def format_violations(violations: list[dict]) -> str:
+    return "\n".join(f"  {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["targets"])
+                     for v in violations)
+
+
+class PageChecks:
+    """Checks every page a walk visits and remembers which ones it checked."""
+
+    def __init__(self):
+        self.checked: list[str] = []
+
+    def __call__(self, page, base_url: str) -> None:
+        """Assert the page has no axe violation and reflows at 320 px and at 200 % zoom."""
+        path = page.url.removeprefix(base_url)
+        violations = axe_violations(page)
+        assert not violations, f"axe on {path}:\n{format_violations(violations)}"
+        problems = reflow_problems(page)
+        assert not problems, f"reflow on {path}: " + "; ".join(problems)
+        self.checked.append(path)
