@@ -151,12 +151,18 @@ class Site:
         self.app, self.base_url, self.browser = app, base_url, browser
         self.check_page = PageChecks()
         self.unchecked: dict = {}  # page -> the URLs shown since its last check
+        self.tabs: dict = {}  # username -> their logged-in page
 
     def login(self, username: str, password: str = "demo1234"):
-        """Open a new browser context, log in through the form; return the page."""
+        """Return the user's tab on their inbox: logged in through the form the first time
+        (in a context of its own), reused after."""
+        if username in self.tabs:
+            page = self.tabs[username]
+            self.goto(page, "/uppgifter")
+            return page
         context = self.browser.new_context(bypass_csp=True, viewport=DESKTOP, locale="sv-SE",
                                            accept_downloads=True)
-        page = context.new_page()
+        page = self.tabs[username] = context.new_page()
         page.set_default_timeout(10_000)
         self.unchecked[page] = []
         page.on("framenavigated", lambda frame: frame.parent_frame is None
@@ -197,6 +203,10 @@ class Site:
         self.check_page(page, self.base_url)
         shown.clear()
 
-    def close(self, page) -> None:
-        assert not self.unchecked.pop(page), "the last page shown was not checked"
-        page.context.close()
+    def leave(self, page) -> None:
+        """Done with the tab for now: the last page it showed was checked."""
+        assert not self.unchecked[page], "the last page shown was not checked"
+
+    def close(self) -> None:
+        for page in self.tabs.values():
+            page.context.close()

@@ -54,7 +54,9 @@ def site(tmp_path_factory, chromium):
         load_demo(session, local_today())
         session.commit()
     with live_server(app) as base_url:
-        yield Site(app, base_url, chromium)
+        site = Site(app, base_url, chromium)
+        yield site
+        site.close()
     app.extensions["db_engine"].dispose()
 
 
@@ -175,7 +177,7 @@ def test_applicant_drafts_attaches_meets_errors_and_submits(site, case, tmp_path
         expect(link).to_be_visible(timeout=1000)
         name, data = site.download(page, link)
         assert (name, data) == ("Budget nattvandring.pdf", pdf.read_bytes())
-    site.close(page)
+    site.leave(page)
 
 
 def test_officer_asks_for_komplettering_and_applicant_completes(site, case):
@@ -195,8 +197,8 @@ def test_officer_asks_for_komplettering_and_applicant_completes(site, case):
     field(group(applicant, "Budget"), "Beskrivning").fill("40 kvällar à 2 250 kr")
     site.click(applicant, applicant.get_by_role("button", name=re.compile("^(Slutför|Skicka)")))
     expect(status(applicant)).to_have_text("Formell kontroll")
-    site.close(applicant)
-    site.close(officer)
+    site.leave(applicant)
+    site.leave(officer)
 
 
 def test_officer_sees_the_completed_application_beside_the_check(site, case):
@@ -204,7 +206,7 @@ def test_officer_sees_the_completed_application_beside_the_check(site, case):
     open_task(site, officer, "Formell kontroll")
     with known_defect("issue 10: the formal check shows no case summary beside the form"):
         expect(officer.get_by_text("40 kvällar à 2 250 kr").first).to_be_visible(timeout=1000)
-    site.close(officer)
+    site.leave(officer)
 
 
 def test_officer_accepts_and_assigns_two_reviewers(site, case):
@@ -220,7 +222,7 @@ def test_officer_accepts_and_assigns_two_reviewers(site, case):
     field(officer, "Sista dag för bedömning").fill(iso(days=21))
     site.click(officer, officer.get_by_role("button", name="Slutför"))
     expect(status(officer)).to_have_text("Bedömning")
-    site.close(officer)
+    site.leave(officer)
 
 
 def review(site, username: str, score: str) -> None:
@@ -235,7 +237,7 @@ def review(site, username: str, score: str) -> None:
     group(page, "Din rekommendation").get_by_role("radio", name="Bifall", exact=True).check()
     site.click(page, page.get_by_role("button", name="Slutför"))
     expect(page.get_by_role("status")).to_contain_text("Bedömning")
-    site.close(page)
+    site.leave(page)
 
 
 def test_two_reviewers_score_the_case(site, case):
@@ -244,7 +246,7 @@ def test_two_reviewers_score_the_case(site, case):
     reviewer = site.login("bedomare")
     site.click(reviewer, reviewer.get_by_role("link", name=case["diarienummer"]))
     expect(reviewer.get_by_role("heading", name="Bedömningar").first).to_be_visible()
-    site.close(reviewer)
+    site.leave(reviewer)
 
 
 def test_officer_prepares_a_two_tranche_payout_plan(site, case):
@@ -267,7 +269,7 @@ def test_officer_prepares_a_two_tranche_payout_plan(site, case):
     field(second, "Villkor för utbetalningen").fill("Efter godkänd delrapport")
     site.click(officer, officer.get_by_role("button", name="Slutför"))
     expect(status(officer)).to_have_text(re.compile("[Bb]eslut"))
-    site.close(officer)
+    site.leave(officer)
 
 
 def test_decision_maker_decides_and_the_letter_names_the_deciding_body(site, case):
@@ -281,7 +283,7 @@ def test_decision_maker_decides_and_the_letter_names_the_deciding_body(site, cas
     decider.get_by_role("checkbox", name=re.compile("^Jag är inte jävig")).check()
     site.click(decider, decider.get_by_role("button", name="Slutför"))
     expect(decider.get_by_text("Beviljat belopp")).to_be_visible()
-    site.close(decider)
+    site.leave(decider)
 
     applicant = site.login("sokande")
     site.goto(applicant, f"/ansokningar/{case['id']}")
@@ -291,7 +293,7 @@ def test_decision_maker_decides_and_the_letter_names_the_deciding_body(site, cas
     text = pdf_text(letter)
     assert "Kommunstyrelsen beviljar Kultur- och fritidsnämnden bidrag med 90 000 kr" in text
     assert case["diarienummer"] in text
-    site.close(applicant)
+    site.leave(applicant)
 
 
 def company_case_granted(site) -> str:
@@ -337,7 +339,7 @@ def test_finance_attests_batches_downloads_and_marks_paid(site, case):
     site.goto(finance, f"/ansokningar/{case['id']}")
     payouts = finance.get_by_role("region", name="Utbetalningar", exact=True)
     expect(payouts.get_by_role("row").nth(1)).to_contain_text("Utbetald")
-    site.close(finance)
+    site.leave(finance)
 
 
 def test_follow_up_report_ends_in_a_repayment_claim(site, case):
@@ -354,7 +356,7 @@ def test_follow_up_report_ends_in_a_repayment_claim(site, case):
     field(outcome, "Indikator").fill("Upplevd trygghet")
     field(outcome, "Utfall").fill("58 %")
     site.click(applicant, applicant.get_by_role("button", name=re.compile("^(Slutför|Skicka)")))
-    site.close(applicant)
+    site.leave(applicant)
 
     officer = site.login("handlaggare")
     open_task(site, officer, "Granska återrapport")
@@ -362,7 +364,7 @@ def test_follow_up_report_ends_in_a_repayment_claim(site, case):
     field(officer, "Belopp att återkräva (kr)").fill("25000")
     site.click(officer, officer.get_by_role("button", name="Slutför"))
     expect(status(officer)).to_have_text("Avslutad med återkrav")
-    site.close(officer)
+    site.leave(officer)
 
     finance = site.login("ekonomi")
     site.click(finance, finance.get_by_role("link", name="Ekonomi"))
@@ -372,7 +374,7 @@ def test_follow_up_report_ends_in_a_repayment_claim(site, case):
     site.click(finance, claims.get_by_role("button", name=re.compile("^Markera som reglerat")))
     expect(finance.get_by_role("table", name="Reglerade återkrav")).to_contain_text(
         case["diarienummer"])
-    site.close(finance)
+    site.leave(finance)
 
 
 def test_reviewer_declares_jav_and_applicant_withdraws_a_second_case(site):
@@ -395,7 +397,7 @@ def test_reviewer_declares_jav_and_applicant_withdraws_a_second_case(site):
     reviewers.get_by_role("checkbox", name=re.compile("^Berit Bedömare")).check()
     field(officer, "Sista dag för bedömning").fill(iso(days=21))
     site.click(officer, officer.get_by_role("button", name="Slutför"))
-    site.close(officer)
+    site.leave(officer)
 
     reviewer = site.login("bedomare2")
     open_task(site, reviewer, "Bedömning", title=SECOND_TITLE)
@@ -406,7 +408,7 @@ def test_reviewer_declares_jav_and_applicant_withdraws_a_second_case(site):
     expect(reviewer.get_by_role("status")).to_contain_text("jävsanmälan är registrerad")
     site.goto(reviewer, "/uppgifter")
     expect(reviewer.get_by_role("row").filter(has_text=SECOND_TITLE)).to_have_count(0)
-    site.close(reviewer)
+    site.leave(reviewer)
 
     site.goto(applicant, f"/ansokningar/{second.id}")
     site.click(applicant, applicant.get_by_role("link", name="Återkalla ansökan"))
@@ -414,7 +416,32 @@ def test_reviewer_declares_jav_and_applicant_withdraws_a_second_case(site):
     site.click(applicant, applicant.get_by_role("button", name="Ja, återkalla ansökan"))
     expect(status(applicant)).to_have_text("Återkallad")
     expect(applicant.get_by_role("region", name="Pågående steg", exact=True)).to_have_count(0)
-    site.close(applicant)
+    site.leave(applicant)
+
+
+def test_the_menus_other_pages_in_swedish_and_english(site, case):
+    officer = site.login("handlaggare")
+    for name in ("Budget", "Delegationsbeslut", "Utkorg", "Tillgänglighetsredogörelse"):
+        site.click(officer, officer.get_by_role("link", name=name, exact=True))
+    site.goto(officer, "/ansokningar/999999")
+    expect(officer.get_by_role("heading", level=1)).to_be_visible()
+    site.goto(officer, f"/ansokningar/{case['id']}")
+    site.click(officer, officer.get_by_role("button", name="English"))
+    expect(officer.locator("html")).to_have_attribute("lang", "en")
+    site.click(officer, officer.get_by_role("link", name="My tasks"))
+    site.leave(officer)
+
+    admin = site.login("admin")
+    site.click(admin, admin.get_by_role("link", name="Administration"))
+    site.click(admin, admin.get_by_role("link", name="Organisationer", exact=True))
+    site.click(admin, admin.get_by_role("link", name="Huge Fastigheter AB"))
+    site.leave(admin)
+
+    finance = site.login("ekonomi")
+    site.click(finance, finance.get_by_role("link", name="Ekonomi"))
+    site.click(finance, finance.get_by_role("link", name="Batcher"))
+    site.click(finance, finance.get_by_role("link", name="Fondens budget"))
+    site.leave(finance)
 
 
 def test_every_page_visited_was_checked(site):
@@ -423,4 +450,6 @@ def test_every_page_visited_was_checked(site):
                for path in site.check_page.checked}
     assert {"/logga-in", "/uppgifter", "/ansokningar", "/ansokningar/<id>",
             "/uppgifter/<id>", "/ekonomi/", "/ekonomi/batcher/<id>", "/ekonomi/aterkrav",
-            "/ansokningar/<id>/aterkalla"} <= checked, checked
+            "/ansokningar/<id>/aterkalla", "/budget", "/rapporter/delegationsbeslut",
+            "/utkorg", "/tillganglighet", "/admin/", "/admin/organisationer",
+            "/admin/organisationer/<id>", "/ekonomi/batcher"} <= checked, checked
