@@ -93,9 +93,12 @@ def live_server(app):
         thread.join(timeout=10)
 
 
+def require_axe() -> None:
+    require(AXE_JS, "axe-core", "run `make node-modules` (npm ci)")
+
+
 def axe_violations(page) -> list[dict]:
     """Run axe-core's WCAG 2.1 A/AA rules on the page; return the violations."""
-    require(AXE_JS, "axe-core", "run `make node-modules` (npm ci)")
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     return page.evaluate(AXE_RUN_JS, AXE_TAGS)

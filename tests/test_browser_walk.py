@@ -21,7 +21,7 @@ from app.engine.timers import run_due_timers
 from app.formatting import local_today
 from app.grants.models import Application
 from tests.attachment_files import SMALL, pdf_bytes
-from tests.browser import Site, live_server
+from tests.browser import Site, live_server, require_axe
 from tests.conftest import make_test_app
 from tests.factories import (
     complete,
@@ -45,6 +45,7 @@ SECOND_TITLE = "Belysning i Vårby"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, chromium):
     """The app on a fresh SQLite database with the demo users, served on 127.0.0.1."""
+    require_axe()
     url = f"sqlite:///{tmp_path_factory.mktemp('walk') / 'walk.db'}"
     engine = make_engine(url)
     Base.metadata.create_all(engine)
