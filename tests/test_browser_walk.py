@@ -7,8 +7,6 @@ second case is withdrawn. Every page shown passes axe-core (WCAG 2.1 A/AA) and r
 320 px and at 200 % zoom. The tests share one server and run in order."""
 
 import re
-import subprocess
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -21,7 +19,7 @@ from app.engine.timers import run_due_timers
 from app.formatting import local_today
 from app.grants.models import Application
 from tests.attachment_files import SMALL, pdf_bytes
-from tests.browser import Site, live_server, require_axe
+from tests.browser import Site, field, group, known_defect, live_server, require_axe
 from tests.conftest import make_test_app
 from tests.factories import (
     complete,
@@ -31,6 +29,7 @@ from tests.factories import (
     submitted_application,
     to_review,
 )
+from tests.test_letters import pdf_text
 from tests.test_process_full import make_timers_due
 
 pytestmark = pytest.mark.browser
@@ -79,31 +78,6 @@ def iso(days: int = 0) -> str:
 def status(page):
     """The case page's status."""
     return page.locator("dt", has_text=re.compile("^Status$")).locator("+ dd")
-
-
-def pdf_text(data: bytes) -> str:
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data,
-                            capture_output=True, check=True)
-    return re.sub(r"[ \u00a0]+", " ", result.stdout.decode())
-
-
-@contextmanager
-def known_defect(reason: str):
-    """A step another engineer's fix makes pass: until then it is an expected failure (and
-    ends its test, so keep it last)."""
-    try:
-        yield
-    except AssertionError as error:
-        pytest.xfail(f"{reason} ({str(error).splitlines()[0]})")
-
-
-def field(scope, label: str):
-    """The input labelled exactly `label` (a required one says so after it)."""
-    return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \(obligatoriskt\))?$"))
-
-
-def group(page, name: str):
-    return page.get_by_role("group", name=re.compile(re.escape(name)))
 
 
 def open_task(site, page, task: str, title: str = TITLE) -> None:
