@@ -33,11 +33,15 @@ AXE_RUN_JS = """async (tags) => {
 OVERFLOW_JS = """() => {
   const root = document.documentElement;
   if (root.scrollWidth <= root.clientWidth) return null;
-  const clipped = e => e.parentElement && e.parentElement.closest('*') &&
-    [...function* () { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
-      yield a; }()].some(a => getComputedStyle(a).overflowX !== 'visible');
+  // Wider than the viewport and not inside a scrolling box (positioned boxes may escape one).
+  const inScrollBox = e => {
+    if (['absolute', 'fixed'].includes(getComputedStyle(e).position)) return false;
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+      if (getComputedStyle(a).overflowX !== 'visible') return true;
+    return false;
+  };
   const wide = [...document.body.querySelectorAll('*')]
-    .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1 && !clipped(e))
+    .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1 && !inScrollBox(e))
     .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
               + (typeof e.className === 'string' && e.className
                  ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
