@@ -184,6 +184,15 @@ def login(client, username: str, password: str = "demo1234"):
 
 
 @pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium (Debian's, driven by Playwright) for the whole run."""
+    from tests.browser import launched_chromium
+
+    with launched_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
 def alla():
     """The fixture form with one field of every supported type."""
     from app.forms import load_form

@@ -17,7 +17,8 @@ from app.engine.models import HumanTask, ProcessInstance
 from app.engine.specs import check_catalogue, load_catalogue
 from app.formatting import local_today
 from app.grants.operations import SERVICE_OPERATIONS
-from tests.conftest import IN_CI, make_test_app, wipe
+from tests.browser import require
+from tests.conftest import make_test_app, wipe
 from tests.factories import (
     complete,
     open_task_names,
@@ -31,9 +32,6 @@ PROCESSES = ROOT / "processes"
 PROCESS_FILES = sorted(PROCESSES.glob("*.bpmn"))
 BPMNLINT = ROOT / "node_modules" / ".bin" / "bpmnlint"
 MODELER_JS = ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-modeler.development.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 # Import one BPMN text into a fresh modeler and save it again, as a person clicking Save would.
 ROUND_TRIP_JS = """async (xml) => {
@@ -46,16 +44,6 @@ ROUND_TRIP_JS = """async (xml) => {
     modeler.destroy();
   }
 }"""
-
-
-def require(path: Path, what: str, install: str) -> None:
-    """Skip without the tool; under CI=true a missing tool is a failure, not a skip."""
-    if path.exists():
-        return
-    message = f"{what} is missing ({path}); {install}"
-    if IN_CI:
-        pytest.fail(f"CI=true: {message}", pytrace=False)
-    pytest.skip(message)
 
 
 def run_bpmnlint(*files: Path) -> subprocess.CompletedProcess:
@@ -91,34 +79,29 @@ def test_bpmnlint_reports_an_unnamed_end_event(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def saved_processes(tmp_path_factory):
+def saved_processes(tmp_path_factory, chromium):
     """Every processes/*.bpmn imported into the bpmn-js Modeler in headless Chromium and saved
     into a new processes dir (DMN files copied as they are); returns (dir, import warnings)."""
-    require(CHROMIUM, "Chromium", "install Debian's chromium (`make test` does)")
     require(MODELER_JS, "bpmn-js", "run `make node-modules` (npm ci)")
-    from playwright.sync_api import sync_playwright
-
     target = tmp_path_factory.mktemp("modeler") / "processes"
     target.mkdir()
     for dmn in PROCESSES.glob("*.dmn"):
         shutil.copy(dmn, target)
     warnings, requests, errors = {}, [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.set_content('<!doctype html><meta charset="utf-8">'
-                             '<div id="canvas" style="width: 1600px; height: 900px"></div>')
-            page.add_script_tag(path=str(MODELER_JS))
-            for path in PROCESS_FILES:
-                result = page.evaluate(ROUND_TRIP_JS, path.read_text(encoding="utf-8"))
-                warnings[path.name] = result["warnings"]
-                (target / path.name).write_text(result["xml"], encoding="utf-8")
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    try:
+        page.set_default_timeout(30_000)
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.set_content('<!doctype html><meta charset="utf-8">'
+                         '<div id="canvas" style="width: 1600px; height: 900px"></div>')
+        page.add_script_tag(path=str(MODELER_JS))
+        for path in PROCESS_FILES:
+            result = page.evaluate(ROUND_TRIP_JS, path.read_text(encoding="utf-8"))
+            warnings[path.name] = result["warnings"]
+            (target / path.name).write_text(result["xml"], encoding="utf-8")
+    finally:
+        page.close()
     assert errors == [], errors
     assert requests == [], f"the modeler page fetched from the network: {requests}"
     return target, warnings
