@@ -129,8 +129,10 @@ def format_violations(violations: list[dict]) -> str:
 
 
 def field(scope, label: str):
-    """The input labelled exactly `label` (a required one says so after it)."""
-    return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \(obligatoriskt\))?$"))
+    """The input labelled exactly `label` (a date's label shows its format, a required one
+    says so after it)."""
+    return scope.get_by_label(re.compile(
+        rf"^{re.escape(label)}( \(obligatoriskt\))?( \(ÅÅÅÅ-MM-DD\))?$"))
 
 
 def group(scope, name: str):

@@ -21,7 +21,7 @@ from app.forms.validation import make_validator
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UI_KEYS = {"ui:order", "ui:widget", "ui:help", "ui:placeholder", "ui:autocomplete",
-           "ui:inputType", "ui:rows", OPTIONS_SOURCE, "ui:groups"}
+           "ui:inputType", "ui:rows", OPTIONS_SOURCE, "ui:groups", "ui:alwaysShown"}
 # Custom keywords (jsonschema ignores them): a weight for scoring, read by other code;
 # `x-bilagor` (kinds.ATTACHMENTS) marks a list of attached files, `x-default-days-from-today`
 # (data.DAYS_FROM_TODAY) a date relative to today, `x-prefill-from` (data.PREFILL_FROM) the

@@ -78,4 +78,4 @@ def form_layout(definition, form) -> dict:
         return {"sections": [], "conditions": []}
     data = definition.to_data(form)
     return {"sections": form_sections(definition.schema, definition.uischema, data),
-            "conditions": conditions(definition.schema)}
+            "conditions": conditions(definition.schema, definition.uischema)}

@@ -47,13 +47,18 @@ def _state(names: list[str], required: set[str], filled: set[str]) -> str:
     return "klar" if required.intersection(names) <= filled else "paborjad"
 
 
-def conditions(schema: dict) -> list[dict]:
+def conditions(schema: dict, uischema: dict | None = None) -> list[dict]:
     """Return the schema's simple if/then rules as {field, values, show}: the fields `show`
-    (required by the `then`) apply when `field` holds (or contains) one of `values`."""
+    (required by the `then`) apply when `field` holds (or contains) one of `values`. A field
+    that is worth filling in also when no rule requires it (e.g. a motivation that is optional
+    on bifall) says `"ui:alwaysShown": true` in the uischema and is never hidden."""
+    always = {name for name, ui in (uischema or {}).items()
+              if isinstance(ui, dict) and ui.get("ui:alwaysShown")}
     found = []
     for rule in schema.get("allOf", []):
         tests = (rule.get("if") or {}).get("properties") or {}
-        show = (rule.get("then") or {}).get("required") or []
+        show = [name for name in (rule.get("then") or {}).get("required") or []
+                if name not in always]
         if len(tests) != 1 or not show:
             continue
         [(field, test)] = tests.items()
