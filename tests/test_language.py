@@ -2,6 +2,7 @@
 statuses (as BPMN data), e-mails and the accessibility statement."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -20,7 +21,7 @@ from app.grants.operations import SERVICE_OPERATIONS
 from app.notifications.models import OutboxMessage
 from app.web.statuses import case_status
 from tests.conftest import csrf_token, login, make_test_app
-from tests.factories import application_data, formdata, submitted_application
+from tests.factories import application_data, formdata, open_task, submitted_application
 from tests.form_support import render
 from tests.test_i18n import switch_language
 
@@ -244,6 +245,33 @@ def test_the_catalogue_check_names_a_task_lacking_its_english_name(tmp_path):
     problems = check_catalogue(load_catalogue(processes, ROOT / "forms"), SERVICE_OPERATIONS)
     assert problems == ["trygghetsfond.bpmn: trygghetsfond/formell_kontroll: 'Formell kontroll' "
                         "saknar namn på engelska (spiffworkflow-egenskapen name:en)"]
+
+
+def test_the_catalogue_check_names_a_task_lacking_english_instructions(tmp_path):
+    processes = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", processes)
+    bpmn = processes / "trygghetsfond.bpmn"
+    text = bpmn.read_text(encoding="utf-8")
+    cut = re.sub(r'\n *<spiffworkflow:property name="instructions:en" value="Prepare '
+                 r'application[^"]*" />', "", text)
+    assert cut != text
+    bpmn.write_text(cut, encoding="utf-8")
+    problems = check_catalogue(load_catalogue(processes, ROOT / "forms"), SERVICE_OPERATIONS)
+    assert problems == ["trygghetsfond.bpmn: trygghetsfond/beredning: instruktionerna saknar "
+                        "översättning till engelska (spiffworkflow-egenskapen instructions:en)"]
+
+
+def test_task_instructions_follow_the_language(client, demo, session, engine):
+    case = submitted_application(session, engine)
+    task_id = open_task(session, case, "formell_kontroll").id
+    login(client, "handlaggare")
+    swedish = page(client.get(f"/uppgifter/{task_id}")).text_content()
+    assert f"Kontrollera ansökan {case.diarienummer} formellt" in " ".join(swedish.split())
+    switch_language(client, "en", back_to=f"/uppgifter/{task_id}")
+    english = " ".join(page(client.get(f"/uppgifter/{task_id}")).text_content().split())
+    assert f"Check application {case.diarienummer} formally" in english
+    assert "Complete – the case goes on to review." in english  # the Markdown list survived
+    assert "Kontrollera ansökan" not in english
 
 
 def test_every_real_form_carries_its_english_texts(real_forms):

@@ -22,7 +22,7 @@ from app.db import utcnow
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
 from app.engine.scripting import BpmnErrorCaught, ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
-from app.engine.specs import Catalogue, specs_of_version
+from app.engine.specs import Catalogue, instructions_in, specs_of_version
 from app.engine.tasks import awaited_events, next_timer_at, sync_human_tasks
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
@@ -278,13 +278,14 @@ class Engine:
                  .order_by(ProcessInstance.next_timer_at).limit(limit))
         return list(session.scalars(query))
 
-    def instructions_for(self, row: HumanTask) -> str | None:
-        """Return the instructionsForEndUser of a human task's spec."""
+    def instructions_for(self, row: HumanTask, lang: str | None = None) -> str | None:
+        """Return the instructionsForEndUser of a human task's spec (in `lang` when the
+        process has them in that language)."""
         spec, subprocess_specs = self._spec_of(row.instance.process_version)
         for workflow_spec in (spec, *subprocess_specs.values()):
             task_spec = workflow_spec.task_specs.get(row.task_name)
             if task_spec is not None:
-                return (getattr(task_spec, "extensions", None) or {}).get("instructionsForEndUser")
+                return instructions_in(task_spec, lang)
         return None
 
     # -- internals ----------------------------------------------------------------------------

@@ -36,6 +36,9 @@ from app.forms.languages import language_name
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # The spiffworkflow property holding an element's name in another language (name:en).
 NAME_PROPERTY = "name:{lang}"
+# The spiffworkflow property holding a task's instructionsForEndUser in another language.
+INSTRUCTIONS_PROPERTY = "instructions:{lang}"
+INSTRUCTIONS = "instructionsForEndUser"
 
 
 @dataclass
@@ -70,6 +73,17 @@ class Catalogue:
                 for spec in shown_by_name(definition)
                 if (name := name_in(spec, lang))}
         return self._names[lang]
+
+
+def instructions_in(task_spec, lang: str | None = None) -> str | None:
+    """Return a task's instructions for users (instructionsForEndUser), in `lang` when it has
+    them there (the spiffworkflow property `instructions:<lang>`), else in Swedish."""
+    extensions = getattr(task_spec, "extensions", None) or {}
+    if lang:
+        translated = extensions.get("properties", {}).get(INSTRUCTIONS_PROPERTY.format(lang=lang))
+        if translated and translated.strip():
+            return translated
+    return extensions.get(INSTRUCTIONS)
 
 
 def name_in(task_spec, lang: str) -> str | None:
@@ -184,12 +198,19 @@ def check_catalogue(catalogue: Catalogue, operations: dict) -> list[str]:
 
 
 def _check_names(definition: ProcessDefinition) -> list[str]:
-    """Every name users see (tasks, end events) needs its name in the other languages."""
-    return [f"{definition.filename}: {definition.process_id}/{spec.bpmn_id}: "
-            f"'{spec.bpmn_name}' saknar namn på {language_name(lang)} "
-            f"(spiffworkflow-egenskapen {NAME_PROPERTY.format(lang=lang)})"
-            for spec in shown_by_name(definition) for lang in FORM_LANGUAGES
-            if name_in(spec, lang) is None]
+    """Every name users see (tasks, end events) needs its name in the other languages, and
+    every task's instructions their translation."""
+    problems = [f"{definition.filename}: {definition.process_id}/{spec.bpmn_id}: "
+                f"'{spec.bpmn_name}' saknar namn på {language_name(lang)} "
+                f"(spiffworkflow-egenskapen {NAME_PROPERTY.format(lang=lang)})"
+                for spec in shown_by_name(definition) for lang in FORM_LANGUAGES
+                if name_in(spec, lang) is None]
+    problems += [f"{definition.filename}: {definition.process_id}/{spec.bpmn_id}: "
+                 f"instruktionerna saknar översättning till {language_name(lang)} "
+                 f"(spiffworkflow-egenskapen {INSTRUCTIONS_PROPERTY.format(lang=lang)})"
+                 for spec in _all_task_specs(definition) for lang in FORM_LANGUAGES
+                 if instructions_in(spec) and instructions_in(spec, lang) == instructions_in(spec)]
+    return problems
 
 
 def _check_task(task_spec, where, catalogue, operations, used_forms) -> list[str]:

@@ -84,7 +84,7 @@ def task_page(task_id: str):
     return render_template(
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
         summary=summary, can_declare_jav=application is not None and task.role != "sokande",
-        instructions=render_instructions(engine().instructions_for(task), task.instance.data),
+        instructions=_instructions(task),
         problem=problem, warnings=form_warnings(task, definition, form, application),
         **form_layout(definition, form),
     ), status
@@ -147,7 +147,7 @@ def _manual_task(task, application):
         status = 422
     return render_template(
         "tasks/manual.html", task=task, form=form, application=application, problem=problem,
-        instructions=render_instructions(engine().instructions_for(task), task.instance.data),
+        instructions=_instructions(task),
     ), status
 
 
@@ -176,6 +176,11 @@ def _all_checks_pass(task, definition, form, refused: dict) -> bool:
     definition.attach_errors(form, refused)
     definition.attach_errors(form, problems)
     return valid and not problems and not refused
+
+
+def _instructions(task):
+    """The task's instructions in the page's language, filled in from the case data."""
+    return render_instructions(engine().instructions_for(task, language()), task.instance.data)
 
 
 def _done_message(task) -> str:
