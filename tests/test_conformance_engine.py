@@ -34,8 +34,9 @@ def test_a_signal_from_outside_is_audited_with_the_step(sessions):
         assert session.get(ProcessInstance, instance_id).status == "completed"
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "signal")).one()
         assert event.process_instance_id == instance_id
-        assert event.summary == "Signal: namnden_har_sammantratt"
-        assert event.details == {"payload": {"datum": "2026-12-01"}}
+        assert event.summary == "Nämnden har sammanträtt"  # the catching event's name
+        assert event.details == {"signal": "namnden_har_sammantratt",
+                                 "payload": {"datum": "2026-12-01"}}
 
 
 def test_a_signal_nobody_waits_for_is_a_conflict_and_changes_nothing(sessions):

@@ -95,10 +95,11 @@ def subset_schema(schema: dict, names: list[str]) -> dict:
 
 def subset_uischema(uischema: dict, kept: list[str], all_names: list[str]) -> dict:
     """Return a copy of `uischema` for the kept properties: `ui:order` filtered, the hints of
-    left-out properties dropped."""
+    left-out properties dropped, and the form's sections (`ui:groups`) left out: a part of a
+    form is one short page, not a task list."""
     left_out = set(all_names) - set(kept)
     result = {key: copy.deepcopy(value) for key, value in uischema.items()
-              if key not in left_out}
+              if key not in left_out and key != "ui:groups"}
     order = uischema.get("ui:order")
     if isinstance(order, list):
         result["ui:order"] = [name for name in order if name not in left_out]
