@@ -2,12 +2,16 @@
 
 import csv
 import io
+from datetime import date
+from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from app.demo import DEMO_CASES, load_demo_cases
 from app.formatting import local_today
 from app.grants.models import Application
+from app.spreadsheet import csv_cell
 from tests.conftest import login
 from tests.test_process_full import decided
 
@@ -29,6 +33,29 @@ def test_delegation_report_lists_delegated_decisions_as_csv(app, session, engine
     assert rows[1][5] == "90000,00" and "punkt 4.1" in rows[1][7]
     empty = client.get("/rapporter/delegationsbeslut?fran=2001-01-01&till=2001-01-31")
     assert "Inga delegationsbeslut under perioden" in empty.get_data(as_text=True)
+
+
+def test_delegation_csv_never_carries_a_formula(app, session, engine, demo):
+    """A title an applicant typed as a formula stays text in Excel (CSV injection)."""
+    application = decided(session, engine)
+    application.title = '=HYPERLINK("http://example.invalid","Öppna")'
+    session.commit()
+    client = app.test_client()
+    login(client, "handlaggare")
+    today = local_today().isoformat()
+    response = client.get(f"/rapporter/delegationsbeslut?fran={today}&till={today}&format=csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")),
+                           delimiter=";"))
+    assert rows[1][3] == "'" + application.title
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=1+1", "'=1+1"), ("+46 8 535", "'+46 8 535"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("Nattvandring", "Nattvandring"), (None, ""),
+    (Decimal("90000"), "90000,00"), (Decimal("-12.5"), "-12,50"), (date(2027, 3, 14), "2027-03-14"),
+])
+def test_every_csv_cell_is_text_or_a_swedish_number(value, cell):
+    assert csv_cell(value) == cell
 
 
 def test_ledger_page_shows_the_round(app, session, engine, demo):

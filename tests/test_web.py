@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from lxml import html
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -155,6 +156,20 @@ def test_security_headers(client, demo):
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_session_cookie_is_samesite_lax_and_httponly(client, demo):
+    response = login(client, "sokande")
+    cookie = response.headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "HttpOnly" in cookie
+
+
+@pytest.mark.parametrize("path", [
+    "/ansokningar/2147483648", "/ansokningar/99999999999999999999", "/bilagor/2147483648",
+    "/beslut/9223372036854775808/brev", "/ansokningar/2147483648/bedomningar"])
+def test_an_id_beyond_any_row_is_no_page(client, demo, path):
+    login(client, "handlaggare")
+    assert client.get(path).status_code == 404  # not a database error (PostgreSQL INTEGER)
 
 
 def _round_id(sessions) -> int:

@@ -1,15 +1,15 @@
 """Reports: the delegated decisions of a period (anmälan av delegationsbeslut)."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.formatting import STOCKHOLM
 from app.grants.models import OUTCOME_NAMES, Application, Decision
+from app.spreadsheet import csv_text
 
 
 @dataclass
@@ -50,11 +50,6 @@ CSV_HEADINGS = ["Beslutsdatum", "Diarienummer", "Sökande", "Ärende", "Beslut",
 def delegated_decisions_csv(rows: list[DelegatedDecision]) -> str:
     """The report as CSV for the committee's agenda (semicolons and decimal commas, as Excel
     in Swedish expects)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADINGS)
-    for r in rows:
-        writer.writerow([r.decided_on.isoformat(), r.diarienummer, r.organisation, r.title,
-                         r.outcome, f"{r.amount:.2f}".replace(".", ","), r.decided_by,
-                         r.delegation_reference])
-    return out.getvalue()
+    return csv_text(CSV_HEADINGS, ([r.decided_on, r.diarienummer, r.organisation, r.title,
+                                    r.outcome, Decimal(r.amount), r.decided_by,
+                                    r.delegation_reference] for r in rows))

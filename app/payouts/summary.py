@@ -4,8 +4,6 @@ The CSV is what Swedish Excel opens without a wizard: UTF-8 with BOM, semicolons
 decimal comma. Text that a spreadsheet would take for a formula is kept as text.
 """
 
-import csv
-import io
 import re
 import tempfile
 from collections.abc import Sequence
@@ -18,7 +16,8 @@ import xlsxwriter
 
 from app.payouts import identifiers
 from app.payouts.lines import ClaimLine, ExportBatch, ExportSettings, PayoutLine
-from app.payouts.sie import LOCAL_TIME, format_amount
+from app.payouts.sie import LOCAL_TIME
+from app.spreadsheet import csv_text
 
 PAYOUT_COLUMNS = (
     ("Referens", 22), ("Diarienummer", 14), ("Ärende", 40), ("Mottagare", 32), ("Typ", 17),
@@ -31,7 +30,6 @@ CLAIM_COLUMNS = (
 )
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML 1.0 cannot carry (tab, newline and carriage return can).
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -115,21 +113,8 @@ def _total_row(table: _Table, label: str, amount: Decimal) -> list:
 
 
 def _csv(table: _Table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(name for name, _ in table.columns)
     rows = [*table.rows, *(_total_row(table, *total) for total in table.totals)]
-    writer.writerows([_csv_value(value) for value in row] for row in rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _csv_value(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format_amount(value).replace(".", ",")
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return csv_text((name for name, _ in table.columns), rows).encode("utf-8-sig")
 
 
 def _xlsx(table: _Table) -> bytes:

@@ -3,6 +3,7 @@
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from app.formatting import FILTERS
 from app.web import (
@@ -30,8 +31,10 @@ csrf = CSRFProtect()
 
 def init_app(app: Flask) -> None:
     """Attach the web client to the app."""
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults hold these keys already (SameSite None), so setdefault would not do.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.url_map.converters["int"] = RowId  # before any route is added
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead
     csrf.init_app(app)
     Babel(app, locale_selector=select_locale, default_locale="sv",
@@ -48,6 +51,14 @@ def init_app(app: Flask) -> None:
                                    "lang": select_locale()})
     app.after_request(security_headers)
     app.teardown_appcontext(close_db)
+
+
+class RowId(IntegerConverter):
+    """`<int:…>` in a URL: a number the database's integer keys can hold. A larger one is no
+    page (404), never a database error (PostgreSQL INTEGER ends at 2³¹ − 1)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def select_locale() -> str:
