@@ -1,7 +1,7 @@
 """Payouts through the real process and the finance steps: plans, attest, batches, paid."""
 
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -171,6 +171,10 @@ def test_marking_paid_books_the_payout_and_moves_the_process_on(session, session
     with pytest.raises(InvalidInput):
         batches.mark_paid(session, engine, finance, batch.id, local_today() + timedelta(days=1),
                           utcnow())
+    session.rollback()
+    with pytest.raises(InvalidInput) as before_export:
+        batches.mark_paid(session, engine, finance, batch.id, date(1, 1, 1), utcnow())
+    assert "före den" in before_export.value.errors["utbetald_datum"][0]
     session.rollback()
     batches.mark_paid(session, engine, finance, batch.id, local_today(), utcnow())
     session.commit()

@@ -58,6 +58,15 @@ def test_every_csv_cell_is_text_or_a_swedish_number(value, cell):
     assert csv_cell(value) == cell
 
 
+@pytest.mark.parametrize("query", ["fran=0001-01-01&till=9999-12-31",
+                                   "fran=0001-01-01&till=9999-12-31&format=csv",
+                                   "fran=2027-13-45&till=x"])
+def test_report_dates_out_of_range_are_not_an_error(app, demo, query):
+    client = app.test_client()
+    login(client, "handlaggare")
+    assert client.get(f"/rapporter/delegationsbeslut?{query}").status_code == 200
+
+
 def test_ledger_page_shows_the_round(app, session, engine, demo):
     decided(session, engine)
     client = app.test_client()

@@ -141,6 +141,11 @@ def mark_paid(session: Session, engine: Engine, user: User, batch_id: int, paid_
     if paid_on > now.astimezone(STOCKHOLM).date():
         raise InvalidInput("Datumet ligger i framtiden.", {"utbetald_datum": [
             "Ange dagen då pengarna betalades ut (i dag eller tidigare)."]})
+    exported_on = batch.created_at.astimezone(STOCKHOLM).date()
+    if paid_on < exported_on:
+        raise InvalidInput("Datumet ligger före exporten.", {"utbetald_datum": [
+            f"Pengarna kan inte ha betalats ut före den {exported_on.isoformat()}, då batchen "
+            "skapades."]})
     batch.status, batch.paid_on, batch.paid_at, batch.paid_by_id = "paid", paid_on, now, user.id
     for item in batch.items:
         payout = item.payout

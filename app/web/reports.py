@@ -40,9 +40,14 @@ def delegation_report():
                            error=request.args.get("fran") and start is None)
 
 
+# Dates a report can ask for; anything else (0001-01-01, 9999-12-31) counts as not given.
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
+
+
 def _date_arg(name: str, default: date) -> date:
     try:
-        return date.fromisoformat(request.args.get(name, "")) if request.args.get(name) \
+        value = date.fromisoformat(request.args.get(name, "")) if request.args.get(name) \
             else default
     except ValueError:
         return default
+    return value if EARLIEST <= value <= LATEST else default
