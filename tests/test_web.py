@@ -260,3 +260,26 @@ def test_one_submit_reports_every_field_and_rule_error_at_once(client, demo, ses
     assert "budgetens summa minus medfinansieringen" in errors_of("sokt_belopp")
     with sessions() as session:
         assert session.scalars(select(Application.submitted_at)).one() is None
+
+
+@pytest.mark.parametrize(("button", "text"), [
+    ("slutfor", "Natt\x00vandring"), ("slutfor", "Trygghet \u202efdp.exe"),
+    ("spara_utkast", "Natt\x00vandring"), ("spara_utkast", "Nattvandring\u200b")])
+def test_hidden_characters_are_refused_on_their_field_and_the_text_is_kept(
+        client, demo, sessions, button, text):
+    login(client, "sokande")
+    response = client.post("/ansokningar/ny", data={"round_id": _round_id(sessions),
+                                                    "csrf_token": csrf_token(client)})
+    task_url = TASK_URL.search(response.headers["Location"]).group(0)
+    data = application_data(malgrupp=text)
+
+    response = post(client, task_url, formdata(data), **{button: "1"})
+
+    assert response.status_code == 422  # never a 500 (PostgreSQL refuses NUL in text)
+    page = html.fromstring(response.get_data(as_text=True))
+    error = " ".join(p.text_content() for p in page.xpath(
+        "//div[contains(@class,'field-error')][.//*[@name='malgrupp']]//p[@class='error']"))
+    assert "osynliga styr- eller riktningstecken" in error
+    assert page.xpath("//*[@name='titel']/@value") == [data["titel"]]  # typed input kept
+    with sessions() as session:
+        assert session.scalars(select(Application.submitted_at)).one() is None

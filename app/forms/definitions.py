@@ -17,10 +17,12 @@ from app.forms.kinds import is_attachments
 from app.forms.languages import SOURCE_LANGUAGE, localized, translate
 from app.forms.rows import apply_row_action, read_row_action
 from app.forms.validation import (
+    HIDDEN_MESSAGE,
     attach_problems,
     clear_form_errors,
     dotted,
     find_problems,
+    hidden_characters,
     make_validator,
     translate_errors,
     undotted,
@@ -125,6 +127,12 @@ class FormDefinition:
         for path, message in find_problems(self.validator, data, self.lang):
             errors.setdefault(dotted(path), []).append(message)
         return errors
+
+    def hidden_character_errors(self, form) -> dict[str, list[str]]:
+        """Return the fields whose text holds a forbidden (control or direction) character,
+        by dotted path: even a draft may not store them."""
+        message = translate(HIDDEN_MESSAGE, self.lang)
+        return {dotted(path): [message] for path in hidden_characters(self.to_data(form))}
 
     def attach_errors(self, form, errors: dict[str, list[str]]) -> None:
         """Put errors keyed by dotted path (as in InvalidInput.errors) on the fields concerned."""

@@ -1,6 +1,7 @@
 """Validate JSON data against a form's schema; report problems per field, in Swedish or in the
 form's language."""
 
+import re
 from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
@@ -8,12 +9,20 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from wtforms.fields import FieldList, FormField
 
 from app.forms.languages import SOURCE_LANGUAGE, translate
+from app.forms.languages import untranslated as _
 from app.forms.messages import message_for
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str]
 
 FORMAT_CHECKER = FormatChecker()
+# Characters no text field may hold: NUL and the other control characters (tab and line breaks
+# are fine), and the invisible format and direction marks that can make a text read otherwise
+# than it is stored (U+202E turns "fdp.exe" into "exe.pdf").
+HIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+HIDDEN_MESSAGE = _("Texten innehåller osynliga styr- eller riktningstecken. Ta bort dem "
+                   "(skriv eller klistra in texten på nytt) och försök igen.")
 
 
 @FORMAT_CHECKER.checks("email", raises=EmailNotValidError)
@@ -32,12 +41,25 @@ def make_validator(schema: dict) -> Draft202012Validator:
 def find_problems(validator: Draft202012Validator, data: dict,
                   lang: str = SOURCE_LANGUAGE) -> list[Problem]:
     """Return (data path, message) for every schema violation, without repeats."""
-    problems: list[Problem] = []
+    problems: list[Problem] = [(path, translate(HIDDEN_MESSAGE, lang))
+                               for path in hidden_characters(data)]
     for error in validator.iter_errors(data):
         for problem in explain(error, validator.schema, lang):
             if problem not in problems:
                 problems.append(problem)
     return problems
+
+
+def hidden_characters(value, path: Path = ()) -> list[Path]:
+    """Return the paths of the texts in `value` that hold a forbidden character."""
+    if isinstance(value, str):
+        return [path] if HIDDEN_CHARACTERS.search(value) else []
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in hidden_characters(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value)
+                for p in hidden_characters(item, (*path, index))]
+    return []
 
 
 def explain(error: ValidationError, root: dict, lang: str = SOURCE_LANGUAGE) -> list[Problem]:
