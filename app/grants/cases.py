@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.engine.tasks import completed_tasks
+from app.forms.languages import SOURCE_LANGUAGE
 from app.forms.presenters import Entry, describe
 from app.grants import permissions
 from app.grants.models import Application
@@ -41,14 +42,14 @@ def case_summary(session: Session, user: User, application: Application, forms: 
         return CaseSummary(application)
     forms = {name: form.in_language(lang) for name, form in forms.items()}
     summary = CaseSummary(application, sections=_sections(session, user, application, forms,
-                                                          leave_out))
+                                                          leave_out, lang))
     review_form = forms.get(REVIEW_FORM)
     if review_form is not None and permissions.can_see_reviews(session, user, application):
         summary.reviews = review_table(session, review_form.schema, application)
     return summary
 
 
-def _sections(session, user, application, forms, leave_out) -> list[Section]:
+def _sections(session, user, application, forms, leave_out, lang) -> list[Section]:
     data = application.instance.data
     every_form = permissions.can_see_all_forms(user)
     seen, sections = {leave_out}, []
@@ -59,7 +60,7 @@ def _sections(session, user, application, forms, leave_out) -> list[Section]:
             continue
         seen.add(task.form_name)
         definition = forms[task.form_name]
-        entries = describe(definition.schema, definition.uischema, data)
+        entries = describe(definition.schema, definition.uischema, data, lang or SOURCE_LANGUAGE)
         if entries:
             sections.append(Section(definition.title, entries))
     return sections
