@@ -233,3 +233,30 @@ def test_an_unreachable_database_while_checking_the_session_is_not_swallowed():
         {"sid": "some-token"}))
     with pytest.raises(OperationalError):
         client.get("/uppgifter")
+
+
+def test_checking_a_session_is_one_primary_key_lookup(app, client, demo, sessions):
+    from sqlalchemy import event
+
+    from app.accounts.sessions import Lifetimes, find_session
+
+    login(client, "handlaggare")
+    token = app.session_interface.get_signing_serializer(app).loads(cookie(client))["sid"]
+    statements: list[str] = []
+
+    def collect(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    db_engine = app.extensions["db_engine"]
+    event.listen(db_engine, "before_cursor_execute", collect)
+    try:
+        with sessions() as session:
+            found = find_session(session, token, utcnow(),
+                                 Lifetimes(timedelta(hours=1), timedelta(hours=12)))
+            assert found.user.username == "handlaggare" and found.user.roles == {"handlaggare"}
+    finally:
+        event.remove(db_engine, "before_cursor_execute", collect)
+    lookups = [s for s in statements if "FROM user_sessions" in s]
+    assert len(lookups) == 1 and "WHERE user_sessions.id = " in lookups[0]
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(queries) == 2  # the session joined with its user; the user's roles
