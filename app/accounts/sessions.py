@@ -3,7 +3,6 @@ on a password change and on deactivation. The cookie carries only a random token
 keeps its SHA-256, so a leaked table gives no usable cookie."""
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User, UserSession
 from app.audit import record_event
+from app.forms.validation import HIDDEN_CHARACTERS
 
 # last_seen_at is written at most this often (a write per request would be a write per page).
 TOUCH_INTERVAL = timedelta(minutes=1)
 # How long a client address counts as one the user has logged in from (see throttle.py).
 KNOWN_ADDRESS_DAYS = 30
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -115,4 +114,4 @@ def _revoke(user_session: UserSession, now: datetime, reason: str) -> None:
 
 
 def _printable(text: str) -> str:
-    return _UNPRINTABLE.sub("", text or "")
+    return HIDDEN_CHARACTERS.sub("", text or "")
