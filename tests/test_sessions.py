@@ -260,3 +260,20 @@ def test_checking_a_session_is_one_primary_key_lookup(app, client, demo, session
     assert len(lookups) == 1 and "WHERE user_sessions.id = " in lookups[0]
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(queries) == 2  # the session joined with its user; the user's roles
+
+
+def test_a_login_clears_the_users_sessions_older_than_thirty_days(client, demo, sessions):
+    login(client, "handlaggare")
+    shift(sessions, "handlaggare", created_at=timedelta(days=31))
+    login(client, "handlaggare")
+    assert len(rows(sessions, "handlaggare")) == 1
+
+
+def test_the_login_page_works_with_an_expired_session_cookie(client, demo, sessions):
+    """An expired login is forgotten without taking the login form's CSRF token along."""
+    login(client, "handlaggare")
+    shift(sessions, "handlaggare", last_seen_at=timedelta(hours=2))
+    token = csrf_token(client)  # the page both issues a token and finds the login expired
+    response = client.post("/logga-in", data={"username": "handlaggare", "password": "demo1234",
+                                              "csrf_token": token})
+    assert response.status_code == 302

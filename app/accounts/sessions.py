@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User, UserSession
@@ -35,7 +35,11 @@ def token_id(token: str) -> str:
 
 def start_session(session: Session, user: User, now: datetime, *, client_address: str = "",
                   user_agent: str = "") -> str:
-    """Open a session for a user who has just logged in; return the token for the cookie."""
+    """Open a session for a user who has just logged in; return the token for the cookie.
+    The user's sessions older than KNOWN_ADDRESS_DAYS go (so the table does not grow)."""
+    session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id,
+        UserSession.created_at < now - timedelta(days=KNOWN_ADDRESS_DAYS)))
     token = secrets.token_urlsafe(32)
     address = _printable(client_address)[:64]
     session.add(UserSession(id=token_id(token), user_id=user.id, created_at=now,

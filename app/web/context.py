@@ -54,7 +54,9 @@ def current_user_session() -> UserSession | None:
     now = utcnow()
     found = find_session(db(), token, now, session_lifetimes())
     if found is None:
-        clear_session()  # revoked, expired or deactivated: the cookie is worth nothing now
+        # Revoked, expired or deactivated: forget it, but keep the rest (a CSRF token the
+        # login form on this very page has just put there).
+        session.pop("sid", None)
         return None
     if needs_touch(found, now):
         _touch(found.id, now)
