@@ -141,3 +141,21 @@ def test_hidden_characters_in_the_user_name_get_a_message_and_the_name_is_kept(
     page = response.get_data(as_text=True)
     assert "Användarnamnet innehåller osynliga styr- eller riktningstecken" in page
     assert f'value="{escape(name)}"' in page
+
+
+def test_concurrent_failures_are_all_counted(sessions):
+    """Eight web processes failing at once: no failure is lost (row lock, insert-or-nothing)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    now = utcnow()
+
+    def fail(_):
+        with sessions() as session:
+            record_failed_login(session, "hanna", "10.0.0.1", now)
+            session.commit()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(fail, range(24)))
+    with sessions() as session:
+        counts = dict(session.execute(select(LoginThrottle.scope, LoginThrottle.failures)).all())
+    assert counts == {"account_address": 24, "address": 24, "account": 24}
