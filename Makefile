@@ -5,7 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := $(BIN)/flask --app app
+# make run and make check are development: a demo secret key, no Secure-only cookie.
+FLASK := TF_ENVIRONMENT=development $(BIN)/flask --app app
 HOST := 127.0.0.1
 PORT := 5000
 PYTEST_ARGS ?=

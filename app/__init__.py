@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 import app.attachments.models  # noqa: F401 - its table belongs to the schema
-from app.config import load_config
+from app.config import load_config, secret_key_problem
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.engine.instances import Engine
 from app.engine.specs import load_catalogue
@@ -20,6 +20,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
                 static_folder="web/static")
     settings = load_config(config)
+    if problem := secret_key_problem(settings):
+        raise SystemExit(problem)
     app.config.update(settings)
 
     db_engine = make_engine(settings["DATABASE_URL"])

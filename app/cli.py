@@ -9,14 +9,19 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from app import worker
+from app.accounts.models import User
+from app.accounts.sessions import revoke_user_sessions
+from app.accounts.users import set_password
 from app.config import ROOT
+from app.db import utcnow
 from app.demo import demo_logins, load_demo, load_demo_cases
 from app.engine.doctor import open_stuck_incident_count, raise_stuck_incidents
 from app.engine.specs import check_catalogue, load_catalogue
 from app.engine.timers import run_due_timers
-from app.errors import ProcessDefinitionError
+from app.errors import InvalidInput, ProcessDefinitionError
 from app.formatting import local_today
 from app.grants.applications import case_label
 from app.notifications.outbox import send_pending
@@ -27,6 +32,7 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     for group in (db_cli, demo_cli, processes_cli, engine_cli):
         app.cli.add_command(group)
+    app.cli.add_command(users_cli)
 
 
 def _sessions():
@@ -154,3 +160,41 @@ def engine_worker(interval):
                    stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+@click.group("users", cls=AppGroup, help="Användarkonton.")
+def users_cli():
+    pass
+
+
+def _user_named(session, username: str):
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"Användaren {username!r} finns inte.")
+    return user
+
+
+@users_cli.command("set-password", help="Ge en användare ett nytt lösenord; alla användarens "
+                                        "inloggningar avslutas.")
+@click.argument("username")
+@click.password_option("--password", prompt="Nytt lösenord",
+                       confirmation_prompt="Upprepa lösenordet")
+def users_set_password(username, password):
+    with _sessions()() as session:
+        user = _user_named(session, username)
+        try:
+            ended = set_password(session, user, password, utcnow())
+        except InvalidInput as err:
+            raise click.ClickException(err.message) from err
+        session.commit()
+    click.echo(f"Nytt lösenord för {username}; {ended} inloggningar avslutades.")
+
+
+@users_cli.command("logout", help="Avsluta alla en användares inloggningar (på alla enheter).")
+@click.argument("username")
+def users_logout(username):
+    with _sessions()() as session:
+        ended = revoke_user_sessions(session, _user_named(session, username), utcnow(),
+                                     reason="revoked")
+        session.commit()
+    click.echo(f"{ended} inloggningar för {username} avslutades.")

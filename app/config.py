@@ -31,8 +31,8 @@ DEFAULTS: dict[str, object] = {
     "UPLOAD_DIR": str(ROOT / "instance" / "uploads"),
     # Largest accepted attachment (one file) in bytes.
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
-    # Send the session cookie only over HTTPS (turn on in production).
-    "SESSION_COOKIE_SECURE": False,
+    # Send the session cookie only over HTTPS: "auto" = on outside development; 1/0 to force.
+    "SESSION_COOKIE_SECURE": "auto",
     # Minutes of inactivity before a login expires.
     "SESSION_IDLE_MINUTES": 60,
     # The address users reach the app at; used for links in e-mails.
@@ -109,7 +109,16 @@ DEFAULTS: dict[str, object] = {
     "FINANCE_PROJECT_PATTERN": "TF{year2}-{seq}",
     # Finance: prefix of payout batch numbers (UB-2027-0001).
     "FINANCE_BATCH_PREFIX": "UB",
+    # "development" (make run, tests, demo) or "production"; production refuses a weak SECRET_KEY.
+    "ENVIRONMENT": "production",
+    # Hours after login when a session ends however active it is (absolute lifetime).
+    "SESSION_MAX_HOURS": 12,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    "TRUSTED_PROXIES": 0,
 }
+
+DEFAULT_SECRET_KEY = DEFAULTS["SECRET_KEY"]
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -120,7 +129,33 @@ def load_config(overrides: dict | None = None) -> dict:
         if raw is not None:
             config[key] = _coerce(raw, default)
     config.update(overrides or {})
+    if config["SESSION_COOKIE_SECURE"] == "auto":
+        config["SESSION_COOKIE_SECURE"] = not is_development(config)
+    elif isinstance(config["SESSION_COOKIE_SECURE"], str):
+        config["SESSION_COOKIE_SECURE"] = _coerce(config["SESSION_COOKIE_SECURE"], False)
     return config
+
+
+def is_development(config: dict) -> bool:
+    """Return True if the settings are for development (make run, tests, the demo)."""
+    return config["ENVIRONMENT"] == "development"
+
+
+def secret_key_problem(config: dict) -> str | None:
+    """Return why the app must not start with this SECRET_KEY, or None. Development may use
+    anything; elsewhere a known or short key would let anyone forge a session cookie."""
+    key = str(config["SECRET_KEY"] or "")
+    if is_development(config):
+        return None
+    if key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        return (f"TF_SECRET_KEY saknas, är standardnyckeln eller är kortare än "
+                f"{MIN_SECRET_KEY_LENGTH} tecken (miljö: {config['ENVIRONMENT']}). Sätt en "
+                f"slumpmässig nyckel, t.ex. TF_SECRET_KEY=\"$(python3 -c 'import secrets; "
+                f"print(secrets.token_hex(32))')\", eller TF_ENVIRONMENT=development för "
+                f"utveckling. / The secret key is missing, the default or shorter than "
+                f"{MIN_SECRET_KEY_LENGTH} characters: set TF_SECRET_KEY (or "
+                f"TF_ENVIRONMENT=development on a developer's machine).")
+    return None
 
 
 def _coerce(raw: str, default: object) -> object:

@@ -208,7 +208,8 @@ class OursRunner:
         db_engine = make_engine(url)
         Base.metadata.create_all(db_engine)
         db_engine.dispose()
-        self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+        self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
+                               "ENVIRONMENT": "development"})
         self.sessions = self.app.extensions["sessions"]
         self.engine = self.app.extensions["engine"]
         self.today = local_today()

@@ -60,6 +60,7 @@ def database_url(request, empty_database_url):
 
 def make_test_app(database_url: str, **overrides):
     config = {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
+              "ENVIRONMENT": "development",
               "UPLOAD_DIR": tempfile.mkdtemp(prefix="tf-uploads-")}
     config.update(overrides)
     return create_app(config)

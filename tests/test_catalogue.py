@@ -49,7 +49,7 @@ def test_app_start_up_stops_on_invalid_process(tmp_path):
     processes, forms = catalogue_dir(tmp_path, "not_xsd_valid.bpmn")
     with pytest.raises(SystemExit) as err:
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "PROCESSES_DIR": str(processes),
-                    "FORMS_DIR": str(forms)})
+                    "FORMS_DIR": str(forms), "ENVIRONMENT": "development"})
     assert "not_xsd_valid.bpmn" in str(err.value)
 
 

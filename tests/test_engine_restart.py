@@ -25,7 +25,8 @@ IN_REVIEW = "Fritidsgård med kvällsöppet i Länna"  # the demo case left in B
 
 def flask_in_another_process(database_url: str, *args: str) -> str:
     """Run a `flask` command in a new Python process against the database."""
-    env = {**os.environ, "TF_DATABASE_URL": database_url, "TF_TIMER_THREAD": "0"}
+    env = {**os.environ, "TF_DATABASE_URL": database_url, "TF_TIMER_THREAD": "0",
+           "TF_ENVIRONMENT": "development"}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

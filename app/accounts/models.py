@@ -19,7 +19,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on logout-everywhere, password change or deactivation: old sessions stop working.
+    # No longer read: logins are rows of user_sessions, revoked there (app/accounts/sessions.py).
     session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -46,3 +46,33 @@ class UserRole(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class UserSession(Base):
+    """One login: the cookie carries a random token, the table only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    # Why it ended early: logout, password, deactivated, revoked (all of a user's sessions).
+    revoked_reason: Mapped[str] = mapped_column(String(20), default="")
+    client_address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class LoginThrottle(Base):
+    """Failed logins of one key (an account, a client address or both) and the backoff."""
+
+    __tablename__ = "login_throttles"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    blocked_until: Mapped[datetime] = mapped_column(default=utcnow)

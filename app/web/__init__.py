@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
                       organisations.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    auth.init_app(app)
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters.update(display.FILTERS)
     app.jinja_env.filters.update(statuses.FILTERS)

@@ -1,33 +1,51 @@
-"""Log-in and log-out with local accounts."""
+"""Log-in and log-out with local accounts; the client address behind trusted proxies."""
 
-from datetime import UTC, datetime, timedelta
+import math
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.accounts.models import User
 from app.accounts.passwords import hash_password, verify_password
-from app.audit import AuditEvent, record_event
-from app.web.context import clear_session, current_user, db
+from app.accounts.sessions import end_session, start_session
+from app.accounts.throttle import login_wait, record_failed_login, record_successful_login
+from app.audit import record_event
+from app.db import utcnow
+from app.forms.validation import HIDDEN_CHARACTERS
+from app.web.context import clear_session, current_user_session, db
 
 bp = Blueprint("auth", __name__)
-
-THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_MAX_FAILURES = 5
 
 # Verified against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = hash_password("ingen-sadan-anvandare")
 
 
+def init_app(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto/-Host from TRUSTED_PROXIES reverse proxies (none by
+    default: then a client cannot choose the address it is throttled by)."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+def no_hidden_characters(_form, field) -> None:
+    """Refuse NUL, other control characters and invisible direction marks in a user name."""
+    if field.data and HIDDEN_CHARACTERS.search(field.data):
+        raise ValidationError(_("Användarnamnet innehåller osynliga styr- eller "
+                                "riktningstecken. Ta bort dem och försök igen."))
+
+
 class LoginForm(FlaskForm):
     username = StringField(lazy_gettext("Användarnamn"), validators=[
-        DataRequired(lazy_gettext("Ange användarnamn.")), Length(max=80)])
+        DataRequired(lazy_gettext("Ange användarnamn.")), Length(max=80), no_hidden_characters])
     password = PasswordField(lazy_gettext("Lösenord"), validators=[
         DataRequired(lazy_gettext("Ange lösenord.")), Length(max=128)])
 
@@ -35,43 +53,39 @@ class LoginForm(FlaskForm):
 @bp.route("/logga-in", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        username = form.username.data.strip()
-        if login_throttled(db(), username, datetime.now(UTC)):
-            form.password.errors.append(_("För många misslyckade inloggningar. Vänta en "
-                                          "kvart och försök igen."))
-            return render_template("auth/login.html", form=form), 429
-        user = authenticate(username, form.password.data)
-        if user is not None:
-            start_session(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("tasks.inbox"))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    username, address, now = form.username.data.strip(), client_address(), utcnow()
+    wait = login_wait(db(), username, address, now)
+    if wait > timedelta(0):
+        return _throttled(form, wait)
+    user = authenticate(username, form.password.data)
+    if user is None:
+        record_failed_login(db(), username, address, now)
         record_event(db(), "login_failed", "Misslyckad inloggning",
-                     details={"username": username[:80], "ip": request.remote_addr})
+                     details={"username": username[:80], "ip": address})
         db().commit()
         form.password.errors.append(_("Fel användarnamn eller lösenord."))
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+        return render_template("auth/login.html", form=form), 422
+    record_successful_login(db(), username, address)
+    begin_session(user, now)
+    return redirect(_safe_next(request.args.get("next")) or url_for("tasks.inbox"))
 
 
 @bp.route("/logga-ut", methods=["POST"])
 def logout():
-    user = current_user()
-    if user is not None:
-        record_event(db(), "logout", "Utloggad", actor_id=user.id)
+    user_session = current_user_session()
+    if user_session is not None:
+        end_session(db(), user_session, utcnow())  # the cookie is worthless from now on
         db().commit()
     clear_session()
     flash(_("Du är utloggad."), "info")
     return redirect(url_for("auth.login"))
 
 
-def login_throttled(session, username: str, now: datetime) -> bool:
-    """Too many failed logins for this username lately (kept in the database, so every
-    process and server shares the count)."""
-    since = now - THROTTLE_WINDOW
-    failures = session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "login_failed", AuditEvent.at >= since,
-            AuditEvent.details["username"].as_string() == username))
-    return failures >= THROTTLE_MAX_FAILURES
+def client_address() -> str:
+    """Return the client's address (the proxies' X-Forwarded-For if TRUSTED_PROXIES is set)."""
+    return request.remote_addr or ""
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -82,13 +96,26 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def start_session(user: User) -> None:
-    clear_session()  # a new session at login (no fixation)
-    session.permanent = False
-    session.update(user_id=user.id, epoch=user.session_epoch,
-                   seen=int(datetime.now(UTC).timestamp()))
-    record_event(db(), "login", "Inloggad", actor_id=user.id)
+def begin_session(user: User, now: datetime) -> None:
+    """Open a server-side session; the cookie gets only its token (a new one: no fixation)."""
+    clear_session()
+    token = start_session(db(), user, now, client_address=client_address(),
+                          user_agent=request.user_agent.string)
     db().commit()
+    session["sid"] = token
+
+
+def _throttled(form: LoginForm, wait: timedelta):
+    seconds = math.ceil(wait.total_seconds())
+    if seconds < 120:
+        message = _("För många misslyckade inloggningar. Vänta %(seconds)s sekunder och "
+                    "försök igen.", seconds=seconds)
+    else:
+        message = _("För många misslyckade inloggningar. Vänta %(minutes)s minuter och "
+                    "försök igen.", minutes=math.ceil(seconds / 60))
+    form.password.errors.append(message)
+    response = render_template("auth/login.html", form=form), 429
+    return (*response, {"Retry-After": str(seconds)})
 
 
 def _safe_next(target: str | None) -> str | None:

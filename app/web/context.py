@@ -1,13 +1,15 @@
 """Per-request access to the database session, the engine and the logged-in user."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import current_app, g, redirect, request, session, url_for
 from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
+from app.accounts.models import User, UserSession
+from app.accounts.sessions import Lifetimes, find_session, needs_touch, touch_session
+from app.db import utcnow
 from app.engine.instances import Engine
 from app.errors import NotFound
 
@@ -37,22 +39,47 @@ def close_db(_exc=None) -> None:
 
 def current_user() -> User | None:
     """Return the logged-in, active user whose session is still valid, or None."""
-    if "user" in g:
-        return g.user
-    g.user = None
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db().get(User, user_id)
-        idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-        seen = datetime.fromtimestamp(session.get("seen", 0), UTC)
-        now = datetime.now(UTC)
-        if (user and user.active and user.session_epoch == session.get("epoch")
-                and now - seen < idle):
-            g.user = user
-            session["seen"] = int(now.timestamp())
-        else:
-            clear_session()
-    return g.user
+    found = current_user_session()
+    return found.user if found is not None else None
+
+
+def current_user_session() -> UserSession | None:
+    """Return this request's live login session (looked up once per request), or None."""
+    if "user_session" in g:
+        return g.user_session
+    g.user_session = None
+    token = session.get("sid")
+    if token is None:
+        return None
+    now = utcnow()
+    found = find_session(db(), token, now, session_lifetimes())
+    if found is None:
+        # Revoked, expired or deactivated: forget it, but keep the rest (a CSRF token the
+        # login form on this very page has just put there).
+        session.pop("sid", None)
+        return None
+    if needs_touch(found, now):
+        _touch(found.id, now)
+    g.user_session = found
+    return found
+
+
+def session_lifetimes() -> Lifetimes:
+    """Return the idle and absolute session lifetimes of the settings."""
+    config = current_app.config
+    return Lifetimes(idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                     absolute=timedelta(hours=config["SESSION_MAX_HOURS"]))
+
+
+def _touch(session_id: str, now: datetime) -> None:
+    if request.method not in ("GET", "HEAD"):
+        touch_session(db(), session_id, now)  # commits with the request's own transaction
+        return
+    # A reading request's session never writes (on SQLite it holds no write lock): a short
+    # transaction of its own records the activity.
+    with current_app.extensions["sessions"]() as writer:
+        touch_session(writer, session_id, now)
+        writer.commit()
 
 
 def clear_session() -> None:
