@@ -22,7 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     settings = load_config(config)
     app.config.update(settings)
 
-    db_engine = make_engine(settings["DATABASE_URL"])
+    db_engine = make_engine(settings["DATABASE_URL"],
+                            connect_timeout=settings["DATABASE_CONNECT_TIMEOUT"],
+                            statement_timeout=settings["DATABASE_STATEMENT_TIMEOUT"])
     app.extensions["db_engine"] = db_engine
     app.extensions["sessions"] = make_sessionmaker(db_engine)
     app.extensions["read_sessions"] = make_read_sessionmaker(db_engine)

@@ -109,6 +109,12 @@ DEFAULTS: dict[str, object] = {
     "FINANCE_PROJECT_PATTERN": "TF{year2}-{seq}",
     # Finance: prefix of payout batch numbers (UB-2027-0001).
     "FINANCE_BATCH_PREFIX": "UB",
+    # PostgreSQL: seconds to wait for a new connection before giving up (0: no limit).
+    "DATABASE_CONNECT_TIMEOUT": 5,
+    # PostgreSQL: seconds a statement may run before the server cancels it (0: no limit).
+    "DATABASE_STATEMENT_TIMEOUT": 30,
+    # Seconds the "database unavailable" page (503) asks clients to wait (Retry-After).
+    "DATABASE_RETRY_AFTER": 30,
 }
 
 

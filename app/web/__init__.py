@@ -16,6 +16,7 @@ from app.web import (
     finance,
     letters,
     organisations,
+    outage,
     outbox,
     pages,
     reports,
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
                       organisations.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    outage.register(app)
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters.update(display.FILTERS)
     app.jinja_env.filters.update(statuses.FILTERS)
