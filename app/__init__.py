@@ -13,6 +13,7 @@ from app.errors import ProcessDefinitionError
 from app.grants.applications import sync_application
 from app.grants.choices import form_choices
 from app.grants.operations import SERVICE_OPERATIONS
+from app.logs import configure_logging
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder="web/static")
     settings = load_config(config)
     app.config.update(settings)
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
 
     db_engine = make_engine(settings["DATABASE_URL"],
                             connect_timeout=settings["DATABASE_CONNECT_TIMEOUT"],

@@ -115,6 +115,12 @@ DEFAULTS: dict[str, object] = {
     "DATABASE_STATEMENT_TIMEOUT": 30,
     # Seconds the "database unavailable" page (503) asks clients to wait (Retry-After).
     "DATABASE_RETRY_AFTER": 30,
+    # Log lines: "text" (one line per record) or "json" (one JSON object per line).
+    "LOG_FORMAT": "text",
+    # Lowest level logged: DEBUG, INFO, WARNING, ERROR.
+    "LOG_LEVEL": "INFO",
+    # Bearer token Prometheus must send to read /metrics; empty: /metrics is not served.
+    "METRICS_TOKEN": "",
 }
 
 

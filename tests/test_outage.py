@@ -134,3 +134,23 @@ def test_a_statement_over_the_timeout_is_cancelled_by_the_server(outage):
         session.execute(text("SELECT pg_sleep(10)"))
     assert time.monotonic() - started < 6
     assert "statement timeout" in str(caught.value)
+
+
+def test_readyz_reports_the_lost_database_while_healthz_stays_up(outage):
+    app, proxy = outage
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+
+    proxy.blackhole()
+    started = time.monotonic()
+    lost = client.get("/readyz")
+    waited = time.monotonic() - started
+    alive = client.get("/healthz")
+    proxy.forward()
+    back = client.get("/readyz")
+
+    assert lost.status_code == 503 and waited < 12
+    assert lost.get_json() == {"status": "unavailable", "database": "unavailable",
+                               "storage": "ok"}
+    assert alive.status_code == 200
+    assert back.status_code == 200

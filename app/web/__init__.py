@@ -15,6 +15,7 @@ from app.web import (
     errors,
     finance,
     letters,
+    ops,
     organisations,
     outage,
     outbox,
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowId  # before any route is added
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead
     csrf.init_app(app)
+    ops.init_app(app)
     Babel(app, locale_selector=select_locale, default_locale="sv",
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
