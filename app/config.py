@@ -121,6 +121,8 @@ DEFAULTS: dict[str, object] = {
     "LOG_LEVEL": "INFO",
     # Bearer token Prometheus must send to read /metrics; empty: /metrics is not served.
     "METRICS_TOKEN": "",
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    "PROXY_COUNT": 0,
 }
 
 

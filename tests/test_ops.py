@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import timedelta
 
+from flask import request
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.db import utcnow
@@ -127,3 +128,18 @@ def test_metrics_count_requests_and_read_the_backlog_from_the_database(
     assert after[("tf_due_timers", ())] == 1
     assert after[("tf_outbox_backlog", ())] == pending
     assert after[("tf_open_incidents", ())] == 1
+
+
+
+def test_only_a_trusted_proxy_sets_scheme_host_and_client_address(database_url):
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "tf.huddinge.se",
+               "X-Forwarded-For": "198.51.100.7"}
+    seen = {}
+    for proxies in (0, 1):
+        app = make_test_app(database_url, PROXY_COUNT=proxies)
+        app.add_url_rule("/_who", "who", lambda: f"{request.scheme} {request.host} "
+                                                 f"{request.remote_addr}")
+        seen[proxies] = app.test_client().get("/_who", headers=headers).get_data(as_text=True)
+        app.extensions["db_engine"].dispose()
+    assert seen[1] == "https tf.huddinge.se 198.51.100.7"
+    assert seen[0] == "http localhost 127.0.0.1"  # headers from anyone else are ignored

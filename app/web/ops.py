@@ -9,6 +9,7 @@ import uuid
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.attachments.storage import storage_from_config
 from app.db import utcnow
@@ -24,6 +25,10 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 def init_app(app: Flask) -> None:
     """Register the probes and the per-request hooks (before any other hook)."""
     app.extensions["metrics"] = Metrics()
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:  # trust that many reverse proxies' X-Forwarded-For/-Proto/-Host/-Prefix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_prefix=proxies)
     app.register_blueprint(bp)
     app.before_request_funcs.setdefault(None, []).insert(0, start_request)
     app.after_request(finish_request)
