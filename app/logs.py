@@ -43,3 +43,5 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # SpiffWorkflow logs every task state change at INFO: keep that for DEBUG only.
+    logging.getLogger("spiff").setLevel(level.upper() if level.upper() == "DEBUG" else "WARNING")
