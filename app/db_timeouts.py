@@ -35,8 +35,8 @@ class TimedConnection(psycopg.Connection):
                 f"the database did not answer within {limit:g} s; connection closed") from None
 
     @contextmanager
-    def deadline(self, seconds: float):
-        """Let waits inside the block last at most `seconds`."""
+    def deadline(self, seconds: float | None):
+        """Let waits inside the block last at most `seconds` (None: no limit)."""
         before, self.network_timeout = self.network_timeout, seconds
         try:
             yield self
@@ -63,3 +63,18 @@ def guard_postgres(engine: Engine, *, network_timeout: float | None,
                 engine.dialect.do_ping(dbapi_connection)
         except psycopg.Error as err:
             raise DisconnectionError(str(err)) from err
+
+
+@contextmanager
+def without_timeouts(connection):
+    """Lift the statement and network timeouts for one long transaction (migrations)."""
+    if connection.dialect.name != "postgresql":
+        yield connection
+        return
+    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    dbapi_connection = connection.connection.dbapi_connection
+    if not isinstance(dbapi_connection, TimedConnection):
+        yield connection
+        return
+    with dbapi_connection.deadline(None):
+        yield connection

@@ -154,3 +154,17 @@ def test_readyz_reports_the_lost_database_while_healthz_stays_up(outage):
                                "storage": "ok"}
     assert alive.status_code == 200
     assert back.status_code == 200
+
+
+def test_migrations_run_without_the_statement_timeout(outage):
+    app, _proxy = outage
+    from sqlalchemy import text
+
+    from app.db_timeouts import without_timeouts
+
+    with app.extensions["db_engine"].begin() as connection, without_timeouts(connection):
+        started = time.monotonic()
+        connection.execute(text("SELECT pg_sleep(6)"))  # over the 3 s and 5 s limits
+        assert time.monotonic() - started >= 6
+    with app.extensions["db_engine"].connect() as connection:
+        assert connection.execute(text("SHOW statement_timeout")).scalar() == "3s"
