@@ -168,3 +168,24 @@ def test_migrations_run_without_the_statement_timeout(outage):
         assert time.monotonic() - started >= 6
     with app.extensions["db_engine"].connect() as connection:
         assert connection.execute(text("SHOW statement_timeout")).scalar() == "3s"
+
+
+def test_the_worker_fails_fast_in_an_outage_and_works_again_after_it(outage):
+    app, proxy = outage
+    from sqlalchemy.exc import OperationalError
+
+    from app.worker import work_once
+
+    def one_round():
+        return work_once(app.extensions["sessions"], app.extensions["engine"], app.config)
+
+    one_round()
+    proxy.blackhole()
+    started = time.monotonic()
+    with pytest.raises(OperationalError):
+        one_round()  # the worker's loop logs this and tries again next round
+    waited = time.monotonic() - started
+    proxy.forward()
+
+    assert waited < 12
+    assert one_round().fired == 0  # a round runs normally again: nothing restarted
