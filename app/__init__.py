@@ -13,6 +13,7 @@ from app.errors import ProcessDefinitionError
 from app.grants.applications import sync_application
 from app.grants.choices import form_choices
 from app.grants.operations import SERVICE_OPERATIONS
+from app.logs import configure_logging
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -23,8 +24,11 @@ def create_app(config: dict | None = None) -> Flask:
     if problem := secret_key_problem(settings):
         raise SystemExit(problem)
     app.config.update(settings)
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
 
-    db_engine = make_engine(settings["DATABASE_URL"])
+    db_engine = make_engine(settings["DATABASE_URL"],
+                            connect_timeout=settings["DATABASE_CONNECT_TIMEOUT"],
+                            statement_timeout=settings["DATABASE_STATEMENT_TIMEOUT"])
     app.extensions["db_engine"] = db_engine
     app.extensions["sessions"] = make_sessionmaker(db_engine)
     app.extensions["read_sessions"] = make_read_sessionmaker(db_engine)

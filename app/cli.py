@@ -17,6 +17,7 @@ from app.accounts.sessions import revoke_user_sessions
 from app.accounts.users import set_password
 from app.config import ROOT
 from app.db import utcnow
+from app.db_timeouts import without_timeouts
 from app.demo import demo_logins, load_demo, load_demo_cases
 from app.engine.doctor import open_stuck_incident_count, raise_stuck_incidents
 from app.engine.specs import check_catalogue, load_catalogue
@@ -59,7 +60,8 @@ def db_upgrade(revision):
     url = current_app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    with current_app.extensions["db_engine"].begin() as connection:
+    with current_app.extensions["db_engine"].begin() as connection, \
+            without_timeouts(connection):  # a migration may rewrite a large table
         command.upgrade(alembic_config(connection), revision)
     click.echo(f"Databasen är uppgraderad till {revision}.")
 

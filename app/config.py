@@ -115,6 +115,18 @@ DEFAULTS: dict[str, object] = {
     "SESSION_MAX_HOURS": 12,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
     "TRUSTED_PROXIES": 0,
+    # PostgreSQL: seconds to wait for a new connection before giving up (0: no limit).
+    "DATABASE_CONNECT_TIMEOUT": 5,
+    # PostgreSQL: seconds a statement may run before the server cancels it (0: no limit).
+    "DATABASE_STATEMENT_TIMEOUT": 30,
+    # Seconds the "database unavailable" page (503) asks clients to wait (Retry-After).
+    "DATABASE_RETRY_AFTER": 30,
+    # Log lines: "text" (one line per record) or "json" (one JSON object per line).
+    "LOG_FORMAT": "text",
+    # Lowest level logged: DEBUG, INFO, WARNING, ERROR.
+    "LOG_LEVEL": "INFO",
+    # Bearer token Prometheus must send to read /metrics; empty: /metrics is not served.
+    "METRICS_TOKEN": "",
 }
 
 DEFAULT_SECRET_KEY = DEFAULTS["SECRET_KEY"]

@@ -8,6 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app.db_timeouts import guard_postgres
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -48,13 +50,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and write-locking transactions."""
+def make_engine(url: str, *, connect_timeout: float = 5, statement_timeout: float = 30,
+                **kwargs) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and write-locking transactions;
+    PostgreSQL gets connect, statement and network timeouts (seconds; 0 = none) and a ping
+    before every checkout, so a lost server is an error within seconds, never a hang."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    if connect_timeout:
+        connect_args.setdefault("connect_timeout", max(2, round(connect_timeout)))
+    if statement_timeout:
+        connect_args.setdefault("options", f"-c statement_timeout={int(statement_timeout * 1000)}")
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    if url.startswith("postgresql+psycopg"):
+        # An answer must come within the statement timeout plus a margin: the server cancels
+        # slow statements itself; a silent network (black-holed) is cut by the client.
+        network = (statement_timeout + (connect_timeout or 5)) if statement_timeout else None
+        guard_postgres(engine, network_timeout=network, ping_timeout=connect_timeout or 5)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -57,6 +57,13 @@ class LocalFileStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def ready(self) -> None:
+        """Raise OSError unless the folder exists and a file can be written in it."""
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"storage folder {self.root} does not exist")
+        with tempfile.TemporaryFile(dir=self.root, prefix=".ready-"):
+            pass
+
     def _path(self, key: str) -> Path:
         if not isinstance(key, str) or not KEY.fullmatch(key):
             raise ValueError("ogiltig lagringsnyckel")

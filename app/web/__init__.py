@@ -15,7 +15,9 @@ from app.web import (
     errors,
     finance,
     letters,
+    ops,
     organisations,
+    outage,
     outbox,
     pages,
     reports,
@@ -37,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowId  # before any route is added
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead
     csrf.init_app(app)
+    ops.init_app(app)
     Babel(app, locale_selector=select_locale, default_locale="sv",
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
@@ -44,7 +47,7 @@ def init_app(app: Flask) -> None:
                       organisations.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
-    auth.init_app(app)
+    outage.register(app)
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters.update(display.FILTERS)
     app.jinja_env.filters.update(statuses.FILTERS)

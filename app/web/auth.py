@@ -4,12 +4,11 @@ import math
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -26,14 +25,6 @@ bp = Blueprint("auth", __name__)
 
 # Verified against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = hash_password("ingen-sadan-anvandare")
-
-
-def init_app(app: Flask) -> None:
-    """Trust X-Forwarded-For/-Proto/-Host from TRUSTED_PROXIES reverse proxies (none by
-    default: then a client cannot choose the address it is throttled by)."""
-    proxies = app.config["TRUSTED_PROXIES"]
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def no_hidden_characters(_form, field) -> None:
