@@ -1,0 +1,168 @@
+"""Stored files: the FileStorage contract on local disk and on a real S3-compatible server,
+files that live only with their transaction, `flask storage check|sweep`, and the 503 page of
+a download whose file is gone."""
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.storage import LocalFileStorage, delete_in_transaction, put_in_transaction
+from app.storage.s3 import S3FileStorage
+from app.storage.settings import storage_from_config
+from tests.s3server import free_port, new_bucket, running_s3_server, s3_settings
+
+OLD = 2 * 24 * 3600  # seconds: older than the sweep's day
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto in server mode on 127.0.0.1, once per test process."""
+    with running_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_settings(request, tmp_path):
+    """The settings of an empty store: a new folder, or a new bucket on the S3 server."""
+    if request.param == "local":
+        return {"STORAGE": "local", "UPLOAD_DIR": str(tmp_path / "filer")}
+    endpoint = request.getfixturevalue("s3_endpoint")
+    return s3_settings(endpoint, new_bucket(endpoint))
+
+
+@pytest.fixture
+def file_storage(storage_settings):
+    return storage_from_config(storage_settings)
+
+
+@pytest.fixture
+def app_storage(app, engine, storage_settings):
+    """The app (its web requests and its engine's service tasks) on an empty store."""
+    before = {key: app.config.get(key) for key in storage_settings}
+    app.config.update(storage_settings)
+    engine.config.update(storage_settings)
+    yield storage_from_config(storage_settings)
+    app.config.update(before)
+    engine.config.update(before)
+
+
+def age(storage, name: str, seconds: int) -> None:
+    """Make a stored entry look `seconds` old (local disk: its mtime; S3: not possible)."""
+    path = storage.root / name
+    past = datetime.now(UTC).timestamp() - seconds
+    os.utime(path, (past, past))
+
+
+# The contract ---------------------------------------------------------------------------------
+
+def test_every_storage_keeps_the_contract(file_storage):
+    key = "a" * 32
+    file_storage.ready()
+    assert list(file_storage.entries()) == []
+    file_storage.put(key, "innehåll".encode())
+    assert file_storage.get(key) == "innehåll".encode()
+    file_storage.put(key, b"nytt")
+    assert file_storage.get(key) == b"nytt"
+    [entry] = file_storage.entries()
+    assert (entry.name, entry.size) == (key, 4)
+    assert abs(entry.modified_at - datetime.now(UTC)) < timedelta(minutes=5)
+    file_storage.delete(key)
+    file_storage.delete(key)  # deleting twice is fine
+    with pytest.raises(FileNotFoundError):
+        file_storage.get(key)
+    assert list(file_storage.entries()) == []
+    for bad in ["../etc/passwd", "A" * 32, "a" * 31, "", None]:
+        with pytest.raises(ValueError):
+            file_storage.put(bad, b"x")
+        with pytest.raises(ValueError):
+            file_storage.get(bad)
+    file_storage.put("b" * 32, b"x")
+    file_storage.discard("b" * 32)
+    assert list(file_storage.entries()) == []
+
+
+def test_s3_objects_are_in_the_bucket_on_the_server(s3_endpoint):
+    settings = s3_settings(s3_endpoint, new_bucket(s3_endpoint))
+    storage = storage_from_config(settings)
+    assert isinstance(storage, S3FileStorage)
+    storage.put("c" * 32, b"pdf")
+    listed = storage.client.list_objects_v2(Bucket=settings["S3_BUCKET"])["Contents"]
+    assert [item["Key"] for item in listed] == ["c" * 32]
+    assert storage_from_config(dict(settings)) is storage  # one client per setting
+
+
+def test_ready_raises_oserror_when_the_store_cannot_be_reached(tmp_path, s3_endpoint):
+    (tmp_path / "fil").write_bytes(b"")
+    with pytest.raises(OSError):
+        LocalFileStorage(tmp_path / "fil").ready()  # the folder is a file
+    with pytest.raises(OSError):
+        storage_from_config(s3_settings(s3_endpoint, "finns-inte")).ready()
+    closed = storage_from_config(s3_settings(f"http://127.0.0.1:{free_port()}", "b"))
+    with pytest.raises(OSError):
+        closed.ready()
+    with pytest.raises(OSError):
+        closed.get("d" * 32)
+
+
+def test_an_unknown_storage_setting_is_refused():
+    with pytest.raises(ValueError, match="STORAGE"):
+        storage_from_config({"STORAGE": "ftp", "UPLOAD_DIR": "/tmp"})
+
+
+# Files live only with their transaction -------------------------------------------------------
+
+def test_a_transaction_that_ends_without_commit_leaves_no_file(sessions, file_storage):
+    """Before: only an explicit rollback() deleted the files; a session closed after an error
+    (what a request's teardown does) kept them, without any row naming them."""
+    with pytest.raises(RuntimeError), sessions() as session:
+        put_in_transaction(session, file_storage, b"brev")
+        raise RuntimeError("the step failed")
+    with sessions() as session:
+        put_in_transaction(session, file_storage, b"sie")
+        session.rollback()
+    with sessions() as session:
+        put_in_transaction(session, file_storage, b"xlsx")
+    assert list(file_storage.entries()) == []
+    with sessions() as session:
+        kept = put_in_transaction(session, file_storage, b"kept")
+        session.commit()
+    assert file_storage.get(kept) == b"kept"
+
+
+def test_a_savepoint_rolled_back_deletes_its_files_a_released_one_keeps_them(
+        sessions, file_storage):
+    with sessions() as session:
+        session.execute(text("SELECT 1"))
+        with session.begin_nested() as savepoint:
+            dropped = put_in_transaction(session, file_storage, b"dropped")
+            savepoint.rollback()
+        with session.begin_nested():
+            released = put_in_transaction(session, file_storage, b"released")
+        session.commit()
+    assert file_storage.get(released) == b"released"
+    with pytest.raises(FileNotFoundError):
+        file_storage.get(dropped)
+    with sessions() as session:  # released into a transaction that then rolls back: gone
+        session.execute(text("SELECT 1"))
+        with session.begin_nested():
+            gone = put_in_transaction(session, file_storage, b"gone")
+        session.rollback()
+    with pytest.raises(FileNotFoundError):
+        file_storage.get(gone)
+
+
+def test_a_deletion_happens_only_when_it_commits(sessions, file_storage):
+    with sessions() as session:
+        key = put_in_transaction(session, file_storage, b"x")
+        session.commit()
+    with sessions() as session:
+        delete_in_transaction(session, file_storage, key)
+        session.rollback()
+    assert file_storage.get(key) == b"x"
+    with sessions() as session:
+        delete_in_transaction(session, file_storage, key)
+        session.commit()
+    with pytest.raises(FileNotFoundError):
+        file_storage.get(key)
