@@ -12,6 +12,7 @@ from app.storage import LocalFileStorage, delete_in_transaction, put_in_transact
 from app.storage.s3 import S3FileStorage
 from app.storage.settings import storage_from_config
 from tests.s3server import free_port, new_bucket, running_s3_server, s3_settings
+from tests.stored_documents import store_documents
 
 OLD = 2 * 24 * 3600  # seconds: older than the sweep's day
 
@@ -38,8 +39,9 @@ def file_storage(storage_settings):
 
 
 @pytest.fixture
-def app_storage(app, engine, storage_settings):
+def app_storage(app, storage_settings):
     """The app (its web requests and its engine's service tasks) on an empty store."""
+    engine = app.extensions["engine"]
     before = {key: app.config.get(key) for key in storage_settings}
     app.config.update(storage_settings)
     engine.config.update(storage_settings)
@@ -166,3 +168,96 @@ def test_a_deletion_happens_only_when_it_commits(sessions, file_storage):
         session.commit()
     with pytest.raises(FileNotFoundError):
         file_storage.get(key)
+
+
+# flask storage check | sweep ------------------------------------------------------------------
+
+@pytest.fixture
+def documents(app, app_storage, session, demo):
+    """Demo cases whose letters, batch files and an attachment are in the store."""
+    return store_documents(session, app.extensions["engine"], app_storage)
+
+
+def test_storage_check_finds_missing_changed_and_orphaned_files(app, runner, documents,
+                                                                app_storage):
+    """Before: nothing compared the rows with the files (a restore without the upload folder
+    went unnoticed until a download answered 500)."""
+    kinds = {d.kind for d in documents}
+    assert kinds == {"bilaga", "beslutsbrev", "batchfil"}
+    result = runner.invoke(args=["storage", "check"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(documents)} lagrade filer kontrollerade: 0 saknas" in result.output
+
+    letter = next(d for d in documents if d.kind == "beslutsbrev")
+    batch_file = next(d for d in documents if d.kind == "batchfil")
+    app_storage.delete(letter.key)
+    app_storage.put(batch_file.key, b"changed after export")
+    app_storage.put("e" * 32, b"no row names me")
+    result = runner.invoke(args=["storage", "check"])
+    assert result.exit_code == 1
+    assert "SAKNAS: beslutsbrev" in result.output and letter.key in result.output
+    assert "FEL KONTROLLSUMMA: batchfil" in result.output and batch_file.key in result.output
+    assert f"FÖRÄLDRALÖS: {'e' * 32}" in result.output
+    assert "1 saknas, 1 med fel kontrollsumma, 1 föräldralösa" in result.output
+
+
+def test_sweep_removes_only_orphans_older_than_the_setting(session, documents, app_storage):
+    from app.storage.inventory import sweep_storage
+
+    app_storage.put("f" * 32, b"a crash left me")
+    named = {d.key for d in documents}
+    now = datetime.now(UTC)
+    assert sweep_storage(session, app_storage, now=now, min_age=timedelta(hours=24)) == []
+    removed = sweep_storage(session, app_storage, now=now + timedelta(hours=25),
+                            min_age=timedelta(hours=24))
+    session.commit()
+    assert [entry.name for entry in removed] == ["f" * 32]
+    assert {entry.name for entry in app_storage.entries()} == named
+    event = session.execute(text(
+        "SELECT action, details FROM audit_events WHERE action = 'storage_swept'")).one()
+    assert "f" * 32 in str(event.details)
+
+
+def test_flask_storage_sweep_removes_old_orphans_and_upload_leftovers(app, runner, upload_dir,
+                                                                      sessions):
+    """Before: an interrupted write's `.upload-*.tmp` and a crashed step's file stayed
+    forever."""
+    storage = LocalFileStorage(upload_dir)
+    with sessions() as session:
+        kept = put_in_transaction(session, storage, b"named by a row? no: but young")
+        session.commit()
+    (upload_dir / ".upload-abc123.tmp").write_bytes(b"half a file")
+    storage.put("9" * 32, b"old orphan")
+    age(storage, ".upload-abc123.tmp", OLD)
+    age(storage, "9" * 32, OLD)
+    result = runner.invoke(args=["storage", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "2 föräldralösa filer äldre än 24 timmar borttagna" in result.output
+    assert sorted(os.listdir(upload_dir)) == [kept]  # young: its transaction may be open
+
+
+# A stored file that is gone: 503 naming the document ----------------------------------------
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_missing_file_is_a_503_naming_the_document(app, documents, app_storage, lang):
+    """Before: every such download answered 500."""
+    from tests.conftest import login
+    from tests.test_i18n import switch_language
+
+    wanted = {"bilaga": ("bilagan", "the attachment"),
+              "beslutsbrev": ("beslutsbrevet", "the decision letter"),
+              "batchfil": ("batchfilen", "the batch file")}
+    for kind in wanted:
+        document = next(d for d in documents if d.kind == kind)
+        client = app.test_client()
+        login(client, document.username)
+        if lang == "en":
+            switch_language(client, "en")
+        assert client.get(document.url).status_code == 200
+        app_storage.delete(document.key)
+        response = client.get(document.url)
+        assert response.status_code == 503, kind
+        assert response.headers["Retry-After"] == "300"
+        page = response.get_data(as_text=True)
+        name = wanted[kind][0 if lang == "sv" else 1]
+        assert f"{name} ”{document.name}”" in page, page
