@@ -9,7 +9,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app import worker
 from app.backup import BackupError, create_backup, restore_backup
@@ -206,6 +206,7 @@ def storage_sweep():
 @click.command("backup", help="Säkerhetskopiera databasen och de lagrade filerna till MAPP "
                               "(ny eller tom), med ett manifest av kontrollsummor.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
 def backup_cmd(directory):
     try:
         summary = create_backup(current_app.extensions["db_engine"],
@@ -221,6 +222,7 @@ def backup_cmd(directory):
                                "(migrerad till samma revision) och lagring. Manifestet "
                                "kontrolleras först.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
 def restore_cmd(directory):
     try:
         summary = restore_backup(current_app.extensions["db_engine"],

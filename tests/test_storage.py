@@ -11,43 +11,9 @@ from sqlalchemy import text
 from app.storage import LocalFileStorage, delete_in_transaction, put_in_transaction
 from app.storage.s3 import S3FileStorage
 from app.storage.settings import storage_from_config
-from tests.s3server import free_port, new_bucket, running_s3_server, s3_settings
-from tests.stored_documents import store_documents
+from tests.s3server import free_port, new_bucket, s3_settings
 
 OLD = 2 * 24 * 3600  # seconds: older than the sweep's day
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint():
-    """moto in server mode on 127.0.0.1, once per test process."""
-    with running_s3_server() as endpoint:
-        yield endpoint
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage_settings(request, tmp_path):
-    """The settings of an empty store: a new folder, or a new bucket on the S3 server."""
-    if request.param == "local":
-        return {"STORAGE": "local", "UPLOAD_DIR": str(tmp_path / "filer")}
-    endpoint = request.getfixturevalue("s3_endpoint")
-    return s3_settings(endpoint, new_bucket(endpoint))
-
-
-@pytest.fixture
-def file_storage(storage_settings):
-    return storage_from_config(storage_settings)
-
-
-@pytest.fixture
-def app_storage(app, storage_settings):
-    """The app (its web requests and its engine's service tasks) on an empty store."""
-    engine = app.extensions["engine"]
-    before = {key: app.config.get(key) for key in storage_settings}
-    app.config.update(storage_settings)
-    engine.config.update(storage_settings)
-    yield storage_from_config(storage_settings)
-    app.config.update(before)
-    engine.config.update(before)
 
 
 def age(storage, name: str, seconds: int) -> None:
@@ -171,12 +137,6 @@ def test_a_deletion_happens_only_when_it_commits(sessions, file_storage):
 
 
 # flask storage check | sweep ------------------------------------------------------------------
-
-@pytest.fixture
-def documents(app, app_storage, session, demo):
-    """Demo cases whose letters, batch files and an attachment are in the store."""
-    return store_documents(session, app.extensions["engine"], app_storage)
-
 
 def test_storage_check_finds_missing_changed_and_orphaned_files(app, runner, documents,
                                                                 app_storage):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, inspect, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeDecorator
 
 from app.db import Base
 from app.errors import DomainError
@@ -46,8 +47,11 @@ def encode_value(value):
 
 def decoder(column: Column):
     """Return the function that turns a column's JSON value back into its Python value."""
+    kind_of = column.type
+    if isinstance(kind_of, TypeDecorator):  # UTCDateTime: the type it stores as
+        kind_of = kind_of.impl_instance
     try:
-        kind = column.type.python_type
+        kind = kind_of.python_type
     except NotImplementedError:
         return None
     if kind is datetime:
