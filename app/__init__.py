@@ -13,6 +13,7 @@ from app.errors import ProcessDefinitionError
 from app.grants.applications import sync_application
 from app.grants.choices import form_choices
 from app.grants.operations import SERVICE_OPERATIONS
+from app.storage import storage_from_config
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,6 +22,10 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder="web/static")
     settings = load_config(config)
     app.config.update(settings)
+    try:
+        storage_from_config(settings)  # an unknown STORAGE stops the start, not a request
+    except ValueError as err:
+        raise SystemExit(f"Fillagringen kan inte användas: {err}") from err
 
     db_engine = make_engine(settings["DATABASE_URL"])
     app.extensions["db_engine"] = db_engine

@@ -221,3 +221,23 @@ def test_a_missing_file_is_a_503_naming_the_document(app, documents, app_storage
         page = response.get_data(as_text=True)
         name = wanted[kind][0 if lang == "sv" else 1]
         assert f"{name} ”{document.name}”" in page, page
+
+
+def test_the_app_does_not_start_with_an_unknown_storage(database_url):
+    from tests.conftest import make_test_app
+
+    with pytest.raises(SystemExit, match="STORAGE"):
+        make_test_app(database_url, STORAGE="s4")
+
+
+def test_every_column_holding_a_storage_key_is_in_the_inventory():
+    """check, sweep and backup know the stored files only through STORED_COLUMNS."""
+    from app.db import Base
+    from app.storage.inventory import STORED_COLUMNS
+
+    holding = {(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns
+               if c.name == "key" or c.name.endswith("storage_key")}
+    assert holding == {(model.__tablename__, column.key)
+                       for _, model, column, *_ in STORED_COLUMNS}
+    for _, model, *_ in STORED_COLUMNS:
+        assert "sha256" in model.__table__.columns
