@@ -124,3 +124,48 @@ def test_backup_refuses_a_folder_that_is_not_empty_and_a_missing_file(
     app_storage.delete(documents[0].key)
     result = runner.invoke(args=["backup", str(tmp_path / "ny")])
     assert result.exit_code == 1 and "filen saknas" in result.output
+
+
+def test_a_backup_taken_while_files_are_added_is_one_consistent_set(
+        app, sessions, session, demo, upload_dir, tmp_path):
+    """The dump and the copied files come from one snapshot: every attachment row in the dump
+    has its file in the backup and no file is there without its row, while a writer keeps
+    adding attachments (with READ COMMITTED the two reads would see different rows)."""
+    import threading
+
+    from app.attachments.operations import store_uploads
+    from app.backup import create_backup
+    from app.db import utcnow
+    from app.storage import LocalFileStorage
+    from tests.attachment_files import LIMIT, pdf_bytes
+    from tests.factories import make_application
+
+    application = make_application(session, app.extensions["engine"])
+    storage = LocalFileStorage(upload_dir)
+    stop, added = threading.Event(), []
+
+    def writer():
+        while not stop.is_set():
+            with sessions() as writing:
+                store_uploads(writing, storage, instance_id=application.process_instance_id,
+                              field="bilagor", files=[(f"{len(added)}.pdf", pdf_bytes())],
+                              user_id=application.created_by_id, max_bytes=LIMIT)
+                writing.commit()
+            added.append(1)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(added) < 5:
+            stop.wait(0.01)
+        summary = create_backup(app.extensions["db_engine"], storage, tmp_path / "kopia",
+                                now=utcnow())
+    finally:
+        stop.set()
+        thread.join()
+    rows = [json.loads(line) for line in
+            (tmp_path / "kopia" / "database.jsonl").read_text().splitlines()[1:]]
+    keys = {item["row"]["key"] for item in rows if item["table"] == "attachments"}
+    manifest = json.loads((tmp_path / "kopia" / "manifest.json").read_text())
+    assert keys == set(manifest["files"]) and len(keys) == summary.files >= 5
+    assert sorted(p.name for p in (tmp_path / "kopia" / "files").iterdir()) == sorted(keys)
