@@ -14,6 +14,7 @@ from app.grants.applications import sync_application
 from app.grants.choices import form_choices
 from app.grants.operations import SERVICE_OPERATIONS
 from app.logs import configure_logging
+from app.storage import storage_from_config
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -25,6 +26,10 @@ def create_app(config: dict | None = None) -> Flask:
         raise SystemExit(problem)
     app.config.update(settings)
     configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
+    try:
+        storage_from_config(settings)  # an unknown STORAGE stops the start, not a request
+    except ValueError as err:
+        raise SystemExit(f"Fillagringen kan inte användas: {err}") from err
 
     db_engine = make_engine(settings["DATABASE_URL"],
                             connect_timeout=settings["DATABASE_CONNECT_TIMEOUT"],

@@ -2,19 +2,21 @@
 
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app import worker
 from app.accounts.models import User
 from app.accounts.sessions import revoke_user_sessions
 from app.accounts.users import set_password
+from app.backup import BackupError, create_backup, restore_backup
 from app.config import ROOT
 from app.db import utcnow
 from app.db_timeouts import without_timeouts
@@ -27,6 +29,8 @@ from app.formatting import local_today
 from app.grants.applications import case_label
 from app.notifications.outbox import send_pending
 from app.notifications.senders import sender_from_config
+from app.storage import storage_from_config
+from app.storage.inventory import check_storage, sweep_storage
 
 
 def init_app(app: Flask) -> None:
@@ -34,6 +38,8 @@ def init_app(app: Flask) -> None:
     for group in (db_cli, demo_cli, processes_cli, engine_cli):
         app.cli.add_command(group)
     app.cli.add_command(users_cli)
+    for command_ in (storage_cli, backup_cmd, restore_cmd):
+        app.cli.add_command(command_)
 
 
 def _sessions():
@@ -200,3 +206,72 @@ def users_logout(username):
                                      reason="revoked")
         session.commit()
     click.echo(f"{ended} inloggningar för {username} avslutades.")
+# --- stored files, backup and restore ------------------------------------------------------
+
+@click.group("storage", cls=AppGroup, help="Lagrade filer (bilagor, beslutsbrev, batchfiler).")
+def storage_cli():
+    pass
+
+
+@storage_cli.command("check", help="Jämför varje rad som namnger en lagrad fil med filen och "
+                                   "dess SHA-256 och lista filer som ingen rad namnger. "
+                                   "Slutkod 1 om något är fel.")
+def storage_check():
+    with current_app.extensions["read_sessions"]() as session:
+        report = check_storage(session, storage_from_config(current_app.config))
+    for row in report.missing:
+        click.echo(f"SAKNAS: {row}", err=True)
+    for row in report.mismatched:
+        click.echo(f"FEL KONTROLLSUMMA: {row}", err=True)
+    for entry in report.orphans:
+        when = f"{entry.modified_at:%Y-%m-%d %H:%M}"
+        click.echo(f"FÖRÄLDRALÖS: {entry.name} ({entry.size} byte, {when} UTC)", err=True)
+    click.echo(f"{report.checked} lagrade filer kontrollerade: {len(report.missing)} saknas, "
+               f"{len(report.mismatched)} med fel kontrollsumma, {len(report.orphans)} "
+               "föräldralösa.")
+    if not report.ok:
+        sys.exit(1)
+
+
+@storage_cli.command("sweep", help="Ta bort lagrade filer som ingen rad namnger och som är "
+                                   "äldre än STORAGE_SWEEP_HOURS (även avbrutna skrivningar).")
+def storage_sweep():
+    hours = current_app.config["STORAGE_SWEEP_HOURS"]
+    with _sessions()() as session:
+        removed = sweep_storage(session, storage_from_config(current_app.config),
+                                now=utcnow(), min_age=timedelta(hours=hours))
+        session.commit()
+    for entry in removed:
+        click.echo(f"Borttagen: {entry.name} ({entry.size} byte)")
+    click.echo(f"{len(removed)} föräldralösa filer äldre än {hours} timmar borttagna.")
+
+
+@click.command("backup", help="Säkerhetskopiera databasen och de lagrade filerna till MAPP "
+                              "(ny eller tom), med ett manifest av kontrollsummor.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_cmd(directory):
+    try:
+        summary = create_backup(current_app.extensions["db_engine"],
+                                storage_from_config(current_app.config), directory, now=utcnow())
+    except BackupError as err:
+        click.echo(f"FEL: {err.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Säkerhetskopia i {summary.directory}: {sum(summary.rows.values())} rader, "
+               f"{summary.files} filer, revision {summary.revision or 'ingen'}.")
+
+
+@click.command("restore", help="Återställ en säkerhetskopia från MAPP till en tom databas "
+                               "(migrerad till samma revision) och lagring. Manifestet "
+                               "kontrolleras först.")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_cmd(directory):
+    try:
+        summary = restore_backup(current_app.extensions["db_engine"],
+                                 storage_from_config(current_app.config), directory)
+    except BackupError as err:
+        click.echo(f"FEL: {err.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Återställt: {sum(summary.rows.values())} rader, {summary.files} filer, "
+               f"revision {summary.revision or 'ingen'}.")

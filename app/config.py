@@ -127,6 +127,22 @@ DEFAULTS: dict[str, object] = {
     "LOG_LEVEL": "INFO",
     # Bearer token Prometheus must send to read /metrics; empty: /metrics is not served.
     "METRICS_TOKEN": "",
+    # Where stored files (attachments, letters, batch files) are kept: "local" (UPLOAD_DIR) or
+    # "s3" (an S3-compatible object store: the S3_* settings).
+    "STORAGE": "local",
+    # S3: the endpoint URL (e.g. http://minio:9000); empty: AWS S3 itself.
+    "S3_ENDPOINT_URL": "",
+    # S3: the bucket the files are kept in (it must exist).
+    "S3_BUCKET": "trygghetsfonden",
+    # S3: the region of the bucket.
+    "S3_REGION": "eu-north-1",
+    # S3: the access key id (empty: boto3's own lookup, e.g. an instance role).
+    "S3_ACCESS_KEY_ID": "",
+    # S3: the secret access key.
+    "S3_SECRET_ACCESS_KEY": "",
+    # Hours a stored file no row names must be old before `flask storage sweep` removes it (a
+    # younger one may belong to a transaction that has not committed yet).
+    "STORAGE_SWEEP_HOURS": 24,
 }
 
 DEFAULT_SECRET_KEY = DEFAULTS["SECRET_KEY"]

@@ -210,12 +210,12 @@ def _drive_case(session, engine, fund_round, today, title, district, measure, am
 
 def _pay_out(session, engine, application, finance_user, today) -> None:
     """Finance attests the case's first tranche, exports it in a batch and marks it paid."""
-    from app.attachments.storage import storage_from_config
     from app.config import DEFAULTS
     from app.db import utcnow
     from app.formatting import local_today
     from app.payouts import attest, batches
     from app.payouts.plans import payouts_of
+    from app.storage import storage_from_config
 
     config = {**DEFAULTS, **engine.config}
     first = payouts_of(session, application.id)[0]

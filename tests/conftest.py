@@ -208,3 +208,54 @@ def real_forms():
     from app.forms import load_catalogue
 
     return load_catalogue(ROOT / "forms")
+
+
+# Stored files: an S3-compatible server and a store of either kind --------------------------
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto in server mode on 127.0.0.1, once per test process."""
+    from tests.s3server import running_s3_server
+
+    with running_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_settings(request, tmp_path):
+    """The settings of an empty store: a new folder, or a new bucket on the S3 server."""
+    from tests.s3server import new_bucket, s3_settings
+
+    if request.param == "local":
+        return {"STORAGE": "local", "UPLOAD_DIR": str(tmp_path / "filer")}
+    endpoint = request.getfixturevalue("s3_endpoint")
+    return s3_settings(endpoint, new_bucket(endpoint))
+
+
+@pytest.fixture
+def file_storage(storage_settings):
+    from app.storage import storage_from_config
+
+    return storage_from_config(storage_settings)
+
+
+@pytest.fixture
+def app_storage(app, storage_settings):
+    """The app (its web requests and its engine's service tasks) on an empty store."""
+    from app.storage import storage_from_config
+
+    engine = app.extensions["engine"]
+    before = {key: app.config.get(key) for key in storage_settings}
+    app.config.update(storage_settings)
+    engine.config.update(storage_settings)
+    yield storage_from_config(storage_settings)
+    app.config.update(before)
+    engine.config.update(before)
+
+
+@pytest.fixture
+def documents(app, app_storage, session, demo):
+    """Demo cases whose letters, batch files and an attachment are in the store."""
+    from tests.stored_documents import store_documents
+
+    return store_documents(session, app.extensions["engine"], app_storage)

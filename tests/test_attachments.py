@@ -156,7 +156,7 @@ def test_a_failed_write_leaves_neither_a_temporary_nor_a_partial_file(tmp_path, 
     def broken_replace(src, dst):
         raise OSError("disken är full")
 
-    monkeypatch.setattr("app.attachments.storage.os.replace", broken_replace)
+    monkeypatch.setattr("app.storage.local.os.replace", broken_replace)
     with pytest.raises(OSError, match="disken är full"):
         storage.put(key, b"data")
     assert list(tmp_path.iterdir()) == []

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from app.attachments.checks import check_upload
 from app.attachments.models import Attachment
-from app.attachments.storage import FileStorage, delete_in_transaction, put_in_transaction
 from app.audit import record_event
 from app.errors import InvalidInput
+from app.storage import FileStorage, delete_in_transaction, put_in_transaction
 
 
 def store_uploads(session: Session, storage: FileStorage, *, instance_id: int, field: str,

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.attachments.operations import remove_case_attachments
-from app.attachments.storage import FileStorage
 from app.audit import record_event
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
@@ -17,6 +16,7 @@ from app.formatting import short_date
 from app.grants import permissions
 from app.grants.models import Application, JavDeclaration, Round
 from app.grants.rules import amount, check_task_data, task_data_problems
+from app.storage import FileStorage
 
 # The status (and end) of a draft its organisation deleted before submitting it.
 DELETED_DRAFT = "Utkastet borttaget"

@@ -7,13 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.attachments.storage import FileStorage
 from app.audit import record_event
 from app.config import DEFAULTS
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.grants.models import Decision, JavDeclaration
 from app.letters.issue import issue_letter
+from app.storage import FileStorage
 
 
 def is_replaced(session: Session, decision: Decision) -> bool:

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.attachments.storage import storage_from_config
 from app.audit import record_event
 from app.config import DEFAULTS
 from app.engine.instances import OperationContext
@@ -28,6 +27,7 @@ from app.letters.render import deciding_organ
 from app.notifications.outbox import enqueue
 from app.payouts.operations import PAYOUT_OPERATIONS
 from app.payouts.plans import cancel_unpaid, create_payouts, sent_amount
+from app.storage import storage_from_config
 
 
 def register_application(ctx: OperationContext, data: dict) -> dict:

@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.attachments.storage import FileStorage, put_in_transaction
 from app.db import utcnow
 from app.engine.models import HumanTask
 from app.grants.models import Application, Decision
 from app.grants.rules import amount as to_amount
 from app.letters.models import Letter
 from app.letters.render import DecisionFacts, letter_context, letter_filename, render_pdf
+from app.storage import FileStorage, put_in_transaction
 
 
 def letter_of_decision(session: Session, decision_id: int) -> Letter | None:

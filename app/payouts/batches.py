@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.attachments.storage import FileStorage, put_in_transaction
 from app.audit import record_event
 from app.engine.instances import Engine
 from app.errors import Conflict, InvalidInput, NotFound
@@ -27,6 +26,7 @@ from app.payouts.export import payout_lines
 from app.payouts.lines import ExportBatch, ExportSettings
 from app.payouts.models import BATCH_STATES, FILE_KINDS, BatchFile, BatchItem, Payout, PayoutBatch
 from app.payouts.payees import payee_problems
+from app.storage import FileStorage, put_in_transaction
 
 PAYOUT_MESSAGE = "utbetalning_klar"
 BATCH_PATTERN = "{prefix}-{year}-{seq:04d}"

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.attachments.operations import attachments_of_instance
-from app.attachments.storage import storage_from_config
 from app.audit import events_for_instance
 from app.db import utcnow
 from app.engine.incidents import run_step
@@ -20,6 +19,7 @@ from app.grants.models import Decision
 from app.grants.statuses import status_kinds
 from app.letters.issue import decisions_with_letters
 from app.payouts.plans import payouts_of
+from app.storage import storage_from_config
 from app.web.context import current_user, db, engine, language, login_required
 
 bp = Blueprint("applications", __name__)

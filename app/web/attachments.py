@@ -2,15 +2,15 @@
 
 from io import BytesIO
 
-from flask import Blueprint, current_app, send_file
+from flask import Blueprint, send_file
 
 from app.attachments.checks import safe_name
 from app.attachments.models import Attachment  # registers the table at start-up
 from app.attachments.operations import attachment_for
 from app.attachments.permissions import can_download
-from app.attachments.storage import storage_from_config
 from app.errors import NotFound
 from app.web.context import current_user, db, login_required
+from app.web.downloads import stored_bytes
 
 bp = Blueprint("attachments", __name__)
 
@@ -21,7 +21,7 @@ def download(attachment_id: int):
     attachment: Attachment | None = attachment_for(db(), attachment_id)
     if attachment is None or not can_download(db(), current_user(), attachment):
         raise NotFound("Bilagan finns inte.")
-    data = storage_from_config(current_app.config).get(attachment.key)
+    data = stored_bytes(attachment.key, "bilaga", attachment.original_name)
     response = send_file(BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
                          download_name=safe_name(attachment.original_name), etag=False,
                          conditional=False)

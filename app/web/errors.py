@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed, NotFound
+from app.web.downloads import StoredFileUnavailable
 
 STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 422, IncidentRaised: 503}
 TITLES = {
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
         app.register_error_handler(error_class, _domain_handler(status))
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StoredFileUnavailable, _stored_file_unavailable)
 
 
 def _page(status: int, message: str, detail: str | None = None):
@@ -66,3 +68,18 @@ def _csrf_error(_err):
 def _http_error(err):
     status = err.code if isinstance(err, HTTPException) and err.code else 500
     return _page(status, MESSAGES.get(status, TITLES.get(status, lazy_gettext("Fel"))))
+
+
+# The documents a download can be missing, as the 503 page names them.
+STORED_KINDS = {"bilaga": lazy_gettext("bilagan"), "beslutsbrev": lazy_gettext("beslutsbrevet"),
+                "batchfil": lazy_gettext("batchfilen")}
+
+
+def _stored_file_unavailable(err: StoredFileUnavailable):
+    message = lazy_gettext(
+        "Filen till %(document)s ”%(name)s” kan inte hämtas just nu: den saknas i fillagringen "
+        "eller så går lagringen inte att nå. Felet är loggat; kontakta systemförvaltaren om det "
+        "består.", document=STORED_KINDS.get(err.kind, err.kind), name=err.name)
+    page = render_template("errors/error.html", status=503, message=message,
+                           title=lazy_gettext("Filen kan inte hämtas"))
+    return page, 503, {"Retry-After": "300"}

@@ -10,7 +10,6 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.attachments.storage import storage_from_config
 from app.db import utcnow
 from app.engine.incidents import run_step
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -26,8 +25,9 @@ from app.payouts.claims import (
 )
 from app.payouts.models import FILE_KINDS, Payout, PayoutBatch
 from app.payouts.payees import is_internal, payee_problems
+from app.storage import storage_from_config
 from app.web.context import current_user, db, engine, role_required
-from app.web.downloads import file_response
+from app.web.downloads import file_response, stored_bytes
 
 bp = Blueprint("finance", __name__, url_prefix="/ekonomi")
 FINANCE = "ekonomi"
@@ -156,7 +156,7 @@ def void(batch_id: int):
 @role_required(FINANCE)
 def download(batch_id: int, kind: str):
     file = batch_file(db(), batch_id, kind)
-    data = storage_from_config(current_app.config).get(file.storage_key)
+    data = stored_bytes(file.storage_key, "batchfil", file.filename)
     if hashlib.sha256(data).hexdigest() != file.sha256:
         current_app.logger.error("batch file %s does not match its checksum", file.id)
         raise Conflict("Den lagrade filen stämmer inte med sin kontrollsumma. Kontakta "

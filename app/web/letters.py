@@ -2,13 +2,12 @@
 
 from flask import Blueprint, current_app
 
-from app.attachments.storage import storage_from_config
 from app.errors import NotFound
 from app.grants import applications, permissions
 from app.letters.issue import letter_of_decision, proposed_decision
 from app.letters.render import letter_filename, preview_letter
 from app.web.context import current_user, db, login_required
-from app.web.downloads import file_response
+from app.web.downloads import file_response, stored_bytes
 
 bp = Blueprint("letters", __name__)
 
@@ -23,7 +22,7 @@ def download(decision_id: int):
     if letter is None or not permissions.can_view_application(
             db(), current_user(), letter.decision.application):
         raise NotFound("Beslutsbrevet finns inte.")
-    data = storage_from_config(current_app.config).get(letter.storage_key)
+    data = stored_bytes(letter.storage_key, "beslutsbrev", letter.filename)
     return file_response(data, letter.filename, "application/pdf")
 
 

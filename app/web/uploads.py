@@ -4,10 +4,10 @@ files in the form's attachment fields."""
 from flask import current_app, request
 
 from app.attachments.operations import attachment_data, remove_attachments, store_uploads
-from app.attachments.storage import storage_from_config
 from app.engine.models import ProcessInstance
 from app.errors import InvalidInput
 from app.forms.inputs import attachment_items
+from app.storage import storage_from_config
 
 
 def receive_uploads(session, definition, form, instance_id: int,
