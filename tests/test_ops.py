@@ -35,7 +35,8 @@ def test_readyz_checks_the_database_and_the_storage(app, client, sessions, tmp_p
                                                      monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     ready = client.get("/readyz")
-    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "missing"))
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "a-file" / "uploads"))
     no_storage = client.get("/readyz")
 
     assert ready.status_code == 200

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.attachments.storage import storage_from_config
+from app.storage import storage_from_config
 from app.db import utcnow
 from app.logs import request_id
 from app.metrics import CONTENT_TYPE, Metrics, read_backlog
