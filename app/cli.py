@@ -10,7 +10,7 @@ from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import worker
+from app import cli_funds, worker
 from app.config import ROOT
 from app.demo import demo_logins, load_demo, load_demo_cases
 from app.engine.doctor import open_stuck_incident_count, raise_stuck_incidents
@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     for group in (db_cli, demo_cli, processes_cli, engine_cli):
         app.cli.add_command(group)
+    app.cli.add_command(cli_funds.funds_cli)
+    app.cli.add_command(cli_funds.rounds_cli)
 
 
 def _sessions():

@@ -23,10 +23,13 @@ ROUND_FIELDS = ("name", "opens_on", "closes_on", "period_start", "period_end", "
                 "max_per_application", "komplettering_days")
 
 
-def review_criteria(forms: Mapping) -> list[Criterion]:
-    """The criteria reviewers score and their weights in the review form (the catalogue's)."""
+def review_criteria(forms: Mapping, lang: str | None = None) -> list[Criterion]:
+    """The criteria reviewers score and their weights in the review form (the catalogue's),
+    with their titles in `lang`."""
     review_form = forms.get(REVIEW_FORM)
-    return criteria_of(review_form.schema) if review_form is not None else []
+    if review_form is None:
+        return []
+    return criteria_of(review_form.in_language(lang).schema)
 
 
 def round_criteria(criteria: list[Criterion], fund_round: Round) -> list[Criterion]:
