@@ -12,10 +12,16 @@ from app.accounts.models import User, UserRole
 from app.accounts.passwords import hash_password
 from app.audit import AuditEvent
 from app.formatting import local_today
-from app.grants import budget
+from app.grants import applications, budget, funds, rounds
 from app.grants.models import Fund, Round
 from tests.conftest import csrf_token, login
-from tests.factories import submitted_application
+from tests.factories import (
+    application_data,
+    complete,
+    open_task,
+    submitted_application,
+    user,
+)
 
 TODAY = local_today()
 YEAR = TODAY.year + 2
@@ -277,3 +283,28 @@ def test_the_commands_name_the_bad_options_and_change_nothing(runner, session, d
     assert fresh(session, Round, id=fund_round.id).closes_on == TODAY
     assert session.scalars(select(Round)).all() == [fresh(session, Round, id=fund_round.id)]
     assert len(session.scalars(select(Fund)).all()) == 1
+
+
+def test_the_rounds_komplettering_deadline_is_the_formal_checks_default(client, session, engine,
+                                                                        demo):
+    fund = fresh(session, Fund, name="Trygghetsfonden 2027")
+    funds.update_fund(session, fund, {**funds.fund_values(fund),
+                                      "allow_overlapping_rounds": "ja"},
+                      processes={"trygghetsfond"}, actor_id=None)
+    quick = rounds.open_round(session, fund, round_fields(
+        name="Snabb", opens_on=TODAY.isoformat(), closes_on=(TODAY + timedelta(30)).isoformat(),
+        komplettering_days="5"), criteria=[], today=TODAY, actor_id=None)
+    session.commit()
+    deadlines = {}
+    for round_id in (quick.id, fresh(session, Round, name="Ansökningsomgång 2027").id):
+        case = applications.start_application(session, engine, user(session, "sokande"),
+                                              round_id, TODAY)
+        session.commit()
+        complete(session, engine, case, "ansokan", application_data(), "sokande")
+        deadlines[round_id] = open_task(session, case, "formell_kontroll").id
+    login(client, "handlaggare")
+    for round_id, days in ((quick.id, 5), (fresh(session, Round, name="Ansökningsomgång 2027").id,
+                                           14)):
+        tree = tree_of(client.get(f"/uppgifter/{deadlines[round_id]}"))
+        assert tree.xpath("//input[@name='komplettering_frist']/@value") == [
+            (TODAY + timedelta(days=days)).isoformat()]

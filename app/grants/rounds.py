@@ -38,6 +38,12 @@ def round_criteria(criteria: list[Criterion], fund_round: Round) -> list[Criteri
     return [Criterion(c.key, c.title, int(weights.get(c.key, c.weight))) for c in criteria]
 
 
+def deadline_days(fund_round: Round) -> dict[str, int]:
+    """Days from today of the round's default deadlines, by form field (the formal check's
+    request for komplettering)."""
+    return {"komplettering_frist": fund_round.komplettering_days}
+
+
 def get_round(session: Session, round_id: int) -> Round:
     fund_round = session.get(Round, round_id)
     if fund_round is None:
