@@ -357,3 +357,41 @@ def test_the_demo_creates_its_fund_and_round_through_the_operations(session, dem
         "Trygghetsfonden 2027"]
     assert [e.details["values"]["name"] for e in events(session, "round_opened")] == [
         "Ansökningsomgång 2027"]
+
+
+# -- the round's row lock -------------------------------------------------------------------------
+
+def test_a_budget_cut_waits_for_a_reservation_in_progress_and_then_sees_it(sessions, engine,
+                                                                            demo):
+    """A reservation holds the round's row lock until it commits; a budget cut that started
+    meanwhile waits, then counts the reserved money and is refused (never a budget below
+    what is committed)."""
+    import threading
+
+    with sessions() as setup:
+        case = submitted_application(setup, engine)
+        round_id = case.round_id
+    outcome = {}
+
+    def cut_budget():
+        with sessions() as session:
+            try:
+                rounds.change_budget(session, round_id, {"budget": "100000", "reason": "Cut"},
+                                     actor_id=None)
+                session.commit()
+                outcome["result"] = "changed"
+            except InvalidInput as err:
+                outcome["result"] = err.errors
+
+    with sessions() as reserving:
+        budget.reserve(reserving, reserving.get(type(case), case.id), Decimal("250000"),
+                       actor_id=None)
+        cutter = threading.Thread(target=cut_budget)
+        cutter.start()
+        cutter.join(timeout=0.5)
+        assert cutter.is_alive(), "the budget cut did not wait for the round's lock"
+        reserving.commit()
+    cutter.join(timeout=30)
+    assert "budget" in outcome["result"] and "250\xa0000" in outcome["result"]["budget"][0]
+    with sessions() as check:
+        assert budget.ledger_for(check, round_id).budget == Decimal("10000000.00")
