@@ -153,20 +153,51 @@ def rounds_list(fund_id):
 def rounds_open(fund_id, weights, **values):
     if values["komplettering_days"] is None:
         values["komplettering_days"] = "14"
-    for pair in weights:
-        key, _sep, weight = pair.partition("=")
-        values[rounds.WEIGHT_PREFIX + key.strip()] = weight
-    criteria = rounds.review_criteria(_catalogue().forms)
-    unknown = [p for p in weights if p.partition("=")[0].strip() not in {c.key for c in criteria}]
-    if unknown:
-        click.echo(f"FEL: okänt kriterium i --weight {unknown[0]}; kriterierna är "
-                   f"{', '.join(c.key for c in criteria)}.", err=True)
-        sys.exit(1)
+    values.update(_weight_fields(weights))
+    criteria = _criteria_with(weights)
     fund_round = _run(lambda session: rounds.open_round(
         session, funds.get_fund(session, fund_id), values, criteria=criteria,
         today=local_today(), actor_id=None))
     click.echo(f"Omgången {fund_round.name} är öppnad (id {fund_round.id}), "
                f"{fund_round.opens_on}–{fund_round.closes_on}.")
+
+
+@rounds_cli.command("edit", help="Ändra en omgång (bara de uppgifter som anges; budgeten "
+                                  "ändras med `flask rounds budget`).")
+@click.argument("round_id", type=int)
+@_options([spec for spec in ROUND_OPTIONS if spec[0] != "budget"])
+@click.option("--weight", "weights", multiple=True, metavar="KRITERIUM=VIKT",
+              help="Vikt för ett bedömningskriterium (tom vikt: formulärets).")
+def rounds_edit(round_id, weights, **given):
+    criteria = _criteria_with(weights)
+
+    def edit(session):
+        current = rounds.round_values(rounds.get_round(session, round_id))
+        values = {name: "" if value is None else str(value) for name, value in current.items()}
+        values.update({k: v for k, v in given.items() if v is not None})
+        values.update(_weight_fields(weights))
+        return rounds.update_round(session, round_id, values, criteria=criteria,
+                                   today=local_today(), actor_id=None)
+
+    fund_round = _run(edit)
+    click.echo(f"Omgången {fund_round.name} är sparad.")
+
+
+def _weight_fields(weights) -> dict:
+    return {rounds.WEIGHT_PREFIX + key.strip(): weight.strip()
+            for key, _sep, weight in (pair.partition("=") for pair in weights)}
+
+
+def _criteria_with(weights):
+    """The review criteria; exit 1 if a --weight names another."""
+    criteria = rounds.review_criteria(_catalogue().forms)
+    keys = {c.key for c in criteria}
+    unknown = [p for p in weights if p.partition("=")[0].strip() not in keys]
+    if unknown:
+        click.echo(f"FEL: okänt kriterium i --weight {unknown[0]}; kriterierna är "
+                   f"{', '.join(c.key for c in criteria)}.", err=True)
+        sys.exit(1)
+    return criteria
 
 
 @rounds_cli.command("budget", help="Ändra en omgångs budget (aldrig under det bundna).")

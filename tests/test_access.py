@@ -58,6 +58,8 @@ MATRIX = {
     "POST /admin/fonder/{fund}/omgangar/ny": [302, 404, 404, 404, 404, 404, 404, 422],
     "GET /admin/fonder/omgangar/{round}": [302, 404, 404, 404, 404, 404, 404, 200],
     "POST /admin/fonder/omgangar/{round}/budget": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/fonder/omgangar/{round}/andra": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/fonder/omgangar/{round}/andra": [302, 404, 404, 404, 404, 404, 404, 422],
     "GET /admin/fonder/omgangar/{round}/stang": [302, 404, 404, 404, 404, 404, 404, 200],
     "POST /admin/fonder/omgangar/{round}/stang": [302, 404, 404, 404, 404, 404, 404, 422],
     "GET /admin/fonder/99999": [302, 404, 404, 404, 404, 404, 404, 404],

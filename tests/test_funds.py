@@ -359,7 +359,7 @@ def test_the_demo_creates_its_fund_and_round_through_the_operations(session, dem
         "Ansökningsomgång 2027"]
 
 
-# -- the round's row lock -------------------------------------------------------------------------
+# -- the round's row lock -----------------------------------------------------------------------
 
 def test_a_budget_cut_waits_for_a_reservation_in_progress_and_then_sees_it(sessions, engine,
                                                                             demo):
@@ -395,3 +395,52 @@ def test_a_budget_cut_waits_for_a_reservation_in_progress_and_then_sees_it(sessi
     assert "budget" in outcome["result"] and "250\xa0000" in outcome["result"]["budget"][0]
     with sessions() as check:
         assert budget.ledger_for(check, round_id).budget == Decimal("10000000.00")
+
+
+# -- editing a round -----------------------------------------------------------------
+
+def test_editing_a_round_audits_each_change_and_never_touches_the_budget(app, session, demo):
+    fund = new_fund(session)
+    first = rounds.open_round(session, fund, round_form(), criteria=criteria(app), today=TODAY,
+                              actor_id=None)
+    second = rounds.open_round(session, fund, round_form(
+        name="Höst", opens_on=f"{YEAR}-09-01", closes_on=f"{YEAR}-10-01"), criteria=[],
+        today=TODAY, actor_id=None)
+    session.commit()
+    values = {**rounds.round_values(first), "closes_on": f"{YEAR}-04-30", "budget": "1",
+              "vikt_samverkan": "9", "name": f"Omgång {YEAR}"}  # its own name: no clash
+    rounds.update_round(session, first.id, values, criteria=criteria(app), today=TODAY,
+                        actor_id=demo["admin"].id)
+    session.commit()
+    stored = session.get(Round, first.id)
+    assert stored.closes_on.isoformat() == f"{YEAR}-04-30"
+    assert stored.budget == Decimal("2000000.00")  # only change_budget changes it
+    assert stored.criteria_weights == {"samverkan": 9}
+    [event] = events(session, "round_changed")
+    assert event.details["changed"] == {"closes_on": [f"{YEAR}-03-31", f"{YEAR}-04-30"],
+                                        "criteria_weights": [{}, {"samverkan": 9}]}
+    errors = errors_of(lambda: rounds.update_round(
+        session, first.id, {**rounds.round_values(first), "closes_on": f"{YEAR}-09-15"},
+        criteria=[], today=TODAY, actor_id=None))
+    assert "överlappar omgången Höst" in errors["opens_on"][0]
+    errors = errors_of(lambda: rounds.update_round(
+        session, first.id, {**rounds.round_values(first), "name": "Höst"}, criteria=[],
+        today=TODAY, actor_id=None))
+    assert errors == {"name": ["Fonden har redan en omgång som heter Höst."]}
+    assert second.id != first.id
+
+
+def test_a_closed_round_keeps_its_past_last_day_when_edited(session, demo):
+    fund_round = demo_round(session)
+    rounds.close_round(session, fund_round.id, {"reason": "Slut"}, today=TODAY, actor_id=None)
+    session.commit()
+    later = TODAY + timedelta(days=3)
+    rounds.update_round(session, fund_round.id, {**rounds.round_values(fund_round),
+                                                 "name": "Omgång 2027 (stängd)"},
+                        criteria=[], today=later, actor_id=None)
+    session.commit()
+    errors = errors_of(lambda: rounds.update_round(
+        session, fund_round.id, {**rounds.round_values(fund_round),
+                                 "closes_on": (TODAY + timedelta(days=1)).isoformat()},
+        criteria=[], today=later, actor_id=None))
+    assert errors == {"closes_on": ["Sista ansökningsdag har redan passerat."]}

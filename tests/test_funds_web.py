@@ -128,7 +128,8 @@ def test_a_round_is_opened_from_the_page(client, session, demo):
     fund = fresh(session, Fund, name="Trygghetsfonden 2027")
     path = f"/admin/fonder/{fund.id}/omgangar/ny"
     tree = tree_of(admin_client(client).get(path))
-    assert tree.xpath("//input[@id='vikt_problemanalys']/@value") == ["3"]  # the form's x-vikt
+    assert tree.xpath("//input[@id='vikt_problemanalys']/@value") == [""]  # the form's x-vikt:
+    assert "3" in tree.xpath("string(//p[@id='vikt_problemanalys--hjalp'])")
     response = post(client, path, **round_fields())
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     fund_round = fresh(session, Round, name=f"Vår {YEAR}")
@@ -308,3 +309,46 @@ def test_the_rounds_komplettering_deadline_is_the_formal_checks_default(client, 
         tree = tree_of(client.get(f"/uppgifter/{deadlines[round_id]}"))
         assert tree.xpath("//input[@name='komplettering_frist']/@value") == [
             (TODAY + timedelta(days=days)).isoformat()]
+
+
+def test_a_round_is_edited_from_its_page_with_the_input_kept_on_error(client, session, demo):
+    fund_round = fresh(session, Round, name="Ansökningsomgång 2027")
+    path = f"/admin/fonder/omgangar/{fund_round.id}/andra"
+    admin_client(client)
+    assert tree_of(client.get(f"/admin/fonder/omgangar/{fund_round.id}")).xpath(
+        f"//a[@href='{path}']")
+    tree = tree_of(client.get(path))
+    assert tree.xpath("//input[@id='name']/@value") == ["Ansökningsomgång 2027"]
+    assert not tree.xpath("//input[@id='budget']")  # changed with a reason, elsewhere
+    fields = {"name": "Omgång 2027", "opens_on": fund_round.opens_on.isoformat(),
+              "closes_on": fund_round.closes_on.isoformat(), "period_start": "2027-01-01",
+              "period_end": "2026-12-31", "max_per_application": "1000000",
+              "komplettering_days": "7"}
+    response = post(client, path, **fields)
+    assert response.status_code == 422
+    tree = tree_of(response)
+    assert "sluta innan den börjar" in tree.xpath("string(//p[@id='period_end--fel'])")
+    assert tree.xpath("//input[@id='name']/@value") == ["Omgång 2027"]
+    response = post(client, path, **{**fields, "period_end": "2027-12-31"})
+    assert response.status_code == 302
+    stored = fresh(session, Round, id=fund_round.id)
+    assert (stored.name, stored.komplettering_days, stored.max_per_application) == (
+        "Omgång 2027", 7, Decimal("1000000.00"))
+    assert stored.budget == fund_round.budget
+
+
+def test_the_edit_command_changes_only_what_is_given(runner, session, demo):
+    fund_round = fresh(session, Round, name="Ansökningsomgång 2027")
+    result = runner.invoke(args=["rounds", "edit", str(fund_round.id), "--komplettering-days",
+                                 "30", "--weight", "samverkan=5"])
+    assert result.exit_code == 0, result.output
+    stored = fresh(session, Round, id=fund_round.id)
+    assert (stored.komplettering_days, stored.criteria_weights) == (30, {"samverkan": 5})
+    assert (stored.name, stored.closes_on, stored.period_start) == (
+        fund_round.name, fund_round.closes_on, fund_round.period_start)
+    result = runner.invoke(args=["rounds", "edit", str(fund_round.id), "--weight",
+                                 "samverkan="])  # back to the form's weight
+    assert result.exit_code == 0, result.output
+    assert fresh(session, Round, id=fund_round.id).criteria_weights == {}
+    result = runner.invoke(args=["rounds", "edit", str(fund_round.id), "--opens-on", "igår"])
+    assert result.exit_code == 1 and "--opens-on" in result.output

@@ -106,8 +106,8 @@ def close_round(session: Session, round_id: int, form: Mapping, *, today: date,
     fields = FormFields(form)
     reason = fields.text("reason", "Skäl", 1000, multiline=True)
     if fund_round.opens_on > today:
-        fields.problem("", "Omgången har inte öppnat än. Ändra datumen i stället för att "
-                           "stänga den.")
+        fields.problem("", "Omgången har inte öppnat än. Ändra omgångens datum i stället "
+                           "för att stänga den.")
     elif fund_round.closes_on < today:
         fields.problem("", "Omgången är redan stängd.")
     elif fund_round.closes_on == today:
@@ -125,15 +125,39 @@ def close_round(session: Session, round_id: int, form: Mapping, *, today: date,
     return fund_round
 
 
-def round_values(criteria: list[Criterion]) -> dict:
-    """The values a new round's form starts from: the form's weights, 14 days to reply."""
-    return {"komplettering_days": "14",
-            **{WEIGHT_PREFIX + c.key: str(c.weight) for c in criteria}}
+def round_values(fund_round: Round | None = None) -> dict:
+    """The values a round's form starts from (a new round: 14 days to reply; the weights are
+    empty, so the review form's own weights apply)."""
+    if fund_round is None:
+        return {"komplettering_days": "14"}
+    values = {name: getattr(fund_round, name) for name in ROUND_FIELDS}
+    return {**values, **{WEIGHT_PREFIX + key: str(weight)
+                         for key, weight in (fund_round.criteria_weights or {}).items()}}
+
+
+def update_round(session: Session, round_id: int, form: Mapping, *, criteria: list[Criterion],
+                 today: date, actor_id: int | None) -> Round:
+    """Save a round's changed name, dates, maximum, deadline and weights (the budget changes
+    only with change_budget); an audit event lists each change (before, after)."""
+    _lock_fund(session, get_round(session, round_id).fund_id)  # as open_round: fund, then round
+    fund_round = _lock_round(session, round_id)
+    values = clean_round(session, fund_round.fund, form, criteria, today, fund_round)
+    changed = {name: [_jsonable_value(getattr(fund_round, name)), _jsonable_value(value)]
+               for name, value in values.items() if getattr(fund_round, name) != value}
+    for name, value in values.items():
+        setattr(fund_round, name, value)
+    session.flush()
+    if changed:
+        record_event(session, "round_changed", f"Ansökningsomgången {fund_round.name} ändrad",
+                     actor_id=actor_id, details={"fund": fund_round.fund_id,
+                                                 "round": fund_round.id, "changed": changed})
+    return fund_round
 
 
 def clean_round(session: Session, fund: Fund, form: Mapping, criteria: list[Criterion],
-                today: date) -> dict:
-    """Return the form's values checked; raise InvalidInput naming every bad field."""
+                today: date, editing: Round | None = None) -> dict:
+    """Return the form's values checked; raise InvalidInput naming every bad field. A round
+    being edited keeps its budget (change_budget changes it) and may keep a past last day."""
     fields = FormFields(form)
     values = {
         "name": fields.text("name", "Namn", 200),
@@ -141,19 +165,21 @@ def clean_round(session: Session, fund: Fund, form: Mapping, criteria: list[Crit
         "closes_on": fields.date("closes_on", "Sista ansökningsdag"),
         "period_start": fields.date("period_start", "Projektperiodens början", required=False),
         "period_end": fields.date("period_end", "Projektperiodens slut", required=False),
-        "budget": fields.amount("budget", "Budget"),
+        "budget": fields.amount("budget", "Budget") if editing is None else editing.budget,
         "max_per_application": fields.amount("max_per_application",
                                              "Högsta belopp per ansökan"),
         "komplettering_days": fields.whole("komplettering_days", "Svarsfrist för komplettering "
                                            "(dagar)", 1, 365),
         "criteria_weights": _weights(fields, criteria),
     }
-    _check_order(fields, values, today)
+    _check_order(fields, values, today, editing)
     if values["name"] and "name" not in fields.errors:
-        _refuse_taken_name(session, fields, fund, values["name"])
+        _refuse_taken_name(session, fields, fund, values["name"], editing)
     if not fields.errors and not fund.allow_overlapping_rounds:
-        _refuse_overlap(session, fields, fund, values["opens_on"], values["closes_on"])
+        _refuse_overlap(session, fields, fund, values["opens_on"], values["closes_on"], editing)
     fields.raise_if_any("Omgången innehåller fel.")
+    if editing is not None:
+        del values["budget"]
     return values
 
 
@@ -172,11 +198,12 @@ def _weights(fields: FormFields, criteria: list[Criterion]) -> dict[str, int]:
     return weights
 
 
-def _check_order(fields: FormFields, values: dict, today: date) -> None:
+def _check_order(fields: FormFields, values: dict, today: date, editing: Round | None) -> None:
     opens, closes = values["opens_on"], values["closes_on"]
+    kept = editing is not None and closes == editing.closes_on
     if opens and closes and opens > closes:
         fields.problem("closes_on", "Sista ansökningsdag kan inte ligga före den första.")
-    elif closes and closes < today:
+    elif closes and closes < today and not kept:
         fields.problem("closes_on", "Sista ansökningsdag har redan passerat.")
     start, end = values["period_start"], values["period_end"]
     if start and end and start > end:
@@ -187,16 +214,21 @@ def _check_order(fields: FormFields, values: dict, today: date) -> None:
                                               f"än budgeten ({kronor(budget)}).")
 
 
-def _refuse_taken_name(session: Session, fields: FormFields, fund: Fund, name: str) -> None:
+def _refuse_taken_name(session: Session, fields: FormFields, fund: Fund, name: str,
+                       editing: Round | None) -> None:
     query = select(Round.id).where(Round.fund_id == fund.id, Round.name == name)
+    if editing is not None:
+        query = query.where(Round.id != editing.id)
     if session.scalar(query) is not None:
         fields.problem("name", f"Fonden har redan en omgång som heter {name}.")
 
 
 def _refuse_overlap(session: Session, fields: FormFields, fund: Fund, opens: date,
-                    closes: date) -> None:
+                    closes: date, editing: Round | None) -> None:
     query = select(Round).where(Round.fund_id == fund.id, Round.opens_on <= closes,
                                 Round.closes_on >= opens).order_by(Round.opens_on)
+    if editing is not None:
+        query = query.where(Round.id != editing.id)
     other = session.scalars(query).first()
     if other is not None:
         fields.problem("opens_on", f"Ansökningsperioden överlappar omgången {other.name} "
@@ -223,5 +255,9 @@ def _lock_round(session: Session, round_id: int) -> Round:
 
 
 def _jsonable(values: dict) -> dict:
-    return {name: str(value) if isinstance(value, (date, Decimal)) else value
-            for name, value in values.items() if value not in ("", None)}
+    return {name: _jsonable_value(value) for name, value in values.items()
+            if value not in ("", None)}
+
+
+def _jsonable_value(value):
+    return str(value) if isinstance(value, (date, Decimal)) else value

@@ -60,7 +60,7 @@ def open_round(fund_id: int):
     fund = funds.get_fund(db(), fund_id)
     criteria = rounds.review_criteria(engine().catalogue.forms, language())
     if request.method == "GET":
-        return _round_form(fund, criteria, rounds.round_values(criteria))
+        return _round_form(fund, criteria, rounds.round_values())
     try:
         fund_round = rounds.open_round(db(), fund, request.form, criteria=criteria,
                                        today=local_today(), actor_id=current_user().id)
@@ -76,6 +76,26 @@ def open_round(fund_id: int):
 @role_required("admin")
 def round_page(round_id: int):
     return _round_page(rounds.get_round(db(), round_id), {})
+
+
+@bp.route("/omgangar/<int:round_id>/andra", methods=["GET", "POST"])
+@role_required("admin")
+def edit_round(round_id: int):
+    fund_round = rounds.get_round(db(), round_id)
+    criteria = rounds.review_criteria(engine().catalogue.forms, language())
+    if request.method == "GET":
+        return _round_form(fund_round.fund, criteria, rounds.round_values(fund_round),
+                           editing=fund_round)
+    try:
+        rounds.update_round(db(), round_id, request.form, criteria=criteria,
+                            today=local_today(), actor_id=current_user().id)
+    except InvalidInput as err:
+        db().rollback()
+        return _round_form(fund_round.fund, criteria, request.form, err.errors,
+                           editing=fund_round), 422
+    db().commit()
+    flash(_("Omgången %(name)s är sparad.", name=fund_round.name), "success")
+    return redirect(url_for("funds.round_page", round_id=round_id))
 
 
 @bp.route("/omgangar/<int:round_id>/budget", methods=["POST"])
@@ -121,9 +141,9 @@ def _fund_page(fund, values: Mapping, errors: Mapping | None = None):
                            errors=errors or {}, processes=_processes())
 
 
-def _round_form(fund, criteria, values: Mapping, errors: Mapping | None = None):
+def _round_form(fund, criteria, values: Mapping, errors: Mapping | None = None, editing=None):
     return render_template("admin/round_form.html", fund=fund, criteria=criteria,
-                           values=values, errors=errors or {},
+                           values=values, errors=errors or {}, editing=editing,
                            weight_prefix=rounds.WEIGHT_PREFIX)
 
 
