@@ -1,5 +1,6 @@
-"""Ansökningsomgångar: open a round, change its budget (never below the money already
-committed), close it early. The only writers of the rounds table; every change is audited."""
+"""Ansökningsomgångar: open and edit a round, change its budget (never below the money
+already committed), close it early. The only writers of the rounds table (the budget ledger
+only locks a round's row); every change is audited."""
 
 from collections.abc import Mapping
 from datetime import date
