@@ -444,3 +444,31 @@ def test_a_closed_round_keeps_its_past_last_day_when_edited(session, demo):
                                  "closes_on": (TODAY + timedelta(days=1)).isoformat()},
         criteria=[], today=later, actor_id=None))
     assert errors == {"closes_on": ["Sista ansökningsdag har redan passerat."]}
+
+
+def test_two_administrators_creating_the_same_fund_name_at_once_get_a_message(sessions, demo):
+    """clean_fund's look-up cannot see the other's uncommitted fund: the unique index decides,
+    and the one who loses gets the message on the name (never a database error)."""
+    import threading
+
+    outcome = {}
+
+    def create_second():
+        with sessions() as session:
+            try:
+                funds.create_fund(session, fund_form(), processes=PROCESSES, actor_id=None)
+                session.commit()
+                outcome["second"] = "created"
+            except InvalidInput as err:
+                outcome["second"] = err.errors
+
+    with sessions() as first:
+        funds.create_fund(first, fund_form(), processes=PROCESSES, actor_id=None)
+        second = threading.Thread(target=create_second)
+        second.start()
+        second.join(timeout=0.5)
+        first.commit()
+    second.join(timeout=30)
+    assert outcome["second"] == {"name": ["Det finns redan en fond som heter Sommarlovsfonden."]}
+    with sessions() as check:
+        assert len(check.scalars(select(Fund).where(Fund.name == "Sommarlovsfonden")).all()) == 1
