@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from app import worker
+from app import cli_funds, worker
 from app.accounts.models import User
 from app.accounts.sessions import revoke_user_sessions
 from app.accounts.users import set_password
@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     for command_ in (storage_cli, backup_cmd, restore_cmd):
         app.cli.add_command(command_)
+    app.cli.add_command(cli_funds.funds_cli)
+    app.cli.add_command(cli_funds.rounds_cli)
 
 
 def _sessions():

@@ -1,7 +1,6 @@
 """Demo data: the fund, its round, Huddinge's nämnder and bolag, one user per role."""
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,7 +8,9 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User, UserRole
 from app.accounts.passwords import hash_password
 from app.audit import record_event
+from app.grants.funds import create_fund
 from app.grants.models import Fund, Organisation, Round
+from app.grants.rounds import open_round
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
 
@@ -74,20 +75,24 @@ def _ensure_organisations(session: Session, created: list[str]) -> dict[str, Org
 
 
 def _ensure_fund(session: Session, today: date, created: list[str]) -> None:
+    # Through the operations an administrator uses (the same checks and audit events).
     fund = session.scalars(select(Fund).where(Fund.name == "Trygghetsfonden 2027")).first()
     if fund is None:
-        fund = Fund(name="Trygghetsfonden 2027", process_id="trygghetsfond", diarie_prefix="KS",
-                    description="Medel för brottsförebyggande åtgärder i Huddinge kommun.")
-        session.add(fund)
-        session.flush()
+        fund = create_fund(session, {
+            "name": "Trygghetsfonden 2027", "process_id": "trygghetsfond",
+            "diarie_prefix": "KS", "organ": "Kommunstyrelsen",
+            "description": "Medel för brottsförebyggande åtgärder i Huddinge kommun."},
+            processes={"trygghetsfond"}, actor_id=None)
         created.append("fond Trygghetsfonden 2027")
     if not fund.rounds:
         opens = min(today, date(2026, 11, 1))
         closes = max(date(today.year + 1, 3, 31), today)
-        session.add(Round(fund_id=fund.id, name="Ansökningsomgång 2027", opens_on=opens,
-                          closes_on=closes, budget=Decimal("10000000"),
-                          max_per_application=Decimal("1500000"),
-                          period_start=date(2027, 1, 1), period_end=date(2027, 12, 31)))
+        open_round(session, fund, {
+            "name": "Ansökningsomgång 2027", "opens_on": opens.isoformat(),
+            "closes_on": closes.isoformat(), "budget": "10000000",
+            "max_per_application": "1500000", "period_start": "2027-01-01",
+            "period_end": "2027-12-31", "komplettering_days": "14"},
+            criteria=[], today=today, actor_id=None)
         created.append("ansökningsomgång 2027")
 
 

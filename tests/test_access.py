@@ -48,6 +48,22 @@ MATRIX = {
     "POST /ekonomi/attestera": [302, 404, 404, 404, 404, 404, 302, 404],
     "GET /admin/organisationer": [302, 404, 404, 404, 404, 404, 404, 200],
     "GET /admin/organisationer/{organisation}": [302, 404, 404, 404, 404, 404, 404, 200],
+    # Funds and rounds: the administrator's only. POSTs carry no fields: 422 for the admin.
+    "GET /admin/fonder": [302, 404, 404, 404, 404, 404, 404, 200],
+    "GET /admin/fonder/ny": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/fonder/ny": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/fonder/{fund}": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/fonder/{fund}": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/fonder/{fund}/omgangar/ny": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/fonder/{fund}/omgangar/ny": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/fonder/omgangar/{round}": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/fonder/omgangar/{round}/budget": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/fonder/omgangar/{round}/andra": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/fonder/omgangar/{round}/andra": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/fonder/omgangar/{round}/stang": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/fonder/omgangar/{round}/stang": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/fonder/99999": [302, 404, 404, 404, 404, 404, 404, 404],
+    "GET /admin/fonder/omgangar/99999": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /ansokningar/99999": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /uppgifter/00000000-0000-0000-0000-000000000000": [302, 404, 404, 404, 404, 404,
                                                            404, 404],
@@ -64,6 +80,8 @@ def objects(session, engine, demo):
         "check_task": open_task(session, case, "formell_kontroll").id,
         "draft_task": open_task(session, draft, "ansokan").id,
         "organisation": case.organisation_id,
+        "fund": case.round.fund_id,
+        "round": case.round_id,
     }
 
 

@@ -408,6 +408,18 @@ def test_the_menus_other_pages_in_swedish_and_english(site, case):
     site.click(admin, admin.get_by_role("link", name="Administration"))
     site.click(admin, admin.get_by_role("link", name="Organisationer", exact=True))
     site.click(admin, admin.get_by_role("link", name="Huge Fastigheter AB"))
+    site.click(admin, admin.get_by_role("link", name="Administration"))
+    site.click(admin, admin.get_by_role("link", name="Fonder och omgångar"))
+    site.click(admin, admin.get_by_role("link", name="Skapa fond"))
+    site.click(admin, admin.get_by_role("button", name="Skapa fond"))  # errors on the fields
+    expect(admin.locator(".error-summary")).to_be_visible()
+    site.goto(admin, "/admin/fonder")
+    site.click(admin, admin.get_by_role("link", name=re.compile("^Öppna en omgång")))
+    site.goto(admin, "/admin/fonder")
+    site.click(admin, admin.get_by_role("link", name="Ansökningsomgång 2027"))
+    site.click(admin, admin.get_by_role("link", name="Ändra omgången"))
+    site.click(admin, admin.get_by_role("link", name="Ansökningsomgång 2027"))
+    site.click(admin, admin.get_by_role("link", name="Stäng omgången i förtid"))
     site.leave(admin)
 
     finance = site.login("ekonomi")
@@ -425,4 +437,7 @@ def test_every_page_visited_was_checked(site):
             "/uppgifter/<id>", "/ekonomi/", "/ekonomi/batcher/<id>", "/ekonomi/aterkrav",
             "/ansokningar/<id>/aterkalla", "/budget", "/rapporter/delegationsbeslut",
             "/utkorg", "/tillganglighet", "/admin/", "/admin/organisationer",
-            "/admin/organisationer/<id>", "/ekonomi/batcher"} <= checked, checked
+            "/admin/organisationer/<id>", "/ekonomi/batcher", "/admin/fonder",
+            "/admin/fonder/ny", "/admin/fonder/<id>/omgangar/ny", "/admin/fonder/omgangar/<id>",
+            "/admin/fonder/omgangar/<id>/andra",
+            "/admin/fonder/omgangar/<id>/stang"} <= checked, checked

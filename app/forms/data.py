@@ -107,22 +107,23 @@ def _to_date(value) -> date | None:
         return None
 
 
-def relative_date_defaults(node: dict, today: date) -> dict:
+def relative_date_defaults(node: dict, today: date, days: dict | None = None) -> dict:
     """Return field values for the dates whose default is relative to `today`.
 
-    A `"format": "date"` property with `"x-default-days-from-today": N` gets today + N days;
-    nested objects are searched too (rows are not: a new row has no defaults).
+    A `"format": "date"` property with `"x-default-days-from-today": N` gets today + N days
+    (or the days `days` gives for its name: a round's own deadline); nested objects are
+    searched too (rows are not: a new row has no defaults).
     """
     values: dict = {}
     for name, prop in node.get("properties", {}).items():
         if not isinstance(prop, dict):
             continue
         if prop.get("type") == "object":
-            inner = relative_date_defaults(prop, today)
+            inner = relative_date_defaults(prop, today, days)
             if inner:
                 values[name] = inner
         elif is_relative_date(prop):
-            values[name] = today + timedelta(days=prop[DAYS_FROM_TODAY])
+            values[name] = today + timedelta(days=(days or {}).get(name, prop[DAYS_FROM_TODAY]))
     return values
 
 

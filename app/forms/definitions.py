@@ -74,18 +74,18 @@ class FormDefinition:
         return self._classes[base]
 
     def make_form(self, formdata=None, data: dict | None = None, base: type = wtforms.Form,
-                  today: date | None = None, **kw):
+                  today: date | None = None, days: dict | None = None, **kw):
         """Return a form filled from request `formdata` (a MultiDict) or from saved `data`.
 
         `formdata` is passed on as given (also to FlaskForm, which then does not read the
         request by itself); `data` is JSON as `to_data` returns it; defaults fill the rest.
         In a new form (no `data`, or empty `data`) a date with
-        `"x-default-days-from-today": N` is `today` (default: the current date) + N days;
-        saved data is shown as it was saved.
+        `"x-default-days-from-today": N` is `today` (default: the current date) + N days, or
+        the days `days` gives for the field's name; saved data is shown as it was saved.
         """
         values = data_to_fields(self.schema, data)
         if not values:
-            values = relative_date_defaults(self.schema, today or local_today())
+            values = relative_date_defaults(self.schema, today or local_today(), days)
         form = self.form_class(base)(formdata=formdata, data=values, **kw)
         form._row_action = read_row_action(formdata, form._prefix)
         return form

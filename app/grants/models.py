@@ -40,6 +40,17 @@ class Fund(Base):
     process_id: Mapped[str] = mapped_column(String(100))
     diarie_prefix: Mapped[str] = mapped_column(String(20), default="KS")
     description: Mapped[str] = mapped_column(Text, default="")
+    # The body that owns the fund (letters name it); empty: the LETTER_NAMND setting.
+    organ: Mapped[str] = mapped_column(String(200), default="")
+    # Who signs its letters, and their title (empty: the letter names the decision-maker).
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_title: Mapped[str] = mapped_column(String(200), default="")
+    # Finance dimensions; empty: the global FINANCE_* settings (app.grants.funds).
+    cost_centre: Mapped[str] = mapped_column(String(20), default="")
+    cost_centre_name: Mapped[str] = mapped_column(String(200), default="")
+    project_pattern: Mapped[str] = mapped_column(String(40), default="")
+    # May rounds of this fund take applications in overlapping periods?
+    allow_overlapping_rounds: Mapped[bool] = mapped_column(default=False)
 
     rounds: Mapped[list["Round"]] = relationship(back_populates="fund", order_by="Round.opens_on")
 
@@ -58,6 +69,11 @@ class Round(Base):
     # The period the funded measures must fall within (None: no limit).
     period_start: Mapped[date | None]
     period_end: Mapped[date | None]
+    # Weights of the review form's criteria in this round ({criterion key: weight}); a key
+    # left out keeps the form's x-vikt.
+    criteria_weights: Mapped[dict] = mapped_column(default=dict)
+    # Days the applicant gets to answer a request for komplettering, by default.
+    komplettering_days: Mapped[int] = mapped_column(default=14)
 
     fund: Mapped[Fund] = relationship(back_populates="rounds", lazy="joined")
 

@@ -35,11 +35,13 @@ class ReviewRow:
     weighted: Decimal | None = None
 
 
-def criteria_of(review_schema: dict) -> list[Criterion]:
-    """Read the criteria and their weights (x-vikt) from the review form's schema."""
+def criteria_of(review_schema: dict, weights: dict | None = None) -> list[Criterion]:
+    """Read the criteria and their weights (x-vikt) from the review form's schema; `weights`
+    (a round's, by criterion key) replaces the form's weight of each key it names."""
     review = review_schema.get("properties", {}).get(REVIEW_PROPERTY, {})
     criteria = review.get("properties", {}).get("kriterier", {}).get("properties", {})
-    return [Criterion(key, node.get("title", key), int(node.get("x-vikt", 1)))
+    weights = weights or {}
+    return [Criterion(key, node.get("title", key), int(weights.get(key, node.get("x-vikt", 1))))
             for key, node in criteria.items()]
 
 
@@ -105,7 +107,7 @@ def review_table(session: Session, review_schema: dict, application: Application
     reviews = application.instance.data.get(REVIEWS_VARIABLE) or []
     if not reviews:
         return None
-    criteria = criteria_of(review_schema)
+    criteria = criteria_of(review_schema, application.round.criteria_weights)
     rows = review_rows(criteria, reviews)
     names = dict(session.execute(select(User.username, User.display_name).where(
         User.username.in_([r.reviewer for r in rows]))).all())

@@ -14,6 +14,7 @@ from app.web import (
     display,
     errors,
     finance,
+    funds,
     letters,
     ops,
     organisations,
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
                       admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
-                      organisations.bp):
+                      organisations.bp, funds.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     outage.register(app)

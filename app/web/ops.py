@@ -11,10 +11,10 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.storage import storage_from_config
 from app.db import utcnow
 from app.logs import request_id
 from app.metrics import CONTENT_TYPE, Metrics, read_backlog
+from app.storage import storage_from_config
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)

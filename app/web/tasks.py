@@ -13,6 +13,7 @@ from app.formatting import local_today
 from app.forms.presenters import form_layout
 from app.grants import applications, permissions
 from app.grants.cases import case_summary
+from app.grants.rounds import deadline_days
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
 from app.web.context import current_user, db, engine, language, login_required
 from app.web.instructions import render_instructions
@@ -72,7 +73,8 @@ def task_page(task_id: str):
         return _manual_task(task, application)
     form = definition.make_form(formdata=request.form if request.method == "POST" else None,
                                 data=task.draft if task.draft is not None
-                                else definition.prefill(task.instance.data), base=FlaskForm)
+                                else definition.prefill(task.instance.data), base=FlaskForm,
+                                days=application and deadline_days(application.round))
     status, problem = 200, permissions.four_eyes_problem(db(), user, task, application)
     if request.method == "POST" and problem is None:
         outcome = _submit(task, definition, form, application)

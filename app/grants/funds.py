@@ -1,0 +1,183 @@
+"""Funds: create and edit a fund (its process, diarium prefix, owning organ, letter
+signature and finance dimensions). The only writers of the funds table."""
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.audit import record_event
+from app.config import DEFAULTS
+from app.errors import InvalidInput, NotFound
+from app.grants.fields import LETTERS, FormFields
+from app.grants.models import Fund
+from app.payouts.identifiers import cost_centre as check_cost_centre
+
+# The editable fields, in the order forms show them.
+FUND_FIELDS = ("name", "description", "process_id", "diarie_prefix", "organ", "signatory_name",
+               "signatory_title", "cost_centre", "cost_centre_name", "project_pattern",
+               "allow_overlapping_rounds")
+# Placeholders a project pattern may use (app.payouts.export.project_code).
+PROJECT_SAMPLE = {"prefix": "KS", "year": "2027", "year2": "27", "seq": "0001"}
+
+
+@dataclass(frozen=True)
+class FundSettings:
+    """What a fund's letters and payouts use: its own values, or the global settings."""
+
+    organ: str
+    signatory_name: str
+    signatory_title: str
+    cost_centre: str
+    cost_centre_name: str
+    project_pattern: str
+
+
+def list_funds(session: Session) -> list[Fund]:
+    """Return every fund by name (with its rounds)."""
+    return list(session.scalars(select(Fund).order_by(Fund.name)))
+
+
+def get_fund(session: Session, fund_id: int) -> Fund:
+    fund = session.get(Fund, fund_id)
+    if fund is None:
+        raise NotFound("Fonden finns inte.")
+    return fund
+
+
+def create_fund(session: Session, form: Mapping, *, processes: Collection[str],
+                actor_id: int | None) -> Fund:
+    """Create a fund from the form's values; every bad field is named."""
+    values = clean_fund(session, form, processes)
+    fund = Fund(**values)
+    session.add(fund)
+    _flush_unique_name(session, fund.name)
+    record_event(session, "fund_created", f"Fonden {fund.name} skapad", actor_id=actor_id,
+                 details={"fund": fund.id, "values": _jsonable(values)})
+    return fund
+
+
+def update_fund(session: Session, fund: Fund, form: Mapping, *, processes: Collection[str],
+                actor_id: int | None) -> Fund:
+    """Save the fund's changed values; an audit event lists each change (before, after)."""
+    values = clean_fund(session, form, processes, fund)
+    changed = {name: [getattr(fund, name), value] for name, value in values.items()
+               if getattr(fund, name) != value}
+    for name, value in values.items():
+        setattr(fund, name, value)
+    _flush_unique_name(session, fund.name)
+    if changed:
+        record_event(session, "fund_changed", f"Fonden {fund.name} ändrad", actor_id=actor_id,
+                     details={"fund": fund.id, "changed": changed})
+    return fund
+
+
+def fund_values(fund: Fund | None) -> dict:
+    """The form's values of a fund (a new fund: the defaults)."""
+    if fund is None:
+        return {"diarie_prefix": DEFAULTS["DIARIE_PREFIX"]}
+    return {name: getattr(fund, name) for name in FUND_FIELDS}
+
+
+def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
+    """Return the fund's organ, signature and finance dimensions, falling back to the
+    global settings (LETTER_NAMND, FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN)."""
+    settings = {**DEFAULTS, **config}
+    return FundSettings(
+        organ=fund.organ or settings["LETTER_NAMND"],
+        signatory_name=fund.signatory_name, signatory_title=fund.signatory_title,
+        cost_centre=fund.cost_centre or str(settings["FINANCE_FUND_COST_CENTRE"]),
+        cost_centre_name=fund.cost_centre_name or settings["FINANCE_FUND_COST_CENTRE_NAME"],
+        project_pattern=fund.project_pattern or settings["FINANCE_PROJECT_PATTERN"])
+
+
+def clean_fund(session: Session, form: Mapping, processes: Collection[str],
+               fund: Fund | None = None) -> dict:
+    """Return the form's values checked; raise InvalidInput naming every bad field."""
+    fields = FormFields(form)
+    values = {
+        "name": fields.text("name", "Namn", 200),
+        "description": fields.text("description", "Beskrivning", 5000, required=False,
+                                   multiline=True),
+        "process_id": _process(fields, processes),
+        "diarie_prefix": _prefix(fields),
+        "organ": fields.text("organ", "Ägande organ", 200, required=False),
+        "signatory_name": fields.text("signatory_name", "Undertecknare", 200, required=False),
+        "signatory_title": fields.text("signatory_title", "Undertecknarens titel", 200,
+                                       required=False),
+        "cost_centre": _cost_centre(fields),
+        "cost_centre_name": fields.text("cost_centre_name", "Ansvarets namn", 200,
+                                        required=False),
+        "project_pattern": _project_pattern(fields),
+        "allow_overlapping_rounds": fields.flag("allow_overlapping_rounds"),
+    }
+    if values["name"] and "name" not in fields.errors:
+        _refuse_taken_name(session, fields, values["name"], fund)
+    fields.raise_if_any("Fonden innehåller fel.")
+    return values
+
+
+def _process(fields: FormFields, processes: Collection[str]) -> str:
+    value = fields.raw("process_id")
+    if value not in processes:
+        fields.problem("process_id", "Välj en process ur processkatalogen.")
+    return value
+
+
+def _prefix(fields: FormFields) -> str:
+    value = fields.raw("diarie_prefix")
+    if not LETTERS.fullmatch(value):
+        fields.problem("diarie_prefix", "Diarieprefixet ska vara 1–20 bokstäver, t.ex. KS.")
+    return value
+
+
+def _cost_centre(fields: FormFields) -> str:
+    value = fields.raw("cost_centre")
+    if not value:
+        return ""
+    try:
+        return check_cost_centre(value)
+    except ValueError as err:
+        fields.problem("cost_centre", str(err))
+        return value
+
+
+def _project_pattern(fields: FormFields) -> str:
+    value = fields.text("project_pattern", "Projektkod", 40, required=False)
+    if not value or "project_pattern" in fields.errors:
+        return value
+    try:
+        sample = value.format(**PROJECT_SAMPLE)
+    except (KeyError, ValueError, IndexError, AttributeError):
+        sample = None
+    if sample is None or "{seq}" not in value:
+        fields.problem("project_pattern", "Projektkoden ska innehålla {seq} och får bara "
+                                          "använda {prefix}, {year}, {year2} och {seq}, "
+                                          "t.ex. TF{year2}-{seq}.")
+    return value
+
+
+def _refuse_taken_name(session: Session, fields: FormFields, name: str,
+                       fund: Fund | None) -> None:
+    query = select(Fund.id).where(Fund.name == name)
+    if fund is not None:
+        query = query.where(Fund.id != fund.id)
+    if session.scalar(query) is not None:
+        fields.problem("name", f"Det finns redan en fond som heter {name}.")
+
+
+def _flush_unique_name(session: Session, name: str) -> None:
+    # Another administrator may have taken the name since clean_fund looked (nothing locks
+    # the funds table): the unique index decides, and the loser gets the same message.
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as err:
+        raise InvalidInput("Fonden innehåller fel.", {
+            "name": [f"Det finns redan en fond som heter {name}."]}) from err
+
+
+def _jsonable(values: dict) -> dict:
+    return {name: value for name, value in values.items() if value not in ("", None)}
