@@ -32,6 +32,7 @@ from app.grants.models import Application, Round
 from app.notifications.models import OutboxMessage
 from tests.conftest import CSRF_RE, make_test_app
 from tests.factories import application_data, formdata
+from tests.s3server import new_bucket, s3_settings
 
 pytestmark = pytest.mark.postgres
 
@@ -124,8 +125,9 @@ def _ready(base: str) -> bool:
 
 
 @pytest.fixture
-def cluster(empty_database_url, tmp_path):
-    """Migrate once, then start two web processes and two workers; yield their settings."""
+def cluster(empty_database_url, tmp_path, s3_endpoint):
+    """Migrate once, then start two web processes and two workers sharing one PostgreSQL and
+    one S3-compatible object store (moto's server on loopback); yield their settings."""
     url = empty_database_url("postgres")
     processes = tmp_path / "processes"
     processes.mkdir()
@@ -135,10 +137,12 @@ def cluster(empty_database_url, tmp_path):
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
     env = {**os.environ, "TF_DATABASE_URL": url, "TF_SECRET_KEY": "scale-out-secret-" + "x" * 40,
-           "TF_UPLOAD_DIR": str(tmp_path / "uploads"), "TF_PROCESSES_DIR": str(processes),
+           **{f"TF_{name}": value for name, value in
+              s3_settings(s3_endpoint, new_bucket(s3_endpoint)).items()},
+           # production settings, but plain http on loopback: the cookie may travel without TLS
+           "TF_SESSION_COOKIE_SECURE": "0", "TF_PROCESSES_DIR": str(processes),
            "TF_TIMER_INTERVAL": "1", "TF_LOG_FORMAT": "json", "TF_METRICS_TOKEN": TOKEN,
            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "PYTHONPATH": str(ROOT)}
-    (tmp_path / "uploads").mkdir()
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, timeout=120,
                    capture_output=True)
