@@ -49,10 +49,15 @@ class Ledger:
 
 def ledger_for(session: Session, round_id: int) -> Ledger:
     """Return the balances of a round."""
-    budget = session.scalar(select(Round.budget).where(Round.id == round_id))
-    if budget is None:
+    query = (select(Round.budget, LedgerEntry.kind, func.sum(LedgerEntry.amount))
+             .outerjoin(LedgerEntry, LedgerEntry.round_id == Round.id)
+             .where(Round.id == round_id).group_by(Round.budget, LedgerEntry.kind))
+    rows = session.execute(query).all()  # one statement: (budget, kind, sum) per kind
+    if not rows:
         raise NotFound("Ansökningsomgången finns inte.")
-    return _ledger(budget, _sums(session, LedgerEntry.round_id == round_id))
+    sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    sums.update({kind: _money(total) for _budget, kind, total in rows if kind is not None})
+    return _ledger(rows[0][0], sums)
 
 
 def entries_for(session: Session, round_id: int) -> list[LedgerEntry]:
@@ -113,13 +118,14 @@ def _take(session: Session, application: Application, amount, actor_id: int | No
     an entry of `kind`; return the entry and the amount that was held."""
     amount = _amount(amount)
     budget = _lock_round(session, application.round_id)
-    _refuse_if_granted(session, application)
+    sums = _sums(session, LedgerEntry.application_id == application.id)
+    _refuse_if_granted(sums)
     _refuse_above_requested(application, amount)
-    held = active_reservation(session, application)
+    held = sums["reservation"] - sums["reservation_release"]
     _refuse_above_available(_round_ledger(session, application, budget).remaining + held, amount)
     if held:
-        _add(session, application, "reservation_release", held, actor_id, notes[0])
-    return _add(session, application, kind, amount, actor_id, notes[1]), held
+        _add(session, application, "reservation_release", held, actor_id, notes[0], flush=False)
+    return _add(session, application, kind, amount, actor_id, notes[1]), held  # one INSERT
 
 
 def record_payout(session: Session, application: Application, amount, *,
@@ -173,7 +179,7 @@ def _book(session: Session, application: Application, kind: str, amount,
 def check_proposal(session: Session, application: Application, amount) -> None:
     """Check a proposed amount before the form is accepted (reserve() checks again, locked)."""
     amount = _amount(amount)
-    _refuse_if_granted(session, application)
+    _refuse_if_granted(_sums(session, LedgerEntry.application_id == application.id))
     _refuse_above_requested(application, amount)
     available = (ledger_for(session, application.round_id).remaining
                  + active_reservation(session, application))
@@ -240,11 +246,12 @@ def _lock_round(session: Session, round_id: int) -> Decimal:
 
 
 def _add(session: Session, application: Application, kind: str, amount: Decimal,
-         actor_id: int | None, note: str) -> LedgerEntry:
+         actor_id: int | None, note: str, flush: bool = True) -> LedgerEntry:
     entry = LedgerEntry(round_id=application.round_id, application_id=application.id, kind=kind,
                         amount=amount, actor_id=actor_id, note=note)
     session.add(entry)
-    session.flush()
+    if flush:  # entries added together are flushed together: one INSERT
+        session.flush()
     return entry
 
 
@@ -304,8 +311,9 @@ def _application_problems(session: Session, round_id: int, application_id: int,
     return [f"{name} {text}." for broken, text in checks if broken]
 
 
-def _refuse_if_granted(session: Session, application: Application) -> None:
-    if _sums(session, LedgerEntry.application_id == application.id)["grant"] > 0:
+def _refuse_if_granted(sums: dict[str, Decimal]) -> None:
+    """Refuse a second grant, given the application's sums."""
+    if sums["grant"] > 0:
         raise Conflict("Ansökan har redan ett beviljat belopp i budgeten.")
 
 
