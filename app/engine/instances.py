@@ -14,7 +14,8 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, undefer
+from sqlalchemy.orm import Session, lazyload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record_event
@@ -126,18 +127,50 @@ class Engine:
         return instance
 
     def lock_instance(self, session: Session, instance_id: int) -> ProcessInstance:
-        """Load an instance row and hold its lock until the transaction ends; its open human
-        tasks are read right after the lock is held (a join would show PostgreSQL's snapshot
-        from before the wait)."""
-        query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                 .options(undefer(ProcessInstance.state),
-                          selectinload(ProcessInstance.open_tasks).lazyload(HumanTask.instance))
-                 .with_for_update(of=ProcessInstance)
-                 .execution_options(populate_existing=True))
-        instance = session.scalars(query).first()
+        """Load an instance row and hold its lock until the transaction ends, with its open
+        human tasks read after the lock is held."""
+        instance = self._lock(session, ProcessInstance.id == instance_id)
         if instance is None:
             raise NotFound("Ärendet finns inte.")
+        self._read_tasks(session, instance)
         return instance
+
+    def lock_task(self, session: Session, task_id: str) -> HumanTask:
+        """Lock the instance of a human task until the transaction ends and return the task
+        row, read after the lock together with the instance's open tasks (two statements)."""
+        of_task = select(HumanTask.instance_id).where(HumanTask.id == task_id)
+        instance = self._lock(session, ProcessInstance.id == of_task.scalar_subquery())
+        row = instance and self._read_tasks(session, instance, task_id)
+        if row is None:
+            raise NotFound("Uppgiften finns inte.")
+        return row
+
+    @staticmethod
+    def _lock(session: Session, condition) -> ProcessInstance | None:
+        query = (select(ProcessInstance).where(condition)
+                 .options(undefer(ProcessInstance.state))
+                 .with_for_update(of=ProcessInstance)
+                 .execution_options(populate_existing=True))
+        return session.scalars(query).first()
+
+    @staticmethod
+    def _read_tasks(session: Session, instance: ProcessInstance,
+                    task_id: str | None = None) -> HumanTask | None:
+        """Read the open task rows of a locked instance (and the row `task_id`, open or not)
+        in a statement of their own: one joined to the lock would show PostgreSQL's snapshot
+        from before the wait. Return the row `task_id`."""
+        wanted = HumanTask.completed_at.is_(None)
+        if task_id is not None:
+            wanted = wanted | (HumanTask.id == task_id)
+        rows = session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, wanted)
+            .options(lazyload(HumanTask.instance))
+            .execution_options(populate_existing=True)).all()
+        for row in rows:
+            set_committed_value(row, "instance", instance)
+        set_committed_value(instance, "open_tasks",
+                            [row for row in rows if row.completed_at is None])
+        return next((row for row in rows if row.id == task_id), None)
 
     def load_workflow(self, session: Session, instance: ProcessInstance,
                       actor_id: int | None = None, now: datetime | None = None) -> BpmnWorkflow:
@@ -150,25 +183,27 @@ class Engine:
     def complete_task(self, session: Session, task_id: str, data: dict, *,
                       actor_id: int | None) -> ProcessInstance:
         """Complete a human task with validated data and run the process to its next wait."""
-        row = session.get(HumanTask, task_id)
-        if row is None:
-            raise NotFound("Uppgiften finns inte.")
-        instance = self.lock_instance(session, row.instance_id)
-        if row not in instance.open_tasks:  # completed or closed by someone else meanwhile
-            session.refresh(row, ["completed_at", "outcome", "completed_by_id"])
+        return self.complete_locked_task(session, self.lock_task(session, task_id), data,
+                                         actor_id=actor_id)
+
+    def complete_locked_task(self, session: Session, row: HumanTask, data: dict, *,
+                             actor_id: int | None) -> ProcessInstance:
+        """Complete a task row that `lock_task` returned in this transaction."""
+        instance = row.instance
+        if row.completed_at is not None:  # completed or closed by someone else meanwhile
             raise Conflict(_already_done(row))
         self.check_data(session, row, data)
         now = utcnow()
         workflow = self.load_workflow(session, instance, actor_id, now)
-        task = workflow.get_task_from_id(_uuid(task_id))
+        task = workflow.get_task_from_id(_uuid(row.id))
         if task is None or task.state != TaskState.READY:
             raise Conflict("Uppgiften är inte längre aktuell. Ladda om sidan.")
         task.set_data(**data)
         self._run(instance, task)
         self._advance(instance, workflow)
         record_event(session, "task_completed", f"{row.title} slutförd", actor_id=actor_id,
-                     instance_id=instance.id, task_id=task_id, details={"task": row.task_name})
-        self._save(session, instance, workflow, now, completed=(task_id, actor_id))
+                     instance_id=instance.id, task_id=row.id, details={"task": row.task_name})
+        self._save(session, instance, workflow, now, completed=(row.id, actor_id))
         return instance
 
     def check_data(self, session: Session, row: HumanTask, data: dict) -> None:
@@ -330,12 +365,12 @@ class Engine:
             raise
         except Exception as err:  # e.g. an `assignee` expression naming missing data
             raise StepFailed(instance, "uppgiftsegenskaper", _message(err)) from err
-        try:
+        if self.on_saved:
+            self.on_saved(session, instance, open_titles)
+        try:  # one flush for the whole step
             session.flush()
         except StaleDataError as err:
             raise Conflict("Ärendet ändrades av någon annan samtidigt. Försök igen.") from err
-        if self.on_saved:
-            self.on_saved(session, instance, open_titles)
 
 
 def awaits(workflow: BpmnWorkflow, event: BpmnEvent) -> bool:

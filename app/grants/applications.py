@@ -46,15 +46,18 @@ def start_application(session: Session, engine: Engine, user: User, round_id: in
 
 def complete_task(session: Session, engine: Engine, user: User, task_id: str, data: dict,
                   today: date) -> Application | None:
-    """Complete a task the user may do; check the application's own rules first."""
-    task = visible_task(session, user, task_id)
-    application = application_of_instance(session, task.instance_id)
-    problem = permissions.four_eyes_problem(session, user, task, application)
+    """Complete a task the user may do; check the application's own rules first. The case
+    is locked first, so every check reads the task as it is now."""
+    task = engine.lock_task(session, task_id)
+    if not permissions.can_view_task(user, task):
+        raise NotFound("Uppgiften finns inte.")
+    application, jav = _case_and_jav(session, user, task.instance_id)
+    problem = permissions.four_eyes_problem(session, user, task, application, jav)
     if problem:
         raise NotAllowed(problem)
     if application is not None:
         check_task_data(application, task.task_name, task.instance.data, data, today)
-    engine.complete_task(session, task_id, data, actor_id=user.id)
+    engine.complete_locked_task(session, task, data, actor_id=user.id)
     if application is not None and task.task_name == "bedomning":
         _record_reviewer_jav(session, application, user, data)
     return application
@@ -203,6 +206,18 @@ def application_of_instance(session: Session, instance_id: int) -> Application |
     if application is not None:
         cache[instance_id] = application
     return application
+
+
+def _case_and_jav(session: Session, user: User, instance_id: int
+                  ) -> tuple[Application | None, bool]:
+    """Return the case of a process instance and whether the user declared jäv in it (one
+    statement)."""
+    found = session.execute(select(Application, permissions.declared_jav(user))
+                            .where(Application.process_instance_id == instance_id)).first()
+    if found is None:
+        return None, False
+    session.info.setdefault("application_by_instance", {})[instance_id] = found[0]
+    return found[0], found[1]
 
 
 def case_label(session: Session, instance_id: int) -> str | None:

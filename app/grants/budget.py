@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.audit import record_event
@@ -49,10 +49,15 @@ class Ledger:
 
 def ledger_for(session: Session, round_id: int) -> Ledger:
     """Return the balances of a round."""
-    budget = session.scalar(select(Round.budget).where(Round.id == round_id))
-    if budget is None:
+    query = (select(Round.budget, LedgerEntry.kind, func.sum(LedgerEntry.amount))
+             .outerjoin(LedgerEntry, LedgerEntry.round_id == Round.id)
+             .where(Round.id == round_id).group_by(Round.budget, LedgerEntry.kind))
+    rows = session.execute(query).all()  # one statement: (budget, kind, sum) per kind
+    if not rows:
         raise NotFound("Ansökningsomgången finns inte.")
-    return _ledger(budget, _sums(session, LedgerEntry.round_id == round_id))
+    sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    sums.update({kind: _money(total) for _budget, kind, total in rows if kind is not None})
+    return _ledger(rows[0][0], sums)
 
 
 def entries_for(session: Session, round_id: int) -> list[LedgerEntry]:
@@ -71,13 +76,19 @@ def active_reservation(session: Session, application: Application) -> Decimal:
 def reserve(session: Session, application: Application, amount, *,
             actor_id: int | None) -> LedgerEntry:
     """Reserve the proposed amount for the application, replacing its earlier reservation."""
-    entry, held = _take(session, application, amount, actor_id, "reservation",
+    return _reserve(session, application, amount, actor_id)[0]
+
+
+def _reserve(session: Session, application: Application, amount,
+             actor_id: int | None) -> tuple[LedgerEntry, Decimal]:
+    """Reserve; return the entry and what then remains in the round."""
+    entry, held, remaining = _take(session, application, amount, actor_id, "reservation",
                         ("Nytt förslag", "Förslag till beslut"))
     record_event(session, "budget_reserved", f"Reserverat {kronor(entry.amount)}",
                  actor_id=actor_id, instance_id=application.process_instance_id,
                  details={"round": application.round_id, "amount": str(entry.amount),
                           "replaced": str(held)})
-    return entry
+    return entry, remaining
 
 
 def release(session: Session, application: Application, *, actor_id: int | None,
@@ -97,7 +108,7 @@ def release(session: Session, application: Application, *, actor_id: int | None,
 def convert_to_grant(session: Session, application: Application, amount, *,
                      actor_id: int | None) -> LedgerEntry:
     """Turn the application's reservation into a grant of `amount` (may be less)."""
-    entry, held = _take(session, application, amount, actor_id, "grant",
+    entry, held, _remaining = _take(session, application, amount, actor_id, "grant",
                         ("Beslut fattat", "Beviljat belopp"))
     record_event(session, "budget_granted",
                  f"Beviljat {kronor(entry.amount)} (reservation {kronor(held)} omvandlad)",
@@ -108,18 +119,22 @@ def convert_to_grant(session: Session, application: Application, amount, *,
 
 
 def _take(session: Session, application: Application, amount, actor_id: int | None,
-          kind: str, notes: tuple[str, str]) -> tuple[LedgerEntry, Decimal]:
+          kind: str, notes: tuple[str, str]) -> tuple[LedgerEntry, Decimal, Decimal]:
     """Under the round lock: check the amount, release the application's reservation and add
-    an entry of `kind`; return the entry and the amount that was held."""
+    an entry of `kind`; return the entry, the amount that was held and what then remains in
+    the round."""
     amount = _amount(amount)
     budget = _lock_round(session, application.round_id)
-    _refuse_if_granted(session, application)
+    sums, round_sums = _application_and_round_sums(session, application)
+    _refuse_if_granted(sums)
     _refuse_above_requested(application, amount)
-    held = active_reservation(session, application)
-    _refuse_above_available(_round_ledger(session, application, budget).remaining + held, amount)
+    held = sums["reservation"] - sums["reservation_release"]
+    available = _ledger(budget, round_sums).remaining + held
+    _refuse_above_available(available, amount)
     if held:
-        _add(session, application, "reservation_release", held, actor_id, notes[0])
-    return _add(session, application, kind, amount, actor_id, notes[1]), held
+        _add(session, application, "reservation_release", held, actor_id, notes[0], flush=False)
+    entry = _add(session, application, kind, amount, actor_id, notes[1])  # one INSERT
+    return entry, held, available - entry.amount
 
 
 def record_payout(session: Session, application: Application, amount, *,
@@ -173,7 +188,7 @@ def _book(session: Session, application: Application, kind: str, amount,
 def check_proposal(session: Session, application: Application, amount) -> None:
     """Check a proposed amount before the form is accepted (reserve() checks again, locked)."""
     amount = _amount(amount)
-    _refuse_if_granted(session, application)
+    _refuse_if_granted(_sums(session, LedgerEntry.application_id == application.id))
     _refuse_above_requested(application, amount)
     available = (ledger_for(session, application.round_id).remaining
                  + active_reservation(session, application))
@@ -201,12 +216,11 @@ def reserve_operation(ctx: OperationContext, data: dict) -> dict:
                            reason="Förslag om avslag")
         return {"reserverat": "0", "slappt": str(released)}
     try:
-        entry = reserve(ctx.session, application, data.get("forslag_belopp"),
-                        actor_id=ctx.actor_id)
+        entry, remaining = _reserve(ctx.session, application, data.get("forslag_belopp"),
+                                    ctx.actor_id)
     except InvalidInput as err:  # shown on the beredning form's amount field
         messages = [m for found in err.errors.values() for m in found] or [err.message]
         raise InvalidInput(err.message, {"forslag_belopp": messages}) from err
-    remaining = ledger_for(ctx.session, application.round_id).remaining
     return {"reserverat": str(entry.amount), "kvar": str(remaining)}
 
 
@@ -240,16 +254,29 @@ def _lock_round(session: Session, round_id: int) -> Decimal:
 
 
 def _add(session: Session, application: Application, kind: str, amount: Decimal,
-         actor_id: int | None, note: str) -> LedgerEntry:
+         actor_id: int | None, note: str, flush: bool = True) -> LedgerEntry:
     entry = LedgerEntry(round_id=application.round_id, application_id=application.id, kind=kind,
                         amount=amount, actor_id=actor_id, note=note)
     session.add(entry)
-    session.flush()
+    if flush:  # entries added together are flushed together: one INSERT
+        session.flush()
     return entry
 
 
-def _round_ledger(session: Session, application: Application, budget: Decimal) -> Ledger:
-    return _ledger(budget, _sums(session, LedgerEntry.round_id == application.round_id))
+def _application_and_round_sums(session: Session, application: Application
+                                 ) -> tuple[defaultdict[str, Decimal], defaultdict[str, Decimal]]:
+    """The sums per kind of the application's entries and of its round's, in one statement."""
+    of_application = LedgerEntry.application_id == application.id
+    of_round = LedgerEntry.round_id == application.round_id
+    query = (select(LedgerEntry.kind,
+                    func.sum(case((of_application, LedgerEntry.amount), else_=0)),
+                    func.sum(case((of_round, LedgerEntry.amount), else_=0)))
+             .where(of_application | of_round).group_by(LedgerEntry.kind))
+    sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    round_sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    for kind, application_total, round_total in session.execute(query):
+        sums[kind], round_sums[kind] = _money(application_total), _money(round_total)
+    return sums, round_sums
 
 
 def _ledger(budget: Decimal, sums: dict[str, Decimal]) -> Ledger:
@@ -304,8 +331,9 @@ def _application_problems(session: Session, round_id: int, application_id: int,
     return [f"{name} {text}." for broken, text in checks if broken]
 
 
-def _refuse_if_granted(session: Session, application: Application) -> None:
-    if _sums(session, LedgerEntry.application_id == application.id)["grant"] > 0:
+def _refuse_if_granted(sums: dict[str, Decimal]) -> None:
+    """Refuse a second grant, given the application's sums."""
+    if sums["grant"] > 0:
         raise Conflict("Ansökan har redan ett beviljat belopp i budgeten.")
 
 

@@ -8,10 +8,10 @@ from app.accounts.models import User, UserRole
 
 def users_with_role(session: Session, role: str) -> list[tuple[str, str]]:
     """Return (username, "Name, title") of the active users holding a role."""
-    query = (select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
-             .order_by(User.display_name))
-    return [(u.username, f"{u.display_name}, {u.title}" if u.title else u.display_name)
-            for u in session.scalars(query)]
+    query = (select(User.username, User.display_name, User.title).join(UserRole)
+             .where(UserRole.role == role, User.active.is_(True)).order_by(User.display_name))
+    return [(username, f"{name}, {title}" if title else name)
+            for username, name, title in session.execute(query)]
 
 
 # Source name → function(session) returning (value, label) pairs.

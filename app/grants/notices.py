@@ -1,7 +1,7 @@
 """Notices to the people of a case, queued in the outbox with the case step that causes them."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.accounts.models import User, UserRole
 from app.engine.instances import OperationContext
@@ -15,13 +15,16 @@ APPLICANT_KINDS = {"kvitto", "komplettering", "beslut", "aterrapportering"}
 WITHDRAWAL = "aterkallelse"
 SHARED_KINDS = {WITHDRAWAL}
 OFFICER_ROLE = "handlaggare"
+# A recipient needs an address, not roles: no second statement for them.
+WITHOUT_ROLES = lazyload(User.role_rows)
 
 
 def applicant_recipients(session: Session, application: Application, data: dict) -> list:
     """The applying organisation's users and the application's contact person."""
     users = list(session.scalars(
         select(User).join(UserRole).where(User.organisation_id == application.organisation_id,
-                                          UserRole.role == "sokande", User.active.is_(True))))
+                                          UserRole.role == "sokande", User.active.is_(True))
+        .options(WITHOUT_ROLES)))
     contact = (data.get("kontaktperson") or {}).get("epost")
     return users + ([contact] if contact else [])
 
@@ -30,7 +33,8 @@ def users_named(session: Session, usernames) -> list[User]:
     names = [u for u in usernames or [] if isinstance(u, str)]
     if not names:
         return []
-    return list(session.scalars(select(User).where(User.username.in_(names))))
+    return list(session.scalars(select(User).where(User.username.in_(names))
+                                .options(WITHOUT_ROLES)))
 
 
 def officer_recipients(session: Session, application: Application) -> list[User]:
@@ -39,10 +43,11 @@ def officer_recipients(session: Session, application: Application) -> list[User]
     worked = select(HumanTask.completed_by_id).where(
         HumanTask.instance_id == application.process_instance_id,
         HumanTask.role == OFFICER_ROLE, HumanTask.completed_by_id.is_not(None))
-    officers = list(session.scalars(select(User).where(User.id.in_(worked))))
+    officers = list(session.scalars(select(User).where(User.id.in_(worked))
+                                    .options(WITHOUT_ROLES)))
     return officers or list(session.scalars(
-        select(User).join(UserRole).where(UserRole.role == OFFICER_ROLE,
-                                          User.active.is_(True))))
+        select(User).join(UserRole).where(UserRole.role == OFFICER_ROLE, User.active.is_(True))
+        .options(WITHOUT_ROLES)))
 
 
 def open_task_recipients(session: Session, application: Application, data: dict) -> list:

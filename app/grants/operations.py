@@ -34,19 +34,18 @@ def register_application(ctx: OperationContext, data: dict) -> dict:
     """Registrera: give the submitted application its diarienummer (once) and a receipt."""
     application = application_of_step(ctx)
     if application.diarienummer is None:
-        copy_summary(application, data)
         year = ctx.now.astimezone(STOCKHOLM).year
         prefix = application.round.fund.diarie_prefix
-        application.diarienummer = next_diarienummer(
-            ctx.session, prefix, year, ctx.config["DIARIE_PATTERN"]
-        )
-        application.submitted_at = application.registered_at = ctx.now
-        record_event(ctx.session, "registered",
-                     f"Registrerad med diarienummer {application.diarienummer}",
-                     actor_id=ctx.actor_id, instance_id=ctx.instance.id)
-        enqueue(ctx.session, "kvitto", applicant_recipients(ctx.session, application, data),
-                notice_context(application, data, ctx.config), instance_id=ctx.instance.id,
-                dedupe_key=f"{ctx.instance.id}:kvitto")
+        number = next_diarienummer(ctx.session, prefix, year, ctx.config["DIARIE_PATTERN"])
+        with ctx.session.no_autoflush:  # the case row is written once, with the whole step
+            copy_summary(application, data)
+            application.diarienummer = number
+            application.submitted_at = application.registered_at = ctx.now
+            record_event(ctx.session, "registered", f"Registrerad med diarienummer {number}",
+                         actor_id=ctx.actor_id, instance_id=ctx.instance.id)
+            enqueue(ctx.session, "kvitto", applicant_recipients(ctx.session, application, data),
+                    notice_context(application, data, ctx.config), instance_id=ctx.instance.id,
+                    dedupe_key=f"{ctx.instance.id}:kvitto")
     return {"diarienummer": application.diarienummer,
             "registrerad": application.registered_at.astimezone(STOCKHOLM).date().isoformat()}
 

@@ -117,13 +117,18 @@ def can_view_task(user: User, task: HumanTask) -> bool:
     return task.organisation_id is None or task.organisation_id == user.organisation_id
 
 
+def declared_jav(user: User) -> ColumnElement[bool]:
+    """The SQL condition on Application for the cases the user has declared jäv in."""
+    return exists().where(JavDeclaration.application_id == Application.id,
+                          JavDeclaration.user_id == user.id)
+
+
 def four_eyes_problem(session: Session, user: User, task: HumanTask,
-                      application: Application | None) -> str | None:
-    """Return why the user may not do this task of the case (jäv, four eyes), or None."""
-    if application is not None and task.role != "sokande" and session.scalars(
-        select(JavDeclaration.id).where(JavDeclaration.application_id == application.id,
-                                        JavDeclaration.user_id == user.id)
-    ).first() is not None:
+                      application: Application | None, jav: bool | None = None) -> str | None:
+    """Return why the user may not do this task of the case (jäv, four eyes), or None.
+    `jav`: whether the user declared jäv in the case, when the caller has just read it."""
+    if application is not None and task.role != "sokande" and (jav if jav is not None else (
+            session.scalar(select(declared_jav(user)).where(Application.id == application.id)))):
         return "Du har anmält jäv i ärendet och får inte delta i handläggningen."
     if task.role not in FOUR_EYES_ROLES:
         return None
