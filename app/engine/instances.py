@@ -23,7 +23,13 @@ from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
 from app.engine.scripting import BpmnErrorCaught, ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
 from app.engine.specs import Catalogue, instructions_in, specs_of_version
-from app.engine.tasks import awaited_events, next_timer_at, sync_human_tasks
+from app.engine.tasks import (
+    OpenTask,
+    awaited_events,
+    next_timer_at,
+    open_tasks_of,
+    sync_human_tasks,
+)
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
@@ -36,6 +42,9 @@ class OperationContext:
     actor_id: int | None
     now: datetime
     config: dict
+    # The human tasks open in the workflow being advanced, as they stand at this moment of the
+    # step (the human_tasks table shows them only once the step is saved).
+    open_tasks: Callable[[], list[OpenTask]] | None = None
 
 
 class StepFailed(Exception):
@@ -116,7 +125,7 @@ class Engine:
         session.add(instance)
         session.flush()
         workflow = BpmnWorkflow(spec, subprocess_specs)
-        workflow.script_engine = self._script_engine(session, instance, actor_id, now)
+        workflow.script_engine = self._script_engine(session, instance, actor_id, now, workflow)
         if data:
             workflow.task_tree.data.update(data)
         record_event(session, "instance_started", f"{version.name} startad", actor_id=actor_id,
@@ -144,7 +153,8 @@ class Engine:
         """Deserialize an instance's workflow with a fresh restricted script engine."""
         spec, subprocess_specs = self._spec_of(instance.process_version)
         workflow = load_state(instance.state, spec, subprocess_specs)
-        workflow.script_engine = self._script_engine(session, instance, actor_id, now or utcnow())
+        workflow.script_engine = self._script_engine(session, instance, actor_id, now or utcnow(),
+                                                     workflow)
         return workflow
 
     def complete_task(self, session: Session, task_id: str, data: dict, *,
@@ -290,8 +300,9 @@ class Engine:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _script_engine(self, session, instance, actor_id, now) -> ProcessScriptEngine:
-        context = OperationContext(session, instance, actor_id, now, self.config)
+    def _script_engine(self, session, instance, actor_id, now, workflow) -> ProcessScriptEngine:
+        context = OperationContext(session, instance, actor_id, now, self.config,
+                                   open_tasks=lambda: open_tasks_of(workflow, instance))
         return ProcessScriptEngine(self.operations, context)
 
     def _run(self, instance: ProcessInstance, task) -> None:

@@ -1,5 +1,6 @@
 """The human-task projection: READY user tasks mirrored into a table after every save."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -23,6 +24,28 @@ ORGANISATION_SCOPED_ROLES = {"sokande"}
 def ready_human_tasks(workflow) -> dict[str, object]:
     """Return the READY manual tasks of a workflow by UUID string."""
     return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A READY human task as the workflow holds it in the middle of a step."""
+
+    task_name: str
+    role: str | None
+    assignee: str | None
+    organisation_id: int | None
+
+
+def open_tasks_of(workflow, instance: ProcessInstance) -> list[OpenTask]:
+    """Return the human tasks open in a workflow now: what its rows will say once it is saved
+    (a timer that fires in the step that opened the tasks must already see them)."""
+    tasks = []
+    for task in ready_human_tasks(workflow).values():
+        role = role_for_lane(task.task_spec.lane)
+        scoped = role in ORGANISATION_SCOPED_ROLES
+        tasks.append(OpenTask(task.task_spec.bpmn_id, role, _property_value(task, "assignee"),
+                              instance.organisation_id if scoped else None))
+    return tasks
 
 
 def sync_human_tasks(
