@@ -29,6 +29,7 @@ from app.engine.tasks import (
     next_timer_at,
     open_tasks_of,
     sync_human_tasks,
+    timer_marks,
 )
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
@@ -134,17 +135,19 @@ class Engine:
         self._save(session, instance, workflow, now)
         return instance
 
-    def lock_instance(self, session: Session, instance_id: int) -> ProcessInstance:
+    def lock_instance(self, session: Session, instance_id: int, *,
+                      skip_locked: bool = False) -> ProcessInstance | None:
         """Load an instance row and hold its lock until the transaction ends; its open human
         tasks are read right after the lock is held (a join would show PostgreSQL's snapshot
-        from before the wait)."""
+        from before the wait). With `skip_locked` a row another transaction holds is not
+        waited for: None (PostgreSQL; SQLite's writers queue at BEGIN instead)."""
         query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
                  .options(undefer(ProcessInstance.state),
                           selectinload(ProcessInstance.open_tasks).lazyload(HumanTask.instance))
-                 .with_for_update(of=ProcessInstance)
+                 .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
                  .execution_options(populate_existing=True))
         instance = session.scalars(query).first()
-        if instance is None:
+        if instance is None and not skip_locked:
             raise NotFound("Ärendet finns inte.")
         return instance
 
@@ -201,21 +204,31 @@ class Engine:
                      instance_id=row.instance_id, task_id=task_id)
         return row
 
-    def fire_timers(self, session: Session, instance_id: int) -> ProcessInstance:
-        """Fire the due timers of one instance and run it to its next wait state."""
-        instance = self.lock_instance(session, instance_id)
+    def fire_timers(self, session: Session, instance_id: int, *,
+                    skip_locked: bool = False) -> bool:
+        """Fire the due timers of one instance and run it to its next wait state; return
+        whether a timer fired. When none was due (another worker fired it a moment ago, or the
+        stored due time was early) nothing is written but a corrected due time. With
+        `skip_locked`, an instance another transaction holds is left alone (False)."""
+        instance = self.lock_instance(session, instance_id, skip_locked=skip_locked)
+        if instance is None or instance.status != "running":
+            return False
         now = utcnow()
         workflow = self.load_workflow(session, instance, None, now)
-        before = next_timer_at(workflow)
+        armed = timer_marks(workflow)
         try:
             workflow.refresh_timers()
         except Exception as err:
             raise StepFailed(instance, "timer", str(err)) from err
+        if timer_marks(workflow, armed) == armed:
+            due_at = next_timer_at(workflow)
+            if instance.next_timer_at != due_at:
+                instance.next_timer_at = due_at
+            return False
         self._advance(instance, workflow)
-        if next_timer_at(workflow) != before or workflow.completed:
-            record_event(session, "timer_fired", "Tidsfrist löpte ut", instance_id=instance.id)
+        record_event(session, "timer_fired", "Tidsfrist löpte ut", instance_id=instance.id)
         self._save(session, instance, workflow, now)
-        return instance
+        return True
 
     def send_message(self, session: Session, instance_id: int, name: str, payload: dict, *,
                      actor_id: int | None) -> ProcessInstance:

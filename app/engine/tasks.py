@@ -174,6 +174,24 @@ def next_timer_at(workflow) -> datetime | None:
     return min(times) if times else None
 
 
+def timer_marks(workflow, among: dict | None = None) -> dict:
+    """Return how each waiting timer of the workflow stands (state and, for a cycle, its next
+    due time), by task id; with `among`, how those same tasks stand now (None when gone).
+    Two marks differ exactly when a timer fired between them."""
+    if among is None:
+        tasks = [t for t in workflow.event_manager.tasks.values()
+                 if timer_definitions(t.task_spec)]
+        return {task.id: _timer_mark(task) for task in tasks}
+    return {task_id: _timer_mark(workflow.get_task_from_id(task_id)) for task_id in among}
+
+
+def _timer_mark(task) -> tuple | None:
+    if task is None:
+        return None
+    value = task.internal_data.get("event_value")
+    return task.state, value.get("next") if isinstance(value, dict) else None
+
+
 def awaited_events(workflow) -> list[str] | None:
     """Return the names of the messages and signals the flow waits for to go on, or None.
 

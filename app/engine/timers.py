@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 
 def run_due_timers(sessions: sessionmaker[Session], engine: Engine,
                    now: datetime | None = None) -> int:
-    """Fire every due timer once; return how many instances advanced."""
+    """Fire every due timer once; return how many instances a timer advanced. An instance
+    that another worker holds or has just advanced, or whose timers turn out not to be due,
+    is not counted (and, held by another worker, not waited for)."""
     with sessions() as session:
         due = engine.due_instance_ids(session, now or utcnow())
         session.rollback()
@@ -24,8 +26,8 @@ def run_due_timers(sessions: sessionmaker[Session], engine: Engine,
         with sessions() as session:
             action = {"kind": "timers", "instance_id": instance_id}
             try:
-                run_step(session, action, lambda s=session, i=instance_id: engine.fire_timers(s, i))
-                fired += 1
+                fired += run_step(session, action, lambda s=session, i=instance_id:
+                                  engine.fire_timers(s, i, skip_locked=True))
             except IncidentRaised as err:
                 log.warning("timer of instance %s failed: %s", instance_id, err.message)
             except Conflict:
