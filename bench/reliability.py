@@ -239,7 +239,7 @@ def kill_runs(app, runs: int, steppers: int, workers: int, rng) -> dict:
     for run in range(runs):
         children = [fork(app, run_stepper, run * 100 + i) for i in range(steppers)]
         children += [fork(app, run_worker, 0) for _ in range(workers)]
-        time.sleep(rng.uniform(0.3, 2.5))
+        time.sleep(rng.uniform(0.5, 4.0))
         for pid, _ in rng.sample(children, len(children)):  # in a random order
             os.kill(pid, signal.SIGKILL)
         for pid, read_end in children:

@@ -204,15 +204,18 @@ class Engine:
                      instance_id=row.instance_id, task_id=task_id)
         return row
 
-    def fire_timers(self, session: Session, instance_id: int, *,
-                    skip_locked: bool = False) -> bool:
+    def fire_timers(self, session: Session, instance_id: int, *, skip_locked: bool = False,
+                    listed_at: datetime | None = None) -> bool:
         """Fire the due timers of one instance and run it to its next wait state; return
         whether a timer fired. When none was due (another worker fired it a moment ago, or the
         stored due time was early) nothing is written but a corrected due time. With
-        `skip_locked`, an instance another transaction holds is left alone (False)."""
+        `skip_locked`, an instance another transaction holds is left alone; with `listed_at`
+        (the due time a timer pass listed), one whose due time has moved since is too."""
         instance = self.lock_instance(session, instance_id, skip_locked=skip_locked)
         if instance is None or instance.status != "running":
             return False
+        if listed_at is not None and instance.next_timer_at != listed_at:
+            return False  # advanced by another worker since it was listed
         now = utcnow()
         workflow = self.load_workflow(session, instance, None, now)
         armed = timer_marks(workflow)
@@ -294,12 +297,18 @@ class Engine:
 
     def due_instance_ids(self, session: Session, now: datetime, limit: int = 100) -> list[int]:
         """Return running instances whose earliest timer is due (and no incident stops them)."""
-        query = (select(ProcessInstance.id)
+        return [instance_id for instance_id, _at in self.due_timers(session, now, limit)]
+
+    def due_timers(self, session: Session, now: datetime,
+                   limit: int = 100) -> list[tuple[int, datetime]]:
+        """Return (instance id, due time) of the running instances whose earliest timer is
+        due (and no incident stops them), the longest overdue first."""
+        query = (select(ProcessInstance.id, ProcessInstance.next_timer_at)
                  .where(ProcessInstance.next_timer_at <= now,
                         ProcessInstance.status == "running",
                         ProcessInstance.has_incident.is_(False))
                  .order_by(ProcessInstance.next_timer_at).limit(limit))
-        return list(session.scalars(query))
+        return [(row.id, row.next_timer_at) for row in session.execute(query)]
 
     def instructions_for(self, row: HumanTask, lang: str | None = None) -> str | None:
         """Return the instructionsForEndUser of a human task's spec (in `lang` when the
