@@ -268,12 +268,16 @@ def file_check(app) -> dict:
     with app.extensions["sessions"]() as session:
         keys = stored_keys(session)
     files = {p.name for p in upload_dir.iterdir()} if upload_dir.exists() else set()
-    return {"files": len(files), "rows": len(keys), "orphan_files": len(files - keys),
+    orphans = files - keys
+    return {"files": len(files), "rows": len(keys), "orphan_files": len(orphans),
+            "interrupted_writes": sum(1 for name in orphans if name.startswith(".upload-")),
             "missing_files": len(keys - files)}
 
 
 def sweep(app) -> str:
-    """Run `flask storage sweep` when the app has it (removes orphans older than a day)."""
+    """Run `flask storage sweep` when the app has it. Every process of the runs is dead, so no
+    transaction is open: orphans of any age go (STORAGE_SWEEP_HOURS 0)."""
+    app.config["STORAGE_SWEEP_HOURS"] = 0
     result = app.test_cli_runner().invoke(args=["storage", "sweep"])
     if result.exit_code == 2 and "No such command" in result.output:
         return "no `flask storage sweep` in this tree"
@@ -422,7 +426,8 @@ def print_figures(figures: dict, args) -> None:
     for message in health["reconcile_messages"]:
         print(f"    {message}")
     print(f"  stored files / rows:      {before['files']} / {before['rows']}")
-    print(f"  orphan files:             {before['orphan_files']} (rows without file: "
+    print(f"  orphan files:             {before['orphan_files']} (of them interrupted "
+          f"writes: {before['interrupted_writes']}; rows without file: "
           f"{before['missing_files']})")
     print(f"  sweep:                    {figures['sweep']}")
     print(f"  orphan files after sweep: {after['orphan_files']}")
