@@ -281,7 +281,7 @@ def sweep(app) -> str:
     result = app.test_cli_runner().invoke(args=["storage", "sweep"])
     if result.exit_code == 2 and "No such command" in result.output:
         return "no `flask storage sweep` in this tree"
-    return result.output.strip()[-200:]
+    return (result.output.strip().splitlines() or [""])[-1][:200]
 
 
 def health_check(app) -> dict:
