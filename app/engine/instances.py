@@ -24,7 +24,14 @@ from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
 from app.engine.scripting import BpmnErrorCaught, ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
 from app.engine.specs import Catalogue, instructions_in, specs_of_version
-from app.engine.tasks import awaited_events, next_timer_at, sync_human_tasks
+from app.engine.tasks import (
+    OpenTask,
+    awaited_events,
+    next_timer_at,
+    open_tasks_of,
+    sync_human_tasks,
+    timer_marks,
+)
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
@@ -37,6 +44,9 @@ class OperationContext:
     actor_id: int | None
     now: datetime
     config: dict
+    # The human tasks open in the workflow being advanced, as they stand at this moment of the
+    # step (the human_tasks table shows them only once the step is saved).
+    open_tasks: Callable[[], list[OpenTask]] | None = None
 
 
 class StepFailed(Exception):
@@ -117,7 +127,7 @@ class Engine:
         session.add(instance)
         session.flush()
         workflow = BpmnWorkflow(spec, subprocess_specs)
-        workflow.script_engine = self._script_engine(session, instance, actor_id, now)
+        workflow.script_engine = self._script_engine(session, instance, actor_id, now, workflow)
         if data:
             workflow.task_tree.data.update(data)
         record_event(session, "instance_started", f"{version.name} startad", actor_id=actor_id,
@@ -126,11 +136,15 @@ class Engine:
         self._save(session, instance, workflow, now)
         return instance
 
-    def lock_instance(self, session: Session, instance_id: int) -> ProcessInstance:
+    def lock_instance(self, session: Session, instance_id: int, *,
+                      skip_locked: bool = False) -> ProcessInstance | None:
         """Load an instance row and hold its lock until the transaction ends, with its open
-        human tasks read after the lock is held."""
-        instance = self._lock(session, ProcessInstance.id == instance_id)
+        human tasks read after the lock is held. With `skip_locked` a row another transaction
+        holds is not waited for: None (PostgreSQL; SQLite's writers queue at BEGIN instead)."""
+        instance = self._lock(session, ProcessInstance.id == instance_id, skip_locked)
         if instance is None:
+            if skip_locked:
+                return None
             raise NotFound("Ärendet finns inte.")
         self._read_tasks(session, instance)
         return instance
@@ -146,10 +160,10 @@ class Engine:
         return row
 
     @staticmethod
-    def _lock(session: Session, condition) -> ProcessInstance | None:
+    def _lock(session: Session, condition, skip_locked: bool = False) -> ProcessInstance | None:
         query = (select(ProcessInstance).where(condition)
                  .options(undefer(ProcessInstance.state))
-                 .with_for_update(of=ProcessInstance)
+                 .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
                  .execution_options(populate_existing=True))
         return session.scalars(query).first()
 
@@ -177,7 +191,8 @@ class Engine:
         """Deserialize an instance's workflow with a fresh restricted script engine."""
         spec, subprocess_specs = self._spec_of(instance.process_version)
         workflow = load_state(instance.state, spec, subprocess_specs)
-        workflow.script_engine = self._script_engine(session, instance, actor_id, now or utcnow())
+        workflow.script_engine = self._script_engine(session, instance, actor_id, now or utcnow(),
+                                                     workflow)
         return workflow
 
     def complete_task(self, session: Session, task_id: str, data: dict, *,
@@ -226,21 +241,34 @@ class Engine:
                      instance_id=row.instance_id, task_id=task_id)
         return row
 
-    def fire_timers(self, session: Session, instance_id: int) -> ProcessInstance:
-        """Fire the due timers of one instance and run it to its next wait state."""
-        instance = self.lock_instance(session, instance_id)
+    def fire_timers(self, session: Session, instance_id: int, *, skip_locked: bool = False,
+                    listed_at: datetime | None = None) -> bool:
+        """Fire the due timers of one instance and run it to its next wait state; return
+        whether a timer fired. When none was due (another worker fired it a moment ago, or the
+        stored due time was early) nothing is written but a corrected due time. With
+        `skip_locked`, an instance another transaction holds is left alone; with `listed_at`
+        (the due time a timer pass listed), one whose due time has moved since is too."""
+        instance = self.lock_instance(session, instance_id, skip_locked=skip_locked)
+        if instance is None or instance.status != "running":
+            return False
+        if listed_at is not None and instance.next_timer_at != listed_at:
+            return False  # advanced by another worker since it was listed
         now = utcnow()
         workflow = self.load_workflow(session, instance, None, now)
-        before = next_timer_at(workflow)
+        armed = timer_marks(workflow)
         try:
             workflow.refresh_timers()
         except Exception as err:
             raise StepFailed(instance, "timer", str(err)) from err
+        if timer_marks(workflow, armed) == armed:
+            due_at = next_timer_at(workflow)
+            if instance.next_timer_at != due_at:
+                instance.next_timer_at = due_at
+            return False
         self._advance(instance, workflow)
-        if next_timer_at(workflow) != before or workflow.completed:
-            record_event(session, "timer_fired", "Tidsfrist löpte ut", instance_id=instance.id)
+        record_event(session, "timer_fired", "Tidsfrist löpte ut", instance_id=instance.id)
         self._save(session, instance, workflow, now)
-        return instance
+        return True
 
     def send_message(self, session: Session, instance_id: int, name: str, payload: dict, *,
                      actor_id: int | None) -> ProcessInstance:
@@ -306,12 +334,18 @@ class Engine:
 
     def due_instance_ids(self, session: Session, now: datetime, limit: int = 100) -> list[int]:
         """Return running instances whose earliest timer is due (and no incident stops them)."""
-        query = (select(ProcessInstance.id)
+        return [instance_id for instance_id, _at in self.due_timers(session, now, limit)]
+
+    def due_timers(self, session: Session, now: datetime,
+                   limit: int = 100) -> list[tuple[int, datetime]]:
+        """Return (instance id, due time) of the running instances whose earliest timer is
+        due (and no incident stops them), the longest overdue first."""
+        query = (select(ProcessInstance.id, ProcessInstance.next_timer_at)
                  .where(ProcessInstance.next_timer_at <= now,
                         ProcessInstance.status == "running",
                         ProcessInstance.has_incident.is_(False))
                  .order_by(ProcessInstance.next_timer_at).limit(limit))
-        return list(session.scalars(query))
+        return [(row.id, row.next_timer_at) for row in session.execute(query)]
 
     def instructions_for(self, row: HumanTask, lang: str | None = None) -> str | None:
         """Return the instructionsForEndUser of a human task's spec (in `lang` when the
@@ -325,8 +359,9 @@ class Engine:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _script_engine(self, session, instance, actor_id, now) -> ProcessScriptEngine:
-        context = OperationContext(session, instance, actor_id, now, self.config)
+    def _script_engine(self, session, instance, actor_id, now, workflow) -> ProcessScriptEngine:
+        context = OperationContext(session, instance, actor_id, now, self.config,
+                                   open_tasks=lambda: open_tasks_of(workflow, instance))
         return ProcessScriptEngine(self.operations, context)
 
     def _run(self, instance: ProcessInstance, task) -> None:

@@ -1,5 +1,6 @@
 """The human-task projection: READY user tasks mirrored into a table after every save."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -23,6 +24,28 @@ ORGANISATION_SCOPED_ROLES = {"sokande"}
 def ready_human_tasks(workflow) -> dict[str, object]:
     """Return the READY manual tasks of a workflow by UUID string."""
     return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A READY human task as the workflow holds it in the middle of a step."""
+
+    task_name: str
+    role: str | None
+    assignee: str | None
+    organisation_id: int | None
+
+
+def open_tasks_of(workflow, instance: ProcessInstance) -> list[OpenTask]:
+    """Return the human tasks open in a workflow now: what its rows will say once it is saved
+    (a timer that fires in the step that opened the tasks must already see them)."""
+    tasks = []
+    for task in ready_human_tasks(workflow).values():
+        role = role_for_lane(task.task_spec.lane)
+        scoped = role in ORGANISATION_SCOPED_ROLES
+        tasks.append(OpenTask(task.task_spec.bpmn_id, role, _property_value(task, "assignee"),
+                              instance.organisation_id if scoped else None))
+    return tasks
 
 
 def sync_human_tasks(
@@ -149,6 +172,24 @@ def next_timer_at(workflow) -> datetime | None:
     ]
     times = [t for t in times if t is not None]
     return min(times) if times else None
+
+
+def timer_marks(workflow, among: dict | None = None) -> dict:
+    """Return how each waiting timer of the workflow stands (state and, for a cycle, its next
+    due time), by task id; with `among`, how those same tasks stand now (None when gone).
+    Two marks differ exactly when a timer fired between them."""
+    if among is None:
+        tasks = [t for t in workflow.event_manager.tasks.values()
+                 if timer_definitions(t.task_spec)]
+        return {task.id: _timer_mark(task) for task in tasks}
+    return {task_id: _timer_mark(workflow.get_task_from_id(task_id)) for task_id in among}
+
+
+def _timer_mark(task) -> tuple | None:
+    if task is None:
+        return None
+    value = task.internal_data.get("event_value")
+    return task.state, value.get("next") if isinstance(value, dict) else None
 
 
 def awaited_events(workflow) -> list[str] | None:

@@ -50,11 +50,14 @@ def officer_recipients(session: Session, application: Application) -> list[User]
         .options(WITHOUT_ROLES)))
 
 
-def open_task_recipients(session: Session, application: Application, data: dict) -> list:
-    """Who holds the case's open tasks: their assignees, or the applicant for scoped tasks."""
-    tasks = session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == application.process_instance_id,
-        HumanTask.completed_at.is_(None))).all()
+def open_task_recipients(ctx: OperationContext, application: Application, data: dict) -> list:
+    """Who holds the case's open tasks when the step runs: their assignees, or the applicant
+    for scoped tasks. The tasks come from the workflow being advanced, so a reminder whose
+    timer fires in the very step that opened the tasks reaches them too."""
+    session = ctx.session
+    tasks = ctx.open_tasks() if ctx.open_tasks is not None else session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == application.process_instance_id,
+                                HumanTask.completed_at.is_(None))).all()
     recipients = users_named(session, {t.assignee for t in tasks if t.assignee})
     if any(t.organisation_id is not None for t in tasks):
         recipients += applicant_recipients(session, application, data)
@@ -86,7 +89,7 @@ def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
     elif typ == "tilldelning":
         recipients = users_named(ctx.session, data.get("bedomare"))
     elif typ == "paminnelse":
-        recipients = open_task_recipients(ctx.session, application, data)
+        recipients = open_task_recipients(ctx, application, data)
     else:
         raise ValueError(f"okänd meddelandetyp {typ!r}")
     context = notice_context(application, data, ctx.config)
