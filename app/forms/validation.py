@@ -50,6 +50,22 @@ def find_problems(validator: Draft202012Validator, data: dict,
     return problems
 
 
+# The limits a draft must keep too: what could make a page slow or a column overflow.
+BOUNDS = {"maxLength", "maximum", "exclusiveMaximum", "maxItems"}
+
+
+def find_bound_problems(validator: Draft202012Validator, data: dict,
+                        lang: str = SOURCE_LANGUAGE) -> list[Problem]:
+    """Return (data path, message) for forbidden characters and for texts, numbers and lists
+    over their schema's bounds (the checks even a draft must pass)."""
+    problems: list[Problem] = [(path, translate(HIDDEN_MESSAGE, lang))
+                               for path in hidden_characters(data)]
+    for error in validator.iter_errors(data):
+        if error.validator in BOUNDS:
+            problems += [p for p in explain(error, validator.schema, lang) if p not in problems]
+    return problems
+
+
 def hidden_characters(value, path: Path = ()) -> list[Path]:
     """Return the paths of the texts in `value` that hold a forbidden character."""
     if isinstance(value, str):

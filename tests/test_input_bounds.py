@@ -1,0 +1,90 @@
+"""Bounded input: texts have a length limit (also in a draft), amounts a maximum, and a page
+with the longest allowed text still renders fast."""
+
+import time
+
+import lxml.html
+import pytest
+from sqlalchemy import select
+
+from app.engine.models import HumanTask
+from app.errors import InvalidInput
+from tests.attachment_files import SMALL
+from tests.conftest import login
+from tests.factories import (
+    application_data,
+    complete,
+    formdata,
+    open_task,
+    submitted_application,
+)
+from tests.test_attachments_web import new_application_task, post
+
+HUGE = "Lorem ipsum dolor sit amet. " * 15000  # 420 KB
+# Markdown that costs the most per character (unclosed link brackets): 400 KB took 10 s.
+WORST_MARKDOWN = "[" * 5000
+
+
+def errors_of(page: str, name: str) -> str:
+    tree = lxml.html.fromstring(page)
+    return " ".join(" ".join(tree.xpath(
+        f"//div[contains(@class,'field-error')][.//*[@name='{name}']]//p[@class='error']"
+        "//text()")).split())  # one plain space, also for the no-break spaces in numbers
+
+
+def test_a_draft_with_a_text_over_its_limit_is_refused_and_the_text_kept(client, demo,
+                                                                         sessions):
+    login(client, "sokande")
+    task_url = new_application_task(client, sessions)
+
+    started = time.perf_counter()
+    response = post(client, task_url, formdata(application_data(beskrivning=HUGE, **SMALL)),
+                    spara_utkast="1")
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "högst 10000 tecken" in errors_of(page, "beskrivning")
+    assert lxml.html.fromstring(page).xpath("string(//textarea[@name='beskrivning'])") == HUGE
+    assert elapsed < 2
+    with sessions() as session:
+        assert session.scalars(select(HumanTask.draft)).one() is None
+
+
+def test_a_draft_with_an_amount_over_the_maximum_is_refused(client, demo, sessions):
+    login(client, "sokande")
+    task_url = new_application_task(client, sessions)
+
+    response = post(client, task_url, formdata({"sokt_belopp": 10**20}), spara_utkast="1")
+
+    assert response.status_code == 422
+    assert "högst 1 500 000" in errors_of(response.get_data(as_text=True), "sokt_belopp")
+
+
+def test_a_komplettering_message_over_its_limit_is_refused(session, engine, demo):
+    application = submitted_application(session, engine)
+    with pytest.raises(InvalidInput) as err:
+        complete(session, engine, application, "formell_kontroll",
+                 {"kontroll_utfall": "komplettering", "komplettering_frist": "2030-01-01",
+                  "komplettering_delar": ["beskrivning"], "kontroll_meddelande": HUGE},
+                 "handlaggare")
+    assert "kontroll_meddelande" in err.value.errors
+
+
+def test_the_komplettering_page_with_the_longest_message_renders_fast(client, session, engine,
+                                                                      demo):
+    application = submitted_application(session, engine)
+    complete(session, engine, application, "formell_kontroll",
+             {"kontroll_utfall": "komplettering", "komplettering_frist": "2030-01-01",
+              "komplettering_delar": ["beskrivning"], "kontroll_meddelande": WORST_MARKDOWN},
+             "handlaggare")
+    task = open_task(session, application, "komplettering")
+    login(client, "sokande")
+
+    started = time.perf_counter()
+    response = client.get(f"/uppgifter/{task.id}")
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 200
+    assert WORST_MARKDOWN in response.get_data(as_text=True)
+    assert elapsed < 1.5
