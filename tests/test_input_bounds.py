@@ -8,7 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.engine.models import HumanTask
+from app.engine.timers import run_due_timers
 from app.errors import InvalidInput
+from app.formatting import kronor, local_today
+from app.grants import applications
 from tests.attachment_files import SMALL
 from tests.conftest import login
 from tests.factories import (
@@ -16,9 +19,14 @@ from tests.factories import (
     complete,
     formdata,
     open_task,
+    pay_out,
+    review_data,
     submitted_application,
+    to_review,
+    user,
 )
 from tests.test_attachments_web import new_application_task, post
+from tests.test_process_full import decided, make_timers_due
 
 HUGE = "Lorem ipsum dolor sit amet. " * 15000  # 420 KB
 # Markdown that costs the most per character (unclosed link brackets): 400 KB took 10 s.
@@ -89,3 +97,42 @@ def test_the_komplettering_page_with_the_longest_message_renders_fast(client, se
     assert response.status_code == 200
     assert WORST_MARKDOWN in response.get_data(as_text=True)
     assert elapsed < 1.5
+
+
+def test_a_reviewer_recommends_at_most_the_requested_amount(session, engine, demo):
+    application = submitted_application(session, engine)
+    to_review(session, engine, application)
+    review = review_data()
+    review["bedomning"]["rekommenderat_belopp"] = int(application.requested_amount) + 1
+
+    task = session.scalars(select(HumanTask).where(HumanTask.task_name == "bedomning",
+                                                   HumanTask.assignee == "bedomare")).one()
+
+    def submit(data):
+        applications.complete_task(session, engine, user(session, "bedomare"), task.id, data,
+                                   local_today())
+
+    with pytest.raises(InvalidInput) as err:
+        submit(review)
+
+    assert err.value.errors == {"bedomning.rekommenderat_belopp": [
+        f"Högst det sökta beloppet: {kronor(application.requested_amount)}."]}
+    session.rollback()
+    review["bedomning"]["rekommenderat_belopp"] = int(application.requested_amount)
+    submit(review)
+
+
+def test_the_follow_up_reports_at_most_the_granted_amount_as_used(session, sessions, engine,
+                                                                  demo):
+    application = decided(session, engine)
+    pay_out(session, engine, application)
+    make_timers_due(session, engine, application)
+    run_due_timers(sessions, engine)
+    report = {"genomfort": "Nattvandringar varje helg.", "anvant_belopp": 90001,
+              "indikator_utfall": [{"indikator": "Trygghet", "utfall": "66 %"}]}
+
+    with pytest.raises(InvalidInput) as err:
+        complete(session, engine, application, "aterrapportering", report, "sokande")
+
+    assert err.value.errors == {"anvant_belopp": [
+        "Högst det beviljade beloppet: 90\u00a0000\u00a0kr."]}
