@@ -31,6 +31,9 @@ DEFAULTS: dict[str, object] = {
     "UPLOAD_DIR": str(ROOT / "instance" / "uploads"),
     # Largest accepted attachment (one file) in bytes.
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    # Most attached files one case may hold at a time (all forms together; removed ones free
+    # their place).
+    "MAX_FILES_PER_CASE": 20,
     # Send the session cookie only over HTTPS (turn on in production).
     "SESSION_COOKIE_SECURE": False,
     # Minutes of inactivity before a login expires.

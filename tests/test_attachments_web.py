@@ -196,10 +196,13 @@ def test_removing_a_file_before_submission_deletes_it(client, demo, sessions, up
     assert client.get(f"/bilagor/{karta}").status_code == 404
     assert list(upload_dir.iterdir()) == []
     with sessions() as session:
-        assert session.scalars(select(Attachment)).all() == []
+        row = session.scalars(select(Attachment)).one()  # the row stays: who removed it, when
+        assert row.removed_at is not None
+        assert row.removed_by_id == user(session, "sokande").id
         removed = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "attachment_removed")).one()
         assert "Karta.pdf" in removed.summary
+        assert removed.actor_id == row.removed_by_id
 
 
 def test_removing_a_file_and_posting_another_cases_file_id(client, demo, sessions, engine,
@@ -240,6 +243,26 @@ def test_more_files_than_the_form_allows_are_refused(client, demo, sessions, upl
     assert response.status_code == 422
     assert "högst 10 filer" in response.get_data(as_text=True)
     assert list(upload_dir.iterdir()) == []
+
+
+def test_a_case_holds_at_most_the_per_case_number_of_files(client, demo, sessions, upload_dir):
+    login(client, "sokande")
+    task_url = new_application_task(client, sessions)
+    ten = [("bilagor-upload", png_bytes(), f"Bild {i}.png") for i in range(10)]
+    # Posting an id that is no file of the case empties the listed files: the field's own
+    # limit (10) then counts only this post's files.
+    for _ in range(2):
+        response = post(client, task_url, [("bilagor-id", "0")], spara_utkast="1", files=ten)
+        assert response.status_code == 302
+
+    response = post(client, task_url, [("bilagor-id", "0")], spara_utkast="1",
+                    files=[("bilagor-upload", png_bytes(), "En till.png")])
+
+    assert response.status_code == 422
+    assert "högst 20 bifogade filer och har redan 20" in response.get_data(as_text=True)
+    assert len(list(upload_dir.iterdir())) == 20
+    with sessions() as session:
+        assert len(session.scalars(select(Attachment)).all()) == 20
 
 
 def test_a_reviewer_assigned_to_the_case_may_download_its_files(app, session, engine, demo,

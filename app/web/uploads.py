@@ -42,7 +42,8 @@ def receive_uploads(session, definition, form, instance_id: int,
             _check_count(definition, name, len(field.data) + len(files))
             field.data = field.data + store_uploads(
                 session, storage, instance_id=instance_id, field=name, files=files,
-                user_id=user_id, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+                user_id=user_id, max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+                max_per_case=current_app.config["MAX_FILES_PER_CASE"])
             changed = True
         except InvalidInput as err:
             errors.update(err.errors)
