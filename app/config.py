@@ -25,8 +25,9 @@ DEFAULTS: dict[str, object] = {
     "TIMER_INTERVAL": 30,
     # Seconds between the worker's checks for stopped cases (running, waiting for nothing).
     "DOCTOR_INTERVAL": 300,
-    # Largest accepted request body in bytes.
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Largest accepted request body in bytes: the hard cap (our 413 page). A single file over
+    # MAX_UPLOAD_BYTES below it is not stored and the form is shown again naming the file.
+    "MAX_CONTENT_LENGTH": 128 * 1024 * 1024,
     # Where uploaded attachments are stored (local disk).
     "UPLOAD_DIR": str(ROOT / "instance" / "uploads"),
     # Largest accepted attachment (one file) in bytes.

@@ -4,7 +4,8 @@ import io
 
 import lxml.html
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 import app.attachments.models  # noqa: F401  (the table exists before the schema is made)
 from app.accounts.models import User, UserRole
@@ -131,6 +132,32 @@ def test_a_refused_file_is_named_on_the_field_and_nothing_typed_is_lost(
     with sessions() as session:
         assert session.scalars(select(Attachment)).all() == []  # the good file neither
         assert session.scalars(select(HumanTask.draft)).one() is None
+    assert list(upload_dir.iterdir()) == []
+
+
+def test_a_request_over_16_mib_with_one_file_too_large_keeps_the_form_and_names_the_file(
+        client, demo, sessions, upload_dir):
+    login(client, "sokande")
+    task_url = new_application_task(client, sessions)
+    huge = pdf_bytes() + b"%" + bytes(20 * 1024 * 1024)  # 20 MB: over the old 16 MiB cap
+
+    fields = MultiDict([("titel", "Trygga kvällar i Vårby"), ("slutfor", "1"),
+                        ("csrf_token", csrf_token(client, task_url)),
+                        ("bilagor-upload", FileStorage(io.BytesIO(huge), "Ritning.pdf")),
+                        ("bilagor-upload", FileStorage(io.BytesIO(png_bytes()), "Bild.png"))])
+    # Encoded in memory: the test client's own spooled body would be a file nobody closes.
+    boundary, body = encode_multipart(fields)
+    response = client.post(task_url, data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+    assert response.status_code == 422
+    tree = lxml.html.fromstring(response.get_data(as_text=True))
+    error = tree.xpath("//div[contains(@class,'field-error')][.//input[@type='file']]"
+                       "//p[@class='error']")[0].text_content()
+    assert "Ritning.pdf är större än 10 MB" in error
+    assert tree.xpath("//input[@name='titel']/@value") == ["Trygga kvällar i Vårby"]
+    with sessions() as session:
+        assert session.scalars(select(Attachment)).all() == []
     assert list(upload_dir.iterdir()) == []
 
 

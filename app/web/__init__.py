@@ -22,6 +22,7 @@ from app.web import (
     reviews,
     statuses,
     tasks,
+    uploads,
 )
 from app.web.context import close_db, current_user
 
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.url_map.converters["int"] = RowId  # before any route is added
+    app.request_class = uploads.UploadRequest  # a too large file is named, not a bare 413
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead
     csrf.init_app(app)
     Babel(app, locale_selector=select_locale, default_locale="sv",
