@@ -13,7 +13,7 @@ from app.errors import InvalidInput
 from app.formatting import kronor, local_today
 from app.grants import applications
 from tests.attachment_files import SMALL
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.factories import (
     application_data,
     complete,
@@ -136,3 +136,31 @@ def test_the_follow_up_reports_at_most_the_granted_amount_as_used(session, sessi
 
     assert err.value.errors == {"anvant_belopp": [
         "Högst det beviljade beloppet: 90\u00a0000\u00a0kr."]}
+
+
+def test_a_round_id_no_row_can_have_is_not_found(client, demo):
+    login(client, "sokande")
+    response = client.post("/ansokningar/ny", data={"round_id": str(10**20),
+                                                    "csrf_token": csrf_token(client)})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("field", "changes"), [
+    ("motivering", {"motivation": "Insatsen bygger på lägesbilden. " * 400}),
+    ("villkor", {"conditions": "Redovisa kvartalsvis. " * 300}),
+    ("skal", {"reason": "Skrivfel\x00i beslutet"}),
+])
+def test_a_decision_correction_refuses_texts_over_their_limit_or_with_hidden_characters(
+        session, engine, demo, field, changes):
+    from app.grants.decisions import correct_decision
+    from app.grants.models import Decision
+
+    decided(session, engine)
+    decision = session.scalars(select(Decision)).one()
+    texts = {"motivation": "Insatsen bygger på lägesbilden.", "conditions": "",
+             "reason": "Skrivfel i beslutet", **changes}
+
+    with pytest.raises(InvalidInput) as err:
+        correct_decision(session, user(session, "beslutsfattare"), decision.id, **texts)
+
+    assert list(err.value.errors) == [field]

@@ -50,6 +50,16 @@ def find_problems(validator: Draft202012Validator, data: dict,
     return problems
 
 
+def free_text_problem(text: str, most: int) -> str | None:
+    """Why a free text typed outside a form file cannot be stored (None when it can): longer
+    than `most` characters, or holding a forbidden control or direction character."""
+    if len(text) > most:
+        return f"Får ha högst {most} tecken (nu {len(text)})."
+    if HIDDEN_CHARACTERS.search(text):
+        return HIDDEN_MESSAGE
+    return None
+
+
 # The limits a draft must keep too: what could make a page slow or a column overflow.
 BOUNDS = {"maxLength", "maximum", "exclusiveMaximum", "maxItems"}
 
