@@ -29,8 +29,10 @@ from tests.attachment_files import (
 from tests.conftest import csrf_token, login
 from tests.factories import (
     application_data,
+    complete,
     formdata,
     make_application,
+    open_task,
     submitted_application,
     to_review,
     user,
@@ -324,3 +326,36 @@ def test_a_reviewer_assigned_to_the_case_may_download_its_files(app, session, en
         "skal": "Jag sitter i styrelsen.", "csrf_token": csrf_token(client, "/uppgifter")})
     assert response.status_code == 302
     assert client.get(url).status_code == 404  # jävig: no longer part of the case
+
+
+def test_a_handed_in_file_removed_in_a_komplettering_is_gone_once_it_is_sent(
+        client, session, engine, demo, upload_dir, monkeypatch):
+    monkeypatch.setitem(engine.config, "UPLOAD_DIR", str(upload_dir))  # as the app's setting
+    application = make_application(session, engine)
+    files = store_uploads(session, LocalFileStorage(upload_dir),
+                          instance_id=application.process_instance_id, field="bilagor",
+                          files=[("Karta.pdf", pdf_bytes()), ("Bild.png", png_bytes())],
+                          user_id=user(session, "sokande").id, max_bytes=LIMIT)
+    complete(session, engine, application, "ansokan",
+             application_data(bilagor=files, **SMALL), "sokande")
+    complete(session, engine, application, "formell_kontroll",
+             {"kontroll_utfall": "komplettering", "komplettering_frist": "2030-01-01",
+              "komplettering_delar": ["bilagor"], "kontroll_meddelande": "Byt kartan."},
+             "handlaggare")
+    karta, bild = (str(f["id"]) for f in files)
+    login(client, "sokande")
+    task_url = f"/uppgifter/{open_task(session, application, 'komplettering').id}"
+
+    response = post(client, task_url, [("bilagor-id", karta), ("bilagor-id", bild),
+                                       ("bilagor-remove", karta)], slutfor="1")
+
+    assert response.status_code == 302
+    assert client.get(f"/bilagor/{karta}").status_code == 404
+    assert client.get(f"/bilagor/{bild}").status_code == 200
+    assert [p.name for p in upload_dir.iterdir()] == [
+        session.get(Attachment, int(bild)).key]
+    session.rollback()  # a new snapshot: see what the request committed
+    row = session.get(Attachment, int(karta))
+    assert row.removed_at is not None and row.removed_by_id == user(session, "sokande").id
+    assert session.scalars(select(AuditEvent.summary).where(
+        AuditEvent.action == "attachment_removed")).all() == ["Bilaga Karta.pdf borttagen"]
