@@ -41,9 +41,10 @@ MESSAGES = {
 # The whole request is over the hard cap (MAX_CONTENT_LENGTH); a single file over
 # MAX_UPLOAD_BYTES never gets here: the form is shown again naming the file.
 TOO_LARGE = lazy_gettext(
-    "Det som skickades är större än %(total)s MB och togs inte emot, så inget av det har "
-    "sparats. Gå tillbaka och skicka färre filer åt gången (högst %(file)s MB per fil). Det du "
-    "skrev finns oftast kvar i webbläsaren när du går tillbaka.")
+    "Det som skickades är för stort och togs inte emot, så inget av det har sparats. Allt som "
+    "skickas på en gång får vara högst %(total)s MB, en fil högst %(file)s MB och ett textfält "
+    "högst %(text)s kB. Gå tillbaka och skicka färre filer åt gången. Det du skrev finns oftast "
+    "kvar i webbläsaren när du går tillbaka.")
 # Any other HTTP error: our page, never Werkzeug's bare English one.
 OTHER_TITLE = lazy_gettext("Fel")
 OTHER_MESSAGE = lazy_gettext("Begäran kunde inte utföras. Gå tillbaka och försök igen, eller gå "
@@ -85,7 +86,8 @@ def _http_error(err):
     message = MESSAGES.get(status, OTHER_MESSAGE)
     if status == 413:
         message = TOO_LARGE % {"total": _megabytes("MAX_CONTENT_LENGTH"),
-                               "file": _megabytes("MAX_UPLOAD_BYTES")}
+                               "file": _megabytes("MAX_UPLOAD_BYTES"),
+                               "text": current_app.config["MAX_FORM_MEMORY_SIZE"] // 1000}
     response = make_response(_page(status, message))
     if isinstance(err, HTTPException):  # keep what the error tells clients (Allow, Retry-After)
         for name, value in err.get_headers():
