@@ -25,14 +25,18 @@ DEFAULTS: dict[str, object] = {
     "TIMER_INTERVAL": 30,
     # Seconds between the worker's checks for stopped cases (running, waiting for nothing).
     "DOCTOR_INTERVAL": 300,
-    # Largest accepted request body in bytes.
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Largest accepted request body in bytes: the hard cap (our 413 page). A single file over
+    # MAX_UPLOAD_BYTES below it is not stored and the form is shown again naming the file.
+    "MAX_CONTENT_LENGTH": 128 * 1024 * 1024,
     # Where uploaded attachments are stored (local disk).
     "UPLOAD_DIR": str(ROOT / "instance" / "uploads"),
     # Largest accepted attachment (one file) in bytes.
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     # Send the session cookie only over HTTPS: "auto" = on outside development; 1/0 to force.
     "SESSION_COOKIE_SECURE": "auto",
+    # Most attached files one case may hold at a time (all forms together; removed ones free
+    # their place).
+    "MAX_FILES_PER_CASE": 20,
     # Minutes of inactivity before a login expires.
     "SESSION_IDLE_MINUTES": 60,
     # The address users reach the app at; used for links in e-mails.

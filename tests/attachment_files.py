@@ -20,13 +20,14 @@ SMALL = {"budget": [{"post": "Arvoden", "belopp": 90000}], "sokt_belopp": 90000}
 # Tiny real files ------------------------------------------------------------------------------
 
 
-def pdf_bytes(text: str = "Karta") -> bytes:
-    """A minimal valid one-page PDF with a cross-reference table."""
+def pdf_bytes(text: str = "Karta", catalog: bytes = b"", extra: tuple[bytes, ...] = ()) -> bytes:
+    """A minimal valid one-page PDF with a cross-reference table; `catalog` is added to the
+    document catalog's dictionary, `extra` are more objects (numbered from 5)."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+    objects = [b"<< /Type /Catalog /Pages 2 0 R " + catalog + b">>",
                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream", *extra]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -82,6 +83,48 @@ def office_bytes(part: str, *, encrypted: bool = False) -> bytes:
     return bytes(data)
 
 
+def object_stream(*objects: bytes) -> bytes:
+    """A compressed object stream (/Type /ObjStm) holding the given objects (numbered 6…)."""
+    offsets, body = [], b""
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj + b"\n"
+    header = b" ".join(b"%d %d" % (6 + i, offset) for i, offset in enumerate(offsets)) + b"\n"
+    packed = zlib.compress(header + body)
+    return (b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (len(objects), len(header), len(packed)) + packed + b"\nendstream")
+
+
+def zip_bytes(*entries: tuple[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries:
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2027, 1, 1, 0, 0, 0)), content,
+                             compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def nested_docx_bytes(inner_name: str = "word/embeddings/Bilaga.zip") -> bytes:
+    """A .docx that carries another archive inside (under `inner_name`)."""
+    return zip_bytes(("[Content_Types].xml", CONTENT_TYPES.encode()),
+                     ("word/document.xml", b"<x/>"),
+                     (inner_name, zip_bytes(("inner.txt", b"hej " * 100))))
+
+
+def lying_bomb_bytes(megabytes: int) -> bytes:
+    """A .docx whose document part unpacks to `megabytes` MB of zeros while its directory
+    (and local header) claim 1 kB: only unpacking it for real shows what it holds."""
+    data = bytearray(bomb_bytes(megabytes, zip64=False))
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = data.find(signature)
+        while start != -1:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at:name_at + 17] == b"word/document.xml":
+                data[start + offset:start + offset + 4] = (1024).to_bytes(4, "little")
+            start = data.find(signature, start + 4)
+    return bytes(data)
+
+
 def xlsx_bytes() -> bytes:
     return office_bytes("xl/workbook.xml")
 
@@ -90,12 +133,12 @@ def docx_bytes() -> bytes:
     return office_bytes("word/document.xml")
 
 
-def bomb_bytes(megabytes: int) -> bytes:
+def bomb_bytes(megabytes: int, zip64: bool = True) -> bytes:
     """A .docx whose document part is `megabytes` MB of zeros, deflated to almost nothing."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+        with archive.open("word/document.xml", "w", force_zip64=zip64) as part:
             for _ in range(megabytes):
                 part.write(bytes(MB))
     return buffer.getvalue()

@@ -1,5 +1,6 @@
 """Attachments: upload checks, storage, the form field, store_uploads."""
 
+import io
 import re
 import zipfile
 
@@ -25,6 +26,9 @@ from tests.attachment_files import (
     bomb_bytes,
     docx_bytes,
     jpeg_bytes,
+    lying_bomb_bytes,
+    nested_docx_bytes,
+    object_stream,
     office_bytes,
     pdf_bytes,
     png_bytes,
@@ -104,6 +108,46 @@ def test_a_zip_bomb_is_refused_without_unpacking_it(monkeypatch, megabytes):
     monkeypatch.setattr(zipfile.ZipFile, "open", no_reading)
     with pytest.raises(InvalidInput, match="packas upp till för mycket data"):
         check_upload("Offert.docx", bomb, LIMIT)
+
+
+def test_a_zip_bomb_whose_directory_lies_is_refused_by_unpacking_with_a_cap():
+    bomb = lying_bomb_bytes(120)
+    assert len(bomb) < MB
+    assert sum(e.file_size for e in zipfile.ZipFile(io.BytesIO(bomb)).infolist()) < 2048
+
+    with pytest.raises(InvalidInput, match=r"^Offert\.docx packas upp till för mycket data"):
+        check_upload("Offert.docx", bomb, LIMIT)
+    # Smaller than the cap, it still does not hold what its directory says.
+    with pytest.raises(InvalidInput, match=r"^Liten\.docx är skadad eller stämmer inte med sin "
+                                           r"innehållsförteckning"):
+        check_upload("Liten.docx", lying_bomb_bytes(2), LIMIT)
+
+
+@pytest.mark.parametrize("inner", ["word/embeddings/Bilaga.zip", "word/embeddings/Ark.xlsx",
+                                   "word/media/image1.png"])
+def test_an_archive_inside_an_office_file_is_refused(inner):
+    with pytest.raises(InvalidInput, match=r"^Offert\.docx innehåller en annan packad fil"):
+        check_upload("Offert.docx", nested_docx_bytes(inner), LIMIT)
+
+
+@pytest.mark.parametrize(("catalog", "extra", "found"), [
+    (b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", (), "JavaScript"),
+    (b"/OpenAction 5 0 R", (b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",), "JavaScript"),
+    (b"/OpenAction << /S /Launch /F (cmd.exe) >>", (), "Launch"),
+    (b"/OpenAction << /S /URI /URI (https://example.invalid/) >>", (), "OpenAction"),
+    (b"/OpenAction 6 0 R", (object_stream(b"<< /S /JavaScript /JS (app.alert(1)) >>"),),
+     "JavaScript"),
+])
+def test_a_pdf_with_scripts_or_actions_on_opening_is_refused(catalog, extra, found):
+    with pytest.raises(InvalidInput, match=rf"^Karta\.pdf innehåller aktivt innehåll \({found}"):
+        check_upload("Karta.pdf", pdf_bytes(catalog=catalog, extra=extra), LIMIT)
+
+
+def test_a_pdf_that_only_opens_at_a_page_is_accepted():
+    # LibreOffice and others write an /OpenAction that is a destination, not an action.
+    data = pdf_bytes(catalog=b"/OpenAction [3 0 R /XYZ null null 0]",
+                     extra=(object_stream(b"<< /Title (Karta) >>"),))
+    assert check_upload("Karta.pdf", data, LIMIT) == ("Karta.pdf", "application/pdf")
 
 
 def test_encrypted_and_broken_office_files_are_refused():

@@ -4,7 +4,8 @@ import io
 
 import lxml.html
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 import app.attachments.models  # noqa: F401  (the table exists before the schema is made)
 from app.accounts.models import User, UserRole
@@ -28,8 +29,10 @@ from tests.attachment_files import (
 from tests.conftest import csrf_token, login
 from tests.factories import (
     application_data,
+    complete,
     formdata,
     make_application,
+    open_task,
     submitted_application,
     to_review,
     user,
@@ -134,6 +137,32 @@ def test_a_refused_file_is_named_on_the_field_and_nothing_typed_is_lost(
     assert list(upload_dir.iterdir()) == []
 
 
+def test_a_request_over_16_mib_with_one_file_too_large_keeps_the_form_and_names_the_file(
+        client, demo, sessions, upload_dir):
+    login(client, "sokande")
+    task_url = new_application_task(client, sessions)
+    huge = pdf_bytes() + b"%" + bytes(20 * 1024 * 1024)  # 20 MB: over the old 16 MiB cap
+
+    fields = MultiDict([("titel", "Trygga kvällar i Vårby"), ("slutfor", "1"),
+                        ("csrf_token", csrf_token(client, task_url)),
+                        ("bilagor-upload", FileStorage(io.BytesIO(huge), "Ritning.pdf")),
+                        ("bilagor-upload", FileStorage(io.BytesIO(png_bytes()), "Bild.png"))])
+    # Encoded in memory: the test client's own spooled body would be a file nobody closes.
+    boundary, body = encode_multipart(fields)
+    response = client.post(task_url, data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+    assert response.status_code == 422
+    tree = lxml.html.fromstring(response.get_data(as_text=True))
+    error = tree.xpath("//div[contains(@class,'field-error')][.//input[@type='file']]"
+                       "//p[@class='error']")[0].text_content()
+    assert "Ritning.pdf är större än 10 MB" in error
+    assert tree.xpath("//input[@name='titel']/@value") == ["Trygga kvällar i Vårby"]
+    with sessions() as session:
+        assert session.scalars(select(Attachment)).all() == []
+    assert list(upload_dir.iterdir()) == []
+
+
 def test_a_file_uploaded_with_a_form_that_fails_validation_stays_attached(
         client, demo, sessions, upload_dir):
     login(client, "sokande")
@@ -196,10 +225,13 @@ def test_removing_a_file_before_submission_deletes_it(client, demo, sessions, up
     assert client.get(f"/bilagor/{karta}").status_code == 404
     assert list(upload_dir.iterdir()) == []
     with sessions() as session:
-        assert session.scalars(select(Attachment)).all() == []
+        row = session.scalars(select(Attachment)).one()  # the row stays: who removed it, when
+        assert row.removed_at is not None
+        assert row.removed_by_id == user(session, "sokande").id
         removed = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "attachment_removed")).one()
         assert "Karta.pdf" in removed.summary
+        assert removed.actor_id == row.removed_by_id
 
 
 def test_removing_a_file_and_posting_another_cases_file_id(client, demo, sessions, engine,
@@ -242,6 +274,26 @@ def test_more_files_than_the_form_allows_are_refused(client, demo, sessions, upl
     assert list(upload_dir.iterdir()) == []
 
 
+def test_a_case_holds_at_most_the_per_case_number_of_files(client, demo, sessions, upload_dir):
+    login(client, "sokande")
+    task_url = new_application_task(client, sessions)
+    ten = [("bilagor-upload", png_bytes(), f"Bild {i}.png") for i in range(10)]
+    # Posting an id that is no file of the case empties the listed files: the field's own
+    # limit (10) then counts only this post's files.
+    for _ in range(2):
+        response = post(client, task_url, [("bilagor-id", "0")], spara_utkast="1", files=ten)
+        assert response.status_code == 302
+
+    response = post(client, task_url, [("bilagor-id", "0")], spara_utkast="1",
+                    files=[("bilagor-upload", png_bytes(), "En till.png")])
+
+    assert response.status_code == 422
+    assert "högst 20 bifogade filer och har redan 20" in response.get_data(as_text=True)
+    assert len(list(upload_dir.iterdir())) == 20
+    with sessions() as session:
+        assert len(session.scalars(select(Attachment)).all()) == 20
+
+
 def test_a_reviewer_assigned_to_the_case_may_download_its_files(app, session, engine, demo,
                                                                 upload_dir):
     case = submitted_application(session, engine)
@@ -274,3 +326,36 @@ def test_a_reviewer_assigned_to_the_case_may_download_its_files(app, session, en
         "skal": "Jag sitter i styrelsen.", "csrf_token": csrf_token(client, "/uppgifter")})
     assert response.status_code == 302
     assert client.get(url).status_code == 404  # jävig: no longer part of the case
+
+
+def test_a_handed_in_file_removed_in_a_komplettering_is_gone_once_it_is_sent(
+        client, session, engine, demo, upload_dir, monkeypatch):
+    monkeypatch.setitem(engine.config, "UPLOAD_DIR", str(upload_dir))  # as the app's setting
+    application = make_application(session, engine)
+    files = store_uploads(session, LocalFileStorage(upload_dir),
+                          instance_id=application.process_instance_id, field="bilagor",
+                          files=[("Karta.pdf", pdf_bytes()), ("Bild.png", png_bytes())],
+                          user_id=user(session, "sokande").id, max_bytes=LIMIT)
+    complete(session, engine, application, "ansokan",
+             application_data(bilagor=files, **SMALL), "sokande")
+    complete(session, engine, application, "formell_kontroll",
+             {"kontroll_utfall": "komplettering", "komplettering_frist": "2030-01-01",
+              "komplettering_delar": ["bilagor"], "kontroll_meddelande": "Byt kartan."},
+             "handlaggare")
+    karta, bild = (str(f["id"]) for f in files)
+    login(client, "sokande")
+    task_url = f"/uppgifter/{open_task(session, application, 'komplettering').id}"
+
+    response = post(client, task_url, [("bilagor-id", karta), ("bilagor-id", bild),
+                                       ("bilagor-remove", karta)], slutfor="1")
+
+    assert response.status_code == 302
+    assert client.get(f"/bilagor/{karta}").status_code == 404
+    assert client.get(f"/bilagor/{bild}").status_code == 200
+    assert [p.name for p in upload_dir.iterdir()] == [
+        session.get(Attachment, int(bild)).key]
+    session.rollback()  # a new snapshot: see what the request committed
+    row = session.get(Attachment, int(karta))
+    assert row.removed_at is not None and row.removed_by_id == user(session, "sokande").id
+    assert session.scalars(select(AuditEvent.summary).where(
+        AuditEvent.action == "attachment_removed")).all() == ["Bilaga Karta.pdf borttagen"]

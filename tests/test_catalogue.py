@@ -1,5 +1,6 @@
 """The process catalogue: XSD validation at load, and the whole-catalogue consistency check."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -174,3 +175,25 @@ def test_cli_explains_a_camunda_file_line_by_line(tmp_path):
         ("Activity_berakna", "skriptspråket 'javascript' stöds inte"),
     ]:
         assert any(p.startswith(f"{where}{element}: {expected}") for p in problems), problems
+
+
+@pytest.mark.parametrize(("field", "bound", "expected"), [
+    ("beslut_motivering", "maxLength",
+     "forms/beslut-schema.json: egenskapen 'beslut_motivering': en text behöver \"maxLength\""),
+    ("beviljat_belopp", "maximum",
+     "forms/beslut-schema.json: egenskapen 'beviljat_belopp': ett tal behöver \"maximum\""),
+])
+def test_the_check_refuses_a_free_text_or_an_amount_without_a_bound(tmp_path, field, bound,
+                                                                      expected):
+    shutil.copytree(ROOT / "processes", tmp_path / "processes")
+    shutil.copytree(ROOT / "forms", tmp_path / "forms")
+    path = tmp_path / "forms" / "beslut-schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    del schema["properties"][field][bound]
+    path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+
+    problems = check_catalogue(load_catalogue(tmp_path / "processes", tmp_path / "forms"),
+                               SERVICE_OPERATIONS)
+
+    assert [p for p in problems if "behöver" in p] == [
+        expected + (" (högst antal tecken)" if bound == "maxLength" else " (största värde)")]

@@ -43,7 +43,8 @@ def test_an_applicant_deletes_a_draft_after_confirming(app, client, demo, sessio
         AuditEvent.process_instance_id == instance_id)).all()
     assert "draft_deleted" in actions
     assert session.get(Application, draft_id).closed_at is not None
-    assert session.scalars(select(Attachment)).all() == []
+    removed = session.scalars(select(Attachment)).all()  # rows kept, marked, files gone
+    assert removed and all(row.removed_at is not None for row in removed)
     assert list(tmp_path.iterdir()) == []
     assert "Du har inga uppgifter just nu" in client.get("/uppgifter").get_data(as_text=True)
 

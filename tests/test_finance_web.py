@@ -181,6 +181,20 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert "520\u00a0000\u00a0kr" in row.text_content()  # 400 000 + 50 000 + 30 000 + 40 000
 
 
+@pytest.mark.parametrize("path", ["/ekonomi/attestera", "/ekonomi/batcher"])
+@pytest.mark.parametrize("payout_id", [str(10**20), "-3"])
+def test_a_payout_id_no_row_can_have_is_not_found(client, cases, path, payout_id):
+    login(client, "ekonomi")
+    planned = payouts(cases, "planned")
+
+    response = post(client, path, {"utbetalning": [planned[0].id, payout_id],
+                                   "utbetalningsdag": local_today().isoformat()})
+
+    assert response.status_code == 404
+    assert "Utbetalningen finns inte." in response.get_data(as_text=True)
+    assert len(payouts(cases, "planned")) == 2 and payouts(cases, "attested") == []
+
+
 def test_four_eyes_the_decision_maker_may_not_attest(app, cases):
     decider = cases.scalars(select(User).where(User.username == "beslutsfattare")).one()
     decider.role_rows.append(UserRole(role="ekonomi"))

@@ -121,6 +121,23 @@ def test_boolean_const_true_must_be_ticked(alla):
     assert alla.to_data(submit(alla, nyhetsbrev=None))["nyhetsbrev"] is False
 
 
+@pytest.mark.parametrize("value", ["0", "false", "False", "nej", "no", "off", "", "x"])
+def test_a_box_posted_with_a_no_value_is_not_ticked(alla, value):
+    form = submit(alla, godkann=value, nyhetsbrev=value)
+
+    assert not form.ok
+    assert form.godkann.errors == ["Rutan måste vara ikryssad."]
+    assert form.nyhetsbrev.data is False
+
+
+@pytest.mark.parametrize("value", ["y", "on", "1", "true", "ja"])
+def test_a_box_posted_with_a_yes_value_is_ticked(alla, value):
+    form = submit(alla, godkann=value)
+
+    assert form.ok, form.errors
+    assert alla.to_data(form)["godkann"] is True
+
+
 def test_select_from_plain_enum(alla):
     form = submit(alla, farg="lila")
 

@@ -31,7 +31,7 @@ SOURCED = FormDefinition("val", {
             "ansvarig": {"type": "string", "title": "Ansvarig"}}},
         "rader": {"type": "array", "title": "Rader", "items": {
             "type": "object", "properties": {"enhet": {"type": "string", "title": "Enhet"}}}},
-        "fritt": {"type": "string", "title": "Fritt"},
+        "fritt": {"type": "string", "title": "Fritt", "maxLength": 100},
     }}, {
     "personer": {"ui:widget": "checkboxes", "ui:optionsSource": "personer"},
     "grupp": {"ansvarig": {"ui:widget": "radio", "ui:optionsSource": "personer"}},
@@ -142,7 +142,8 @@ def test_relative_dates_in_nested_objects_and_negative_days():
         "del": {"type": "object", "title": "Del", "properties": {
             "fran": {"type": "string", "format": "date", "title": "Från",
                      "x-default-days-from-today": -1},
-            "text": {"type": "string", "title": "Text", "default": "hej"}}}}})
+            "text": {"type": "string", "title": "Text", "maxLength": 100,
+                     "default": "hej"}}}}})
 
     form = defn.make_form(today=date(2027, 3, 1))
     assert form.data["del"] == {"fran": date(2027, 2, 28), "text": "hej"}

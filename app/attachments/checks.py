@@ -8,6 +8,8 @@ import zipfile
 import magic
 from babel.numbers import format_decimal
 
+from app.attachments.archives import ArchiveProblem, check_unpacked
+from app.attachments.pdfs import active_content
 from app.errors import InvalidInput
 
 MB = 1024 * 1024
@@ -59,6 +61,8 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     elif detected != content_type:
         raise InvalidInput(f"{name} är inte en {label}-fil fast namnet slutar på "
                            f".{extension}. Spara filen som {label} och försök igen.")
+    if content_type == "application/pdf":
+        _check_pdf(name, data)
     return name, content_type
 
 
@@ -98,14 +102,34 @@ def _check_office_file(name: str, data: bytes, extension: str, detected: str) ->
     if any(entry.flag_bits & 0x1 for entry in entries):
         raise InvalidInput(f"{name} är lösenordsskyddad. Spara filen utan lösenord och "
                            "försök igen.")
+    bomb = InvalidInput(f"{name} packas upp till för mycket data (mer än "
+                        f"{MAX_UNPACKED // MB} MB eller ovanligt hårt packad) och tas inte emot.")
     unpacked = sum(entry.file_size for entry in entries)
     packed = sum(entry.compress_size for entry in entries)
     if unpacked > MAX_UNPACKED or (unpacked > RATIO_FLOOR and unpacked > MAX_RATIO * packed):
-        raise InvalidInput(f"{name} packas upp till för mycket data (mer än "
-                           f"{MAX_UNPACKED // MB} MB eller ovanligt hårt packad) och tas inte "
-                           "emot.")
+        raise bomb  # what the directory claims is already too much: nothing is unpacked
     if OFFICE_PARTS[extension] not in {entry.filename for entry in entries}:
         raise wrong
+    try:  # the directory may lie: unpack for real, with a cap
+        check_unpacked(data, entries, MAX_UNPACKED)
+    except ArchiveProblem as problem:
+        if problem.kind == "bomb":
+            raise bomb from problem
+        if problem.kind == "nested":
+            raise InvalidInput(f"{name} innehåller en annan packad fil (ett arkiv i arkivet) "
+                               "och tas inte emot. Spara dokumentet utan inbäddade filer och "
+                               "försök igen.") from problem
+        raise InvalidInput(f"{name} är skadad eller stämmer inte med sin innehållsförteckning "
+                           f"och tas inte emot. Spara filen igen som {label} och försök "
+                           "igen.") from problem
+
+
+def _check_pdf(name: str, data: bytes) -> None:
+    found = active_content(data)
+    if found:
+        raise InvalidInput(f"{name} innehåller aktivt innehåll ({found}: skript eller "
+                           "automatiska åtgärder) och tas inte emot. Skriv ut dokumentet som "
+                           "en ny PDF eller spara det som PDF/A och försök igen.")
 
 
 def _megabytes(size: int) -> str:

@@ -25,7 +25,9 @@ class Attachment(Base):
     field: Mapped[str] = mapped_column(String(100))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "Ta bort": the row stays (who removed what, when); the stored file is deleted.
     removed_at: Mapped[datetime | None]
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     def __repr__(self) -> str:
         return f"<Attachment {self.id} {self.original_name!r}>"

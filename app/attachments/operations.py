@@ -3,25 +3,30 @@
 import hashlib
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.attachments.checks import check_upload
 from app.attachments.models import Attachment
 from app.audit import record_event
+from app.db import utcnow
 from app.errors import InvalidInput
 from app.storage import FileStorage, delete_in_transaction, put_in_transaction
 
 
 def store_uploads(session: Session, storage: FileStorage, *, instance_id: int, field: str,
                   files: Sequence[tuple[str, bytes]], user_id: int,
-                  max_bytes: int) -> list[dict]:
+                  max_bytes: int, max_per_case: int | None = None) -> list[dict]:
     """Check every file, then store them all; return their form data (id, namn, storlek, typ).
 
     All or nothing: if one file is refused, none is stored and InvalidInput names every
-    refused file (as errors on `field`). The files are written before the caller commits;
-    should the transaction roll back, they are deleted again (put_in_transaction).
+    refused file (as errors on `field`); so too when the case would hold more than
+    `max_per_case` files (removed ones do not count). The files are written before the
+    caller commits; should the transaction roll back, they are deleted again
+    (put_in_transaction).
     """
+    if max_per_case is not None:
+        _check_case_total(session, instance_id, field, len(files), max_per_case)
     checked, problems = [], []
     for filename, data in files:
         try:
@@ -34,6 +39,16 @@ def store_uploads(session: Session, storage: FileStorage, *, instance_id: int, f
     return [_store(session, storage, name, content_type, data, instance_id=instance_id,
                    field=field, user_id=user_id).as_form_data()
             for name, content_type, data in checked]
+
+
+def _check_case_total(session: Session, instance_id: int, field: str, adding: int,
+                      most: int) -> None:
+    held = session.scalar(select(func.count()).select_from(Attachment).where(
+        Attachment.process_instance_id == instance_id, Attachment.removed_at.is_(None)))
+    if held + adding > most:
+        message = (f"Ett ärende kan ha högst {most} bifogade filer och har redan {held}. "
+                   "Ta bort någon fil innan du lägger till fler.")
+        raise InvalidInput(message, {field: [message]})
 
 
 def _store(session: Session, storage: FileStorage, name: str, content_type: str, data: bytes,
@@ -83,7 +98,7 @@ def remove_attachments(session: Session, storage: FileStorage, *, instance_id: i
         return
     rows = session.scalars(select(Attachment).where(
         Attachment.id.in_(doomed), Attachment.process_instance_id == instance_id,
-        Attachment.field == field))
+        Attachment.field == field, Attachment.removed_at.is_(None)))
     for row in rows:
         _delete(session, storage, row, user_id)
 
@@ -91,17 +106,21 @@ def remove_attachments(session: Session, storage: FileStorage, *, instance_id: i
 def remove_case_attachments(session: Session, storage: FileStorage, *, instance_id: int,
                             user_id: int) -> None:
     """Delete every file of a case (row and stored file, audited)."""
-    rows = session.scalars(select(Attachment).where(Attachment.process_instance_id == instance_id))
+    rows = session.scalars(select(Attachment).where(
+        Attachment.process_instance_id == instance_id, Attachment.removed_at.is_(None)))
     for row in rows:
         _delete(session, storage, row, user_id)
 
 
 def _delete(session: Session, storage: FileStorage, row: Attachment, user_id: int) -> None:
+    """Mark the row removed (who, when) and delete its file once the transaction commits."""
+    if row.removed_at is not None:
+        return
     delete_in_transaction(session, storage, row.key)
+    row.removed_at, row.removed_by_id = utcnow(), user_id
     record_event(session, "attachment_removed", f"Bilaga {row.original_name} borttagen",
                  actor_id=user_id, instance_id=row.process_instance_id,
                  details={"attachment_id": row.id, "field": row.field, "sha256": row.sha256})
-    session.delete(row)
     session.flush()
 
 

@@ -15,6 +15,7 @@ from app.forms.kinds import (
     as_drawn,
     base_kind_of,
     choice_target,
+    choices_of,
 )
 from app.forms.languages import is_translation_key, missing_translations
 from app.forms.validation import make_validator
@@ -96,7 +97,24 @@ def _check_property(name: str, prop, ui: dict, where: str) -> list[str]:
         problems += _check_object(prop["items"], items_ui, where + ".items.")
     else:
         problems += _check_ui_keys(ui, {}, where + ".")
+        if OPTIONS_SOURCE not in ui:  # run-time choices are bounded by their list
+            problems += _check_bounds(prop, where)
     return problems
+
+
+def _check_bounds(prop: dict, where: str) -> list[str]:
+    """A free text needs a maxLength and a number a maximum (also in a list of them): an
+    unbounded value makes pages slow and amounts overflow (a choice or a date is bounded)."""
+    node = prop.get("items") if prop.get("type") == "array" else prop
+    if not isinstance(node, dict) or choices_of(node) is not None or "const" in node:
+        return []
+    if node.get("type") == "string" and node.get("format") != "date" and (
+            "maxLength" not in node):
+        return [f"egenskapen '{where}': en text behöver \"maxLength\" (högst antal tecken)"]
+    if node.get("type") in ("integer", "number") and not (
+            "maximum" in node or "exclusiveMaximum" in node):
+        return [f"egenskapen '{where}': ett tal behöver \"maximum\" (största värde)"]
+    return []
 
 
 def _name_problem(name: str) -> str | None:

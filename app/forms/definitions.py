@@ -17,12 +17,11 @@ from app.forms.kinds import is_attachments
 from app.forms.languages import SOURCE_LANGUAGE, localized, translate
 from app.forms.rows import apply_row_action, read_row_action
 from app.forms.validation import (
-    HIDDEN_MESSAGE,
     attach_problems,
     clear_form_errors,
     dotted,
+    find_bound_problems,
     find_problems,
-    hidden_characters,
     make_validator,
     translate_errors,
     undotted,
@@ -128,11 +127,14 @@ class FormDefinition:
             errors.setdefault(dotted(path), []).append(message)
         return errors
 
-    def hidden_character_errors(self, form) -> dict[str, list[str]]:
-        """Return the fields whose text holds a forbidden (control or direction) character,
-        by dotted path: even a draft may not store them."""
-        message = translate(HIDDEN_MESSAGE, self.lang)
-        return {dotted(path): [message] for path in hidden_characters(self.to_data(form))}
+    def draft_errors(self, form) -> dict[str, list[str]]:
+        """Return what even a draft may not store, by dotted path: texts with a forbidden
+        (control or direction) character, texts longer than their maxLength, numbers over
+        their maximum, more rows than maxItems (a draft is saved without the other checks)."""
+        errors: dict[str, list[str]] = {}
+        for path, message in find_bound_problems(self.validator, self.to_data(form), self.lang):
+            errors.setdefault(dotted(path), []).append(message)
+        return errors
 
     def attach_errors(self, form, errors: dict[str, list[str]]) -> None:
         """Put errors keyed by dotted path (as in InvalidInput.errors) on the fields concerned."""

@@ -11,6 +11,7 @@ from app.forms.inputs import (
     CheckboxGroupField,
     DecimalCommaField,
     IsoDateField,
+    TickBoxField,
     WholeNumberField,
 )
 from app.forms.kinds import as_drawn, choices_of, kind_of
@@ -139,7 +140,7 @@ BUILDERS = {
     "date": _simple(IsoDateField),
     "integer": _simple(WholeNumberField),
     "number": _simple(DecimalCommaField),
-    "boolean": _simple(fields.BooleanField),
+    "boolean": _simple(TickBoxField),
     "select": _select,
     "radio": _radio,
     "multiselect": _multiselect,

@@ -7,7 +7,14 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
 from wtforms import widgets
-from wtforms.fields import DateField, DecimalField, Field, IntegerField, SelectMultipleField
+from wtforms.fields import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    Field,
+    IntegerField,
+    SelectMultipleField,
+)
 from wtforms.utils import unset_value
 
 from app.forms.languages import untranslated as _
@@ -111,6 +118,17 @@ class IsoDateField(DateField):
                 self.data = parse_iso_date(valuelist[0].strip())
             except ValueError as err:
                 raise ValueError(DATE_MESSAGE) from err
+
+
+class TickBoxField(BooleanField):
+    """A checkbox: ticked only when the posted value says yes (the box's own "y", or "on",
+    "1", "true", "ja", "yes"); "0", "false", "nej" or anything else is not ticked.
+    (WTForms' BooleanField counts every value but "false" and "" as ticked.)"""
+
+    TICKED = frozenset({"y", "on", "1", "true", "ja", "yes"})
+
+    def process_formdata(self, valuelist):
+        self.data = bool(valuelist) and str(valuelist[0]).strip().lower() in self.TICKED
 
 
 class CheckboxGroupField(SelectMultipleField):

@@ -50,6 +50,32 @@ def find_problems(validator: Draft202012Validator, data: dict,
     return problems
 
 
+def free_text_problem(text: str, most: int) -> str | None:
+    """Why a free text typed outside a form file cannot be stored (None when it can): longer
+    than `most` characters, or holding a forbidden control or direction character."""
+    if len(text) > most:
+        return f"Får ha högst {most} tecken (nu {len(text)})."
+    if HIDDEN_CHARACTERS.search(text):
+        return HIDDEN_MESSAGE
+    return None
+
+
+# The limits a draft must keep too: what could make a page slow or a column overflow.
+BOUNDS = {"maxLength", "maximum", "exclusiveMaximum", "maxItems"}
+
+
+def find_bound_problems(validator: Draft202012Validator, data: dict,
+                        lang: str = SOURCE_LANGUAGE) -> list[Problem]:
+    """Return (data path, message) for forbidden characters and for texts, numbers and lists
+    over their schema's bounds (the checks even a draft must pass)."""
+    problems: list[Problem] = [(path, translate(HIDDEN_MESSAGE, lang))
+                               for path in hidden_characters(data)]
+    for error in validator.iter_errors(data):
+        if error.validator in BOUNDS:
+            problems += [p for p in explain(error, validator.schema, lang) if p not in problems]
+    return problems
+
+
 def hidden_characters(value, path: Path = ()) -> list[Path]:
     """Return the paths of the texts in `value` that hold a forbidden character."""
     if isinstance(value, str):

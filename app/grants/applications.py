@@ -7,16 +7,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.attachments.operations import remove_case_attachments
+from app.attachments.operations import remove_attachments, remove_case_attachments
 from app.audit import record_event
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.formatting import short_date
+from app.forms.inputs import attachment_items
 from app.grants import permissions
 from app.grants.models import Application, JavDeclaration, Round
 from app.grants.rules import amount, check_task_data, task_data_problems
-from app.storage import FileStorage
+from app.storage import FileStorage, storage_from_config
 
 # The status (and end) of a draft its organisation deleted before submitting it.
 DELETED_DRAFT = "Utkastet borttaget"
@@ -57,10 +58,27 @@ def complete_task(session: Session, engine: Engine, user: User, task_id: str, da
         raise NotAllowed(problem)
     if application is not None:
         check_task_data(application, task.task_name, task.instance.data, data, today)
+    dropped = _dropped_files(task.instance.data or {}, data)
     engine.complete_locked_task(session, task, data, actor_id=user.id)
+    for field, ids in dropped.items():  # "Ta bort" on a file an earlier form handed in
+        remove_attachments(session, storage_from_config(engine.config),
+                           instance_id=task.instance_id, field=field, ids=ids, kept=(),
+                           user_id=user.id)
     if application is not None and task.task_name == "bedomning":
         _record_reviewer_jav(session, application, user, data)
     return application
+
+
+def _dropped_files(case_data: dict, data: dict) -> dict[str, list[int]]:
+    """The files of the case's attachment fields that the submitted data no longer lists
+    (by field); only rows of that field of the case are ever removed."""
+    dropped = {}
+    for field, value in data.items():
+        before = {item["id"] for item in attachment_items(case_data.get(field))}
+        after = {item["id"] for item in attachment_items(value)}
+        if before - after and isinstance(value, list):
+            dropped[field] = sorted(before - after)
+    return dropped
 
 
 def task_problems(session: Session, user: User, task_id: str, data: dict,

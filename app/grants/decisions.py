@@ -11,6 +11,7 @@ from app.audit import record_event
 from app.config import DEFAULTS
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from app.forms.validation import free_text_problem
 from app.grants.models import Decision, JavDeclaration
 from app.letters.issue import issue_letter
 from app.storage import FileStorage
@@ -37,11 +38,13 @@ def correct_decision(session: Session, user: User, decision_id: int, *, motivati
         raise NotAllowed("Du har anmält jäv i ärendet.")
     if is_replaced(session, old):
         raise Conflict("Beslutet är redan rättat; rätta det senaste beslutet.")
-    errors = {}
+    errors = {name: [problem] for name, text, most in (
+        ("motivering", motivation, 10000), ("villkor", conditions, 5000), ("skal", reason, 2000))
+        if (problem := free_text_problem(text.strip(), most))}
     if len(motivation.strip()) < 10:
-        errors["motivering"] = ["Skriv en motivering (minst 10 tecken)."]
+        errors.setdefault("motivering", ["Skriv en motivering (minst 10 tecken)."])
     if not reason.strip():
-        errors["skal"] = ["Ange vad rättelsen gäller."]
+        errors.setdefault("skal", ["Ange vad rättelsen gäller."])
     if errors:
         raise InvalidInput("Rättelsen innehåller fel.", errors)
     new = Decision(application_id=old.application_id, outcome=old.outcome, amount=old.amount,

@@ -127,6 +127,26 @@ def reviewer_rules(application: Application, merged: dict, data: dict, today: da
     return errors
 
 
+def review_amount_rules(application: Application, merged: dict, data: dict,
+                        today: date) -> Errors:
+    """A reviewer recommends at most the requested amount."""
+    review = data.get("bedomning") if isinstance(data.get("bedomning"), Mapping) else {}
+    recommended = amount(review.get("rekommenderat_belopp"))
+    requested = application.requested_amount
+    if recommended is not None and requested is not None and recommended > requested:
+        return {"bedomning.rekommenderat_belopp": [
+            f"Högst det sökta beloppet: {kronor(requested)}."]}
+    return {}
+
+
+def report_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
+    """The money reported as used is at most the granted amount."""
+    used, granted = amount(data.get("anvant_belopp")), application.granted_amount
+    if used is not None and granted is not None and used > granted:
+        return {"anvant_belopp": [f"Högst det beviljade beloppet: {kronor(granted)}."]}
+    return {}
+
+
 def proposal_rules(application: Application, merged: dict, data: dict, today: date) -> Errors:
     """The amount fits the outcome and the request; the payout plan sums to the amount."""
     outcome, proposed = data.get("forslag"), amount(data.get("forslag_belopp"))
@@ -239,10 +259,12 @@ RULES: dict[str, list[Rule]] = {
     "komplettering": [application_rules],
     "formell_kontroll": [formal_check_rules],
     "tilldela_bedomare": [reviewer_rules],
+    "bedomning": [review_amount_rules],
     "beredning": [proposal_rules],
     "beslut": [decision_rules],
     "namndbeslut": [decision_rules],
     "granska_aterrapport": [follow_up_rules],
+    "aterrapportering": [report_rules],
 }
 # Notices shown with the form that do not stop the task.
 WARNINGS: dict[str, list[Rule]] = {

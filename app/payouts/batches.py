@@ -18,6 +18,7 @@ from app.audit import record_event
 from app.engine.instances import Engine
 from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import STOCKHOLM, kronor
+from app.forms.validation import free_text_problem
 from app.grants import budget
 from app.grants.diarium import next_diarienummer
 from app.payouts import pain001, sie, summary
@@ -114,6 +115,9 @@ def void_batch(session: Session, user: User, batch_id: int, reason: str,
     require_finance(user)
     if len(reason.strip()) < 5:
         raise InvalidInput("Ange skälet.", {"skal": ["Skriv varför batchen makuleras."]})
+    problem = free_text_problem(reason.strip(), 2000)
+    if problem:
+        raise InvalidInput(problem, {"skal": [problem]})
     batch = _locked_batch(session, batch_id)
     if batch.status != "exported":
         raise Conflict(f"Batch {batch.number} är redan {BATCH_STATES[batch.status].lower()}.")

@@ -25,6 +25,7 @@ from app.web import (
     reviews,
     statuses,
     tasks,
+    uploads,
 )
 from app.web.context import close_db, current_user
 
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.url_map.converters["int"] = RowId  # before any route is added
+    app.request_class = uploads.UploadRequest  # a too large file is named, not a bare 413
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead
     csrf.init_app(app)
     ops.init_app(app)

@@ -40,6 +40,8 @@ def index():
 @login_required
 def new():
     round_id = request.form.get("round_id", type=int)
+    if round_id is None or not 0 < round_id < 2**31:  # no round has it: not found, not a 500
+        round_id = 0
     action = {"kind": "start_application", "round_id": round_id, "actor_id": current_user().id}
     application = run_step(db(), action, lambda: applications.start_application(
         db(), engine(), current_user(), round_id, local_today()))

@@ -31,6 +31,7 @@ from app.web.downloads import file_response, stored_bytes
 
 bp = Blueprint("finance", __name__, url_prefix="/ekonomi")
 FINANCE = "ekonomi"
+MAX_ROW_ID = 2**31 - 1  # the largest id an INTEGER key holds (as the <int:…> URL converter)
 
 
 # -- Utbetalningar: attest and batch ----------------------------------------------------------
@@ -45,7 +46,7 @@ def overview():
 @bp.route("/attestera", methods=["POST"])
 @role_required(FINANCE)
 def attest_payouts():
-    ids = request.form.getlist("utbetalning", type=int)
+    ids = _ticked_payouts()
     return _perform(lambda: attest(db(), current_user(), ids, utcnow()), back=_overview_url(),
                     done=lambda payouts: (ngettext(
                         "%(num)d utbetalning attesterad.", "%(num)d utbetalningar attesterade.",
@@ -65,7 +66,7 @@ def create():
         return create_batch(
             db(), storage_from_config(current_app.config), current_app.config, current_user(),
             execution_date=dates["utbetalningsdag"], now=utcnow(),
-            payout_ids=None if everything else form.getlist("utbetalning", type=int),
+            payout_ids=None if everything else _ticked_payouts(),
             up_to=dates.get("batch_forfaller"))
 
     return _perform(operation, back=_overview_url(),
@@ -91,6 +92,15 @@ def _overview(up_to: date, errors: Mapping | None = None, kept: Mapping | None =
         "scope": kept.get("urval", "valda") if kept else None,
         "chosen": set(kept.getlist("utbetalning")) if kept else set(),
     }
+
+
+def _ticked_payouts() -> list[int]:
+    """The payouts ticked on the page. An id no row can have is no payout (404), never a
+    database error (10²⁰ overflows every integer column)."""
+    ids = request.form.getlist("utbetalning", type=int)
+    if any(not 0 < i <= MAX_ROW_ID for i in ids):
+        raise NotFound("Utbetalningen finns inte.")
+    return ids
 
 
 def _tranche_counts(payouts: list[Payout]) -> dict[int, int]:

@@ -106,9 +106,9 @@ def _submit(task, definition, form, application):
     """Handle a POST; return a response when done, or the status to re-render the form with."""
     refused, files_changed = receive_uploads(db(), definition, form, task.instance_id,
                                              current_user().id)
-    hidden = definition.hidden_character_errors(form)
-    if "spara_utkast" in request.form and hidden:
-        definition.attach_errors(form, {**refused, **hidden})
+    bounds = definition.draft_errors(form)
+    if "spara_utkast" in request.form and bounds:
+        definition.attach_errors(form, {**refused, **bounds})
         return 422
     if "spara_utkast" in request.form and not refused:
         applications.save_draft(db(), engine(), current_user(), task.id, definition.to_data(form))

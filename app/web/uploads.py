@@ -1,13 +1,41 @@
 """Files posted with a task form: store them, delete the ones removed, and put the case's
 files in the form's attachment fields."""
 
-from flask import current_app, request
+from tempfile import SpooledTemporaryFile
+
+from flask import Request, current_app, request
 
 from app.attachments.operations import attachment_data, remove_attachments, store_uploads
 from app.engine.models import ProcessInstance
 from app.errors import InvalidInput
 from app.forms.inputs import attachment_items
 from app.storage import storage_from_config
+
+SPOOL_BYTES = 512 * 1024  # a file part larger than this goes to a temporary file
+
+
+class UploadRequest(Request):
+    """A request whose file parts keep at most MAX_UPLOAD_BYTES + 1 bytes each: a file too
+    large is then refused by the upload check, naming it, while the rest of the form (the
+    typed text) is read as usual. MAX_CONTENT_LENGTH stays the hard cap of the whole body."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None,
+                         content_length=None):
+        return CappedFile(current_app.config["MAX_UPLOAD_BYTES"] + 1)
+
+
+class CappedFile(SpooledTemporaryFile):
+    """A spooled file that keeps the first `keep` bytes written and drops the rest."""
+
+    def __init__(self, keep: int):
+        super().__init__(max_size=SPOOL_BYTES, mode="w+b")
+        self.keep, self.kept = keep, 0
+
+    def write(self, data) -> int:
+        room = self.keep - self.kept
+        if room > 0:
+            self.kept += super().write(bytes(data[:room]))
+        return len(data)
 
 
 def receive_uploads(session, definition, form, instance_id: int,
@@ -42,7 +70,8 @@ def receive_uploads(session, definition, form, instance_id: int,
             _check_count(definition, name, len(field.data) + len(files))
             field.data = field.data + store_uploads(
                 session, storage, instance_id=instance_id, field=name, files=files,
-                user_id=user_id, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+                user_id=user_id, max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+                max_per_case=current_app.config["MAX_FILES_PER_CASE"])
             changed = True
         except InvalidInput as err:
             errors.update(err.errors)
