@@ -154,9 +154,9 @@ def complete_some_task(session, engine, rng: random.Random) -> str | None:
 
 def pay_out(session, engine, config) -> str | None:
     """Finance attests the due payouts, makes a batch (its files) and marks it paid."""
-    from app.attachments.storage import storage_from_config
     from app.payouts import attest, batches
     from app.payouts.models import Payout
+    from app.storage import storage_from_config
 
     due = session.scalars(select(Payout.id).where(Payout.status == "planned").limit(5)).all()
     if not due:

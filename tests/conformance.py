@@ -29,11 +29,12 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from app.engine.instances import Engine, current_data
+from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.serializer import json_native
 from app.engine.specs import Catalogue, load_catalogue
 from app.engine.timers import run_due_timers
+from app.engine.workflows import current_data
 from app.errors import BpmnError
 from tests.conftest import FIXTURES
 

@@ -157,11 +157,11 @@ def review_all(session, engine, application, reviewers=("bedomare", "bedomare2")
 def pay_out(session, engine, application, tranches=(1,)):
     """Finance attests the case's given tranches, exports them in a batch and marks it paid
     (the real finance steps, so the process gets its payout message)."""
-    from app.attachments.storage import storage_from_config
     from app.db import utcnow
     from app.formatting import STOCKHOLM
     from app.payouts import attest, batches
     from app.payouts.plans import payouts_of
+    from app.storage import storage_from_config
 
     finance = user(session, "ekonomi")
     now = utcnow()

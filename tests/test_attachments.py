@@ -13,10 +13,10 @@ from app.attachments import checks
 from app.attachments.checks import check_upload, safe_name
 from app.attachments.models import Attachment
 from app.attachments.operations import attachment_data, attachment_for, store_uploads
-from app.attachments.storage import LocalFileStorage, storage_from_config
 from app.audit import events_for_instance
 from app.errors import InvalidInput
 from app.forms import FormDefinition, check_definition, load_form
+from app.storage import LocalFileStorage, storage_from_config
 from tests.attachment_files import (
     HTML,
     LIMIT,
@@ -376,7 +376,7 @@ def test_attachment_data_keeps_only_this_cases_field_and_no_removed_files(sessio
 
 
 def test_a_file_stored_in_a_rolled_back_transaction_is_deleted(app, sessions, tmp_path):
-    from app.attachments.storage import LocalFileStorage, put_in_transaction
+    from app.storage import LocalFileStorage, put_in_transaction
 
     storage = LocalFileStorage(tmp_path)
     with sessions() as session:

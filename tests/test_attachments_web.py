@@ -13,10 +13,10 @@ from app.accounts.passwords import hash_password
 from app.attachments import checks
 from app.attachments.models import Attachment
 from app.attachments.operations import store_uploads
-from app.attachments.storage import LocalFileStorage
 from app.audit import AuditEvent
 from app.demo import DEMO_PASSWORD
 from app.engine.models import HumanTask, ProcessInstance
+from app.storage import LocalFileStorage
 from tests.attachment_files import (
     HTML,
     LIMIT,

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 import app.attachments.models  # noqa: F401  (the table exists before the schema is made)
 from app.attachments.operations import store_uploads
-from app.attachments.storage import LocalFileStorage
 from app.engine.models import HumanTask
 from app.engine.timers import run_due_timers
+from app.storage import LocalFileStorage
 from tests.attachment_files import LIMIT, pdf_bytes
 from tests.conftest import csrf_token, login
 from tests.factories import (

@@ -4,10 +4,10 @@ from sqlalchemy import select
 
 from app.attachments.models import Attachment
 from app.attachments.operations import store_uploads
-from app.attachments.storage import LocalFileStorage
 from app.audit import AuditEvent
 from app.engine.models import HumanTask, ProcessInstance
 from app.grants.models import Application
+from app.storage import LocalFileStorage
 from tests.attachment_files import LIMIT, pdf_bytes
 from tests.conftest import csrf_token, login
 from tests.factories import make_application, submitted_application, user

@@ -213,8 +213,8 @@ def test_four_eyes_the_decision_maker_may_not_attest(app, cases):
 
 
 def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
-    from app.attachments.storage import storage_from_config
     from app.payouts import attest, batches
+    from app.storage import storage_from_config
 
     finance = cases.scalars(select(User).where(User.username == "ekonomi")).one()
     external = next(p for p in payouts(cases, "planned")

@@ -9,12 +9,12 @@ import zlib
 import pytest
 from sqlalchemy import func, select
 
-from app.attachments.storage import LocalFileStorage
 from app.grants.models import Decision
 from app.letters.fetcher import LetterAssetFetcher, RefusedURL
 from app.letters.issue import issue_letter
 from app.letters.models import Letter
 from app.letters.render import html_to_pdf, letter_context, render_pdf
+from app.storage import LocalFileStorage
 from tests.conftest import login
 from tests.test_process_full import decided, proposed
 

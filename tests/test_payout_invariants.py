@@ -5,7 +5,6 @@ import random
 from sqlalchemy import func, select
 
 from app.accounts.models import User, UserRole
-from app.attachments.storage import storage_from_config
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput
 from app.formatting import STOCKHOLM
@@ -14,6 +13,7 @@ from app.grants.models import RepaymentClaim
 from app.payouts import attest, batches, claims, plans
 from app.payouts.models import BatchItem, Payout, PayoutBatch
 from app.payouts.reconcile import reconcile
+from app.storage import storage_from_config
 from tests.factories import user
 from tests.test_concurrency import run_together
 from tests.test_process_full import decided

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import UserRole
-from app.attachments.storage import storage_from_config
 from app.audit import AuditEvent
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotAllowed
@@ -20,6 +19,7 @@ from app.payouts import attest, batches
 from app.payouts.models import BatchItem, Payout
 from app.payouts.plans import payouts_of
 from app.payouts.reconcile import reconcile
+from app.storage import storage_from_config
 from tests.factories import complete, decision_data, open_task_names, pay_out, user
 from tests.test_process_full import decided, make_timers_due, proposed
 

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.attachments.storage import storage_from_config
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.serializer import dump_state
 from app.engine.tasks import next_timer_at
@@ -15,6 +14,7 @@ from app.grants import applications, budget
 from app.grants.models import Decision, JavDeclaration, RepaymentClaim
 from app.letters.issue import letter_of_decision
 from app.notifications.models import OutboxMessage
+from app.storage import storage_from_config
 from tests.factories import (
     complete,
     decision_data,
@@ -141,8 +141,8 @@ def test_the_minutes_name_the_deciding_committee_and_the_letter_says_so(
         session, engine, demo, tmp_path):
     """The DMN asks for the arbetsutskott, but the case was lifted to the kommunstyrelse: the
     decision and its letter name the body that really decided, meeting and §."""
-    from app.attachments.storage import LocalFileStorage
     from app.letters.models import Letter
+    from app.storage import LocalFileStorage
     from tests.test_letters import pdf_text
 
     engine.config["UPLOAD_DIR"], before = str(tmp_path), engine.config["UPLOAD_DIR"]

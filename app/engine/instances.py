@@ -6,7 +6,6 @@ from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition,
     SignalEventDefinition,
@@ -21,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import record_event
 from app.db import utcnow
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
-from app.engine.scripting import BpmnErrorCaught, ProcessScriptEngine
+from app.engine.scripting import ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
 from app.engine.specs import Catalogue, instructions_in, specs_of_version
 from app.engine.tasks import (
@@ -31,6 +30,17 @@ from app.engine.tasks import (
     open_tasks_of,
     sync_human_tasks,
     timer_marks,
+)
+from app.engine.workflows import (
+    awaits,
+    catching_event_name,
+    current_data,
+    domain_error,
+    element_label,
+    element_of,
+    end_event_name,
+    engine_steps,
+    error_message,
 )
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
@@ -291,11 +301,11 @@ class Engine:
         event = BpmnEvent(definition_class(name), payload=payload)
         if not awaits(workflow, event):
             raise Conflict("Ärendet kan inte ta emot det här just nu.")
-        summary = _catching_event_name(workflow, name)
+        summary = catching_event_name(workflow, name)
         try:
             workflow.send_event(event)
         except Exception as err:
-            raise StepFailed(instance, f"{label.lower()} {name}", _message(err)) from err
+            raise StepFailed(instance, f"{label.lower()} {name}", error_message(err)) from err
         self._advance(instance, workflow)
         record_event(session, kind, summary, actor_id=actor_id,
                      instance_id=instance.id, details={kind: name, "payload": payload})
@@ -370,17 +380,17 @@ class Engine:
         except DomainError:
             raise
         except Exception as err:
-            raise StepFailed(instance, _element(task), _message(err)) from err
+            raise StepFailed(instance, element_label(task), error_message(err)) from err
 
     def _advance(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         try:
-            while _engine_steps(workflow):
+            while engine_steps(workflow):
                 pass
         except Exception as err:
-            domain_error = _domain_error(err)
-            if domain_error is not None:
-                raise domain_error from err
-            raise StepFailed(instance, _element_of(err), _message(err)) from err
+            behind = domain_error(err)
+            if behind is not None:
+                raise behind from err
+            raise StepFailed(instance, element_of(err), error_message(err)) from err
 
     def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
               now: datetime, completed: tuple[str, int | None] | None = None) -> None:
@@ -399,51 +409,13 @@ class Engine:
         except DomainError:
             raise
         except Exception as err:  # e.g. an `assignee` expression naming missing data
-            raise StepFailed(instance, "uppgiftsegenskaper", _message(err)) from err
+            raise StepFailed(instance, "uppgiftsegenskaper", error_message(err)) from err
         if self.on_saved:
             self.on_saved(session, instance, open_titles)
         try:  # one flush for the whole step
             session.flush()
         except StaleDataError as err:
             raise Conflict("Ärendet ändrades av någon annan samtidigt. Försök igen.") from err
-
-
-def awaits(workflow: BpmnWorkflow, event: BpmnEvent) -> bool:
-    """Whether a waiting task catches the event (ask the tasks: an event-based gateway waits
-    under its own name). Event subprocesses, which start on an event, are refused by the
-    catalogue check."""
-    return any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values())
-
-
-def _engine_steps(workflow: BpmnWorkflow) -> bool:
-    """Run the automatic steps; True when a boundary event caught an operation's BPMN error
-    (the failed task stops there and the steps must go on along the boundary's flow)."""
-    try:
-        workflow.do_engine_steps()
-    except BpmnErrorCaught:
-        return True
-    return False
-
-
-def current_data(workflow: BpmnWorkflow) -> dict:
-    """Return the case data: the workflow's data when done, else that of its newest tasks."""
-    if workflow.completed:
-        return dict(workflow.data)
-    data = dict(workflow.last_task.data) if workflow.last_task else {}
-    for state in (TaskState.WAITING, TaskState.READY):
-        for task in workflow.get_tasks(state=state):
-            data.update(task.data)
-    return data
-
-
-def end_event_name(workflow: BpmnWorkflow) -> str | None:
-    """Return the name of the end event the workflow finished at."""
-    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
-            if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
-    if not ends:
-        return None
-    last = max(ends, key=lambda t: t.last_state_change)
-    return last.task_spec.bpmn_name or last.task_spec.bpmn_id
 
 
 def _already_done(row: HumanTask) -> str:
@@ -453,52 +425,8 @@ def _already_done(row: HumanTask) -> str:
     return "Uppgiften är inte längre aktuell."
 
 
-def _domain_error(err: BaseException) -> DomainError | None:
-    """Find a domain error (raised by an operation) behind SpiffWorkflow's wrapping."""
-    seen = 0
-    while err is not None and seen < 5:
-        if isinstance(err, DomainError):
-            return err
-        err = getattr(err, "error", None) or err.__cause__ or err.__context__
-        seen += 1
-    return None
-
-
-def _element_of(err: Exception) -> str:
-    task = getattr(err, "task", None)
-    return _element(task) if task is not None else _spec_label(getattr(err, "task_spec", None))
-
-
-def _element(task) -> str:
-    return _spec_label(task.task_spec if task is not None else None)
-
-
-def _spec_label(spec) -> str:
-    if spec is None or not hasattr(spec, "name"):  # SpiffWorkflow sometimes passes a message
-        return ""
-    return f"{getattr(spec, 'bpmn_id', spec.name)} ({getattr(spec, 'bpmn_name', '') or ''})"
-
-
-def _message(err: Exception) -> str:
-    message = str(err) or err.__class__.__name__
-    cause = getattr(err, "error", None) or err.__cause__
-    if cause is not None and str(cause) and str(cause) not in message:
-        message = f"{message}: {cause}"
-    return message
-
-
 def _uuid(task_id: str) -> UUID:
     try:
         return UUID(task_id)
     except ValueError as err:
         raise NotFound("Uppgiften finns inte.") from err
-
-
-def _catching_event_name(workflow: BpmnWorkflow, message: str) -> str:
-    """The history's words for a message: the name the process gives the event that catches
-    it (e.g. "Ansökan återkallad"), else the message's own name."""
-    for task in workflow.event_manager.tasks.values():
-        spec = task.task_spec
-        if getattr(spec.event_definition, "name", None) == message and spec.bpmn_name:
-            return spec.bpmn_name
-    return message
