@@ -2,8 +2,7 @@
 // (package-lock.json), on 127.0.0.1 at the port given as the first argument. It prints
 // "ready <issuer>" when it listens. Its own development login and consent pages take any
 // password; the accounts below are the test accounts and their claims (groups included).
-// Client "trygghetsfonden" is an ordinary confidential client; "trygghetsfonden-kort" gets
-// ID tokens that expire after one second (the expired-token test).
+// Arguments: port, our redirect URI, our post-logout redirect URI.
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2] || 0);
@@ -32,7 +31,7 @@ const client = (clientId) => ({
 });
 
 const provider = new Provider(issuer, {
-  clients: [client('trygghetsfonden'), client('trygghetsfonden-kort')],
+  clients: [client('trygghetsfonden')],
   async findAccount(ctx, id) {
     const account = ACCOUNTS[id];
     if (!account) return undefined;
@@ -46,18 +45,9 @@ const provider = new Provider(issuer, {
   },
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
-  ttl: {
-    IdToken(ctx, token, oidcClient) {
-      return oidcClient.clientId === 'trygghetsfonden-kort' ? 1 : 3600;
-    },
-  },
+  ttl: { IdToken: 3600 },
   cookies: { keys: ['test-cookie-key-not-secret'] },
 });
-// Silence the development-interactions warning on stderr noise only; errors still print.
 provider.on('server_error', (ctx, err) => { console.error('server_error', err); });
 
-const server = provider.listen(port, '127.0.0.1', () => {
-  const actual = server.address().port;
-  if (actual !== port) console.error('port mismatch');
-  console.log(`ready ${issuer}`);
-});
+provider.listen(port, '127.0.0.1', () => { console.log(`ready ${issuer}`); });
