@@ -327,3 +327,16 @@ def _payload(token: str) -> dict:
 
 def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_new_pages_have_english_texts(sso_app, app, sessions, demo):
+    client = sso_app.test_client()
+    client.post("/sprak", data={"lang": "en", "csrf_token": csrf_token(client)})
+    assert "Log in with Testkommunens IdP" in client.get("/logga-in").get_data(as_text=True)
+    refused = client.get("/logga-in/sso/klar?code=x&state=y").get_data(as_text=True)
+    assert "could not be accepted" in refused
+    admin = app.test_client()
+    login(admin, "admin")
+    admin.post("/sprak", data={"lang": "en", "csrf_token": csrf_token(admin, "/uppgifter")})
+    page = admin.get("/admin/sso-grupper").get_data(as_text=True)
+    assert "Groups from the sign-in service" in page and "New mapping" in page
