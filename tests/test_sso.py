@@ -4,6 +4,7 @@ log-out there too, and tokens that must be refused."""
 
 import base64
 import json
+import socket
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -340,3 +341,20 @@ def test_new_pages_have_english_texts(sso_app, app, sessions, demo):
     admin.post("/sprak", data={"lang": "en", "csrf_token": csrf_token(admin, "/uppgifter")})
     page = admin.get("/admin/sso-grupper").get_data(as_text=True)
     assert "Groups from the sign-in service" in page and "New mapping" in page
+
+
+def test_an_unreachable_provider_gives_a_clear_page(database_url, sessions):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    app = make_test_app(database_url, OIDC_TIMEOUT=2, **sso_settings(closed))
+    try:
+        client = app.test_client()
+        response = client.get("/logga-in/sso")
+        assert response.status_code == 403
+        assert "Identitetsleverantören svarar inte" in response.get_data(as_text=True)
+        with client.session_transaction() as cookie:
+            cookie["oidc_pending"] = {"stale": "cookie"}  # from an older version, say
+        assert client.get("/logga-in/sso/klar?code=x&state=y").status_code == 403
+    finally:
+        app.extensions["db_engine"].dispose()

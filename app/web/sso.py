@@ -64,7 +64,7 @@ def callback():
     pending = session.pop("oidc_pending", None)
     target = session.pop("oidc_next", "") or url_for("tasks.inbox")
     try:
-        if not isinstance(pending, dict):
+        if not isinstance(pending, dict) or set(pending) != set(PendingLogin.__annotations__):
             raise LoginRefused("Ingen inloggning pågår (eller den har redan avslutats). "
                                "Börja om inloggningen.")
         metadata = discover(settings)
