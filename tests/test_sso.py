@@ -358,3 +358,19 @@ def test_an_unreachable_provider_gives_a_clear_page(database_url, sessions):
         assert client.get("/logga-in/sso/klar?code=x&state=y").status_code == 403
     finally:
         app.extensions["db_engine"].dispose()
+
+
+def test_a_local_account_linked_by_subject_is_found_at_first_sso_login(sso_app, session,
+                                                                        mapping, demo):
+    runner = sso_app.test_cli_runner()
+    result = runner.invoke(args=["users", "link-sso", "sokande", "bertil"])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(args=["users", "link-sso", "sokande2", "bertil"])
+    assert again.exit_code == 1 and "redan kopplad" in again.output
+    client = sso_app.test_client()
+    assert sso_login(client, "bertil").status_code == 302
+    session.rollback()
+    linked = session.get(User, demo["sokande"].id)
+    assert linked.display_name == "Bertil Berg" and linked.organisation_id == mapping
+    assert session.scalars(select(User).where(User.username == "bertil")).first() is None
+    assert [e.details["subject"] for e in events(session, "sso_identity_linked")] == ["bertil"]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import GroupMapping, User, UserIdentity, UserRole
 from app.accounts.oidc import LoginRefused
 from app.audit import record_event
+from app.errors import InvalidInput
 
 # Stored instead of a password hash: argon2 never verifies it, so an SSO user has no password.
 NO_PASSWORD = "!sso"  # noqa: S105 (not a password: an unusable hash)
@@ -105,3 +106,25 @@ def _free_username(session: Session, wanted: str) -> str:
         number += 1
         candidate = f"{base}-{number}"
     return candidate
+
+
+def link_identity(session: Session, user: User, issuer: str, subject: str, now: datetime, *,
+                  actor_id: int | None = None) -> UserIdentity:
+    """Link an existing (local) account to the provider's subject, so that its first SSO log-in
+    finds it instead of creating a new user; refuse a subject linked to someone else."""
+    subject = (subject or "").strip()
+    if not subject or len(subject) > 255:
+        raise InvalidInput("Ange användarens sub hos identitetsleverantören (högst 255 tecken).",
+                           {"subject": ["Ange sub (högst 255 tecken)."]})
+    taken = session.scalars(select(UserIdentity).where(
+        UserIdentity.issuer == issuer, UserIdentity.subject == subject)).first()
+    if taken is not None:
+        raise InvalidInput(f"Den identiteten är redan kopplad till användare {taken.user_id}.",
+                           {"subject": ["Redan kopplad till en annan användare."]})
+    identity = UserIdentity(issuer=issuer, subject=subject, user_id=user.id, created_at=now,
+                            last_login_at=now)
+    session.add(identity)
+    record_event(session, "sso_identity_linked",
+                 f"{user.username} kopplad till {subject} hos {issuer}", actor_id=actor_id,
+                 details={"user_id": user.id, "issuer": issuer, "subject": subject})
+    return identity
