@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app import cli_funds, worker
 from app.accounts.models import User
 from app.accounts.sessions import revoke_user_sessions
+from app.accounts.sso_users import link_identity
 from app.accounts.users import set_password
 from app.backup import BackupError, create_backup, restore_backup
 from app.config import ROOT
@@ -208,6 +209,25 @@ def users_logout(username):
                                      reason="revoked")
         session.commit()
     click.echo(f"{ended} inloggningar för {username} avslutades.")
+
+
+@users_cli.command("link-sso", help="Koppla ett befintligt konto till användarens sub hos "
+                                    "identitetsleverantören (OIDC_ISSUER), så att första "
+                                    "SSO-inloggningen hittar kontot i stället för att skapa ett "
+                                    "nytt.")
+@click.argument("username")
+@click.argument("subject")
+def users_link_sso(username, subject):
+    issuer = (current_app.config["OIDC_ISSUER"] or "").rstrip("/")
+    if not issuer:
+        raise click.ClickException("TF_OIDC_ISSUER är inte satt.")
+    with _sessions()() as session:
+        try:
+            link_identity(session, _user_named(session, username), issuer, subject, utcnow())
+        except InvalidInput as err:
+            raise click.ClickException(err.message) from err
+        session.commit()
+    click.echo(f"{username} är kopplad till {subject} hos {issuer}.")
 # --- stored files, backup and restore ------------------------------------------------------
 
 @click.group("storage", cls=AppGroup, help="Lagrade filer (bilagor, beslutsbrev, batchfiler).")

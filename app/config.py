@@ -147,6 +147,24 @@ DEFAULTS: dict[str, object] = {
     # Hours a stored file no row names must be old before `flask storage sweep` removes it (a
     # younger one may belong to a transaction that has not committed yet).
     "STORAGE_SWEEP_HOURS": 24,
+    # Log-in with local accounts (user name + password); off: single sign-on only (see README).
+    "LOCAL_LOGIN": True,
+    # OpenID Connect: the provider's issuer URL (discovery); empty: single sign-on is off.
+    "OIDC_ISSUER": "",
+    # OpenID Connect: our client id at the provider.
+    "OIDC_CLIENT_ID": "",
+    # OpenID Connect: our client secret at the provider.
+    "OIDC_CLIENT_SECRET": "",
+    # OpenID Connect: the scopes asked for (space-separated; must include openid).
+    "OIDC_SCOPES": "openid profile email groups",
+    # OpenID Connect: the claim listing the user's groups (mapped to roles on the admin page).
+    "OIDC_GROUPS_CLAIM": "groups",
+    # OpenID Connect: the claim a new user's user name is taken from (else e-mail, else sub).
+    "OIDC_USERNAME_CLAIM": "preferred_username",
+    # OpenID Connect: the name on the button "Logga in med …" (empty: the issuer URL).
+    "OIDC_PROVIDER_NAME": "",
+    # OpenID Connect: seconds to wait for the provider (discovery, token, keys, userinfo).
+    "OIDC_TIMEOUT": 10,
 }
 
 DEFAULT_SECRET_KEY = DEFAULTS["SECRET_KEY"]

@@ -62,6 +62,14 @@ MATRIX = {
     "POST /admin/fonder/omgangar/{round}/andra": [302, 404, 404, 404, 404, 404, 404, 422],
     "GET /admin/fonder/omgangar/{round}/stang": [302, 404, 404, 404, 404, 404, 404, 200],
     "POST /admin/fonder/omgangar/{round}/stang": [302, 404, 404, 404, 404, 404, 404, 422],
+    # Single sign-on: the group mapping is the administrator's; the log-in routes are open by
+    # design (the callback is where the provider sends an anonymous browser back) and are no
+    # pages at all while OIDC_ISSUER is unset, as here (tests/test_sso.py covers them on).
+    "GET /admin/sso-grupper": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/sso-grupper": [302, 404, 404, 404, 404, 404, 404, 422],
+    "POST /admin/sso-grupper/99999/ta-bort": [302, 404, 404, 404, 404, 404, 404, 404],
+    "GET /logga-in/sso": [404, 404, 404, 404, 404, 404, 404, 404],
+    "GET /logga-in/sso/klar": [404, 404, 404, 404, 404, 404, 404, 404],
     "GET /admin/fonder/99999": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /admin/fonder/omgangar/99999": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /ansokningar/99999": [302, 404, 404, 404, 404, 404, 404, 404],

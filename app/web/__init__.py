@@ -23,6 +23,8 @@ from app.web import (
     pages,
     reports,
     reviews,
+    sso,
+    sso_groups,
     statuses,
     tasks,
     uploads,
@@ -49,6 +51,9 @@ def init_app(app: Flask) -> None:
                       admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
                       organisations.bp, funds.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(sso.bp)
+    app.register_blueprint(sso_groups.bp)
+    sso.init_app(app)
     errors.register(app)
     outage.register(app)
     app.jinja_env.filters.update(FILTERS)

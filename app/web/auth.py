@@ -1,10 +1,20 @@
-"""Log-in and log-out with local accounts; the client address behind trusted proxies."""
+"""Log-in and log-out with local accounts (log-out also at the SSO provider); the client
+address behind trusted proxies."""
 
 import math
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
@@ -13,6 +23,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.accounts.models import User
+from app.accounts.oidc import logout_url
 from app.accounts.passwords import hash_password, verify_password
 from app.accounts.sessions import end_session, start_session
 from app.accounts.throttle import login_wait, record_failed_login, record_successful_login
@@ -44,6 +55,8 @@ class LoginForm(FlaskForm):
 @bp.route("/logga-in", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    if not current_app.config["LOCAL_LOGIN"]:
+        return _local_login_off(form)
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.errors else 200
     username, address, now = form.username.data.strip(), client_address(), utcnow()
@@ -69,9 +82,10 @@ def logout():
     if user_session is not None:
         end_session(db(), user_session, utcnow())  # the cookie is worthless from now on
         db().commit()
+    there = _provider_logout(session.get("oidc_id_token"), session.get("oidc_end_session"))
     clear_session()
     flash(_("Du är utloggad."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(there or url_for("auth.login"))
 
 
 def client_address() -> str:
@@ -94,6 +108,25 @@ def begin_session(user: User, now: datetime) -> None:
                           user_agent=request.user_agent.string)
     db().commit()
     session["sid"] = token
+
+
+def _provider_logout(id_token: str | None, end_session_endpoint: str | None) -> str | None:
+    """Return the provider's end-session URL after an SSO log-in (RP-initiated logout)."""
+    settings = current_app.extensions.get("oidc")
+    if settings is None or not end_session_endpoint:
+        return None
+    return logout_url({"end_session_endpoint": end_session_endpoint}, settings, id_token,
+                      url_for("auth.login", _external=True))
+
+
+def _local_login_off(form: LoginForm):
+    """Local accounts are switched off (LOCAL_LOGIN): the page offers single sign-on only and
+    a posted password is refused without being looked at."""
+    if request.method == "POST":
+        refused = _("Inloggning med lösenord är avstängd. Logga in via organisationens "
+                    "inloggningstjänst.")
+        return render_template("auth/login.html", form=form, refused=refused), 403
+    return render_template("auth/login.html", form=form)
 
 
 def _throttled(form: LoginForm, wait: timedelta):
