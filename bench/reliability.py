@@ -386,7 +386,7 @@ def main() -> None:
     url = create_postgres_database("tf_bench")
     upload_dir = tempfile.mkdtemp(prefix="tf-bench-uploads-")
     config = {"DATABASE_URL": url, "SECRET_KEY": "bench-secret-" + "x" * 40,
-              "UPLOAD_DIR": upload_dir}
+              "UPLOAD_DIR": upload_dir, "LOG_LEVEL": "WARNING"}  # figures, not every e-mail
     try:
         db_engine = make_engine(url)
         Base.metadata.create_all(db_engine)
