@@ -147,6 +147,9 @@ DEFAULTS: dict[str, object] = {
     # Hours a stored file no row names must be old before `flask storage sweep` removes it (a
     # younger one may belong to a transaction that has not committed yet).
     "STORAGE_SWEEP_HOURS": 24,
+    # Seconds a worker trusts its list of current process versions before one small query
+    # re-checks it (a version deployed elsewhere is seen within this time; 0 = every use).
+    "CATALOGUE_RECHECK_SECONDS": 2,
 }
 
 DEFAULT_SECRET_KEY = DEFAULTS["SECRET_KEY"]

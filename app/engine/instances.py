@@ -13,13 +13,13 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 )
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record_event
 from app.db import utcnow
+from app.engine.deployment import Versions
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
 from app.engine.scripting import BpmnErrorCaught, ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
@@ -82,26 +82,17 @@ class Engine:
         self.on_saved = on_saved
         self.choices = choices
         self._specs: dict[str, tuple] = {}  # content hash → (spec, subprocess specs)
+        self.versions = Versions(catalogue, config.get("CATALOGUE_RECHECK_SECONDS", 2))
 
     # -- versions -----------------------------------------------------------------------------
 
     def current_version(self, session: Session, process_id: str) -> ProcessVersion:
-        """Return the stored version of the catalogue's process, storing it on first use."""
-        definition = self.catalogue.processes.get(process_id)
-        if definition is None:
-            raise NotFound(f"Processen '{process_id}' finns inte.")
-        query = select(ProcessVersion).where(ProcessVersion.content_hash == definition.content_hash)
-        version = session.scalars(query).first()
-        if version is None:
-            version = ProcessVersion(process_id=process_id, name=definition.name,
-                                     content_hash=definition.content_hash,
-                                     sources=definition.sources)
-            try:
-                with session.begin_nested():
-                    session.add(version)
-            except IntegrityError:  # stored by a concurrent request a moment ago
-                version = session.scalars(query).one()
-        return version
+        """Return the newest deployed version of a process (new cases start on it)."""
+        return self.versions.current_version(session, process_id)
+
+    def current_catalogue(self, session: Session) -> Catalogue:
+        """Return the catalogue of current versions, as the database has them now."""
+        return self.versions.catalogue(session)
 
     def _spec_of(self, version: ProcessVersion) -> tuple:
         """Return the specs a version runs on, built from its stored sources once per engine
@@ -321,7 +312,8 @@ class Engine:
     def task_form(self, session: Session, row: HumanTask, lang: str | None = None):
         """Return the form a task shows: its catalogue form in `lang` (default Swedish), cut
         to the task's fields and with run-time choices filled in; None without a form."""
-        form = self.catalogue.forms.get(row.form_name or "")
+        forms = self.versions.forms_of(session, row.instance.process_version)
+        form = forms.get(row.form_name or "")
         if form is None:
             return None
         form = form.in_language(lang)

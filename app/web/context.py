@@ -31,6 +31,11 @@ def engine() -> Engine:
     return current_app.extensions["engine"]
 
 
+def catalogue():
+    """Return the catalogue of the current process versions (re-checked in the database)."""
+    return engine().current_catalogue(db())
+
+
 def close_db(_exc=None) -> None:
     session_ = g.pop("db", None)
     if session_ is not None:
