@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
 from app.audit import record_event
-from app.engine.models import ProcessVersion
+from app.engine.models import ProcessInstance, ProcessVersion
 from app.engine.specs import (
     Catalogue,
     ProcessDefinition,
@@ -199,3 +199,15 @@ def _write_catalogue(catalogue: Catalogue, processes_dir: Path, forms_dir: Path)
         if form.uischema:
             (forms_dir / f"{name}-uischema.json").write_text(json.dumps(form.uischema),
                                                             encoding="utf-8")
+
+
+def version_overview(session: Session) -> list[tuple[ProcessVersion, int, int]]:
+    """Return every stored version, newest first per process, with its running and all cases."""
+    counts = {(row.process_version_id, row.status): row.n for row in session.execute(
+        select(ProcessInstance.process_version_id, ProcessInstance.status,
+               func.count().label("n"))
+        .group_by(ProcessInstance.process_version_id, ProcessInstance.status))}
+    versions = session.scalars(select(ProcessVersion).order_by(
+        ProcessVersion.process_id, ProcessVersion.id.desc())).all()
+    return [(v, counts.get((v.id, "running"), 0),
+             sum(n for (vid, _status), n in counts.items() if vid == v.id)) for v in versions]

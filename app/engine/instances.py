@@ -86,21 +86,17 @@ class Engine:
 
     # -- versions -----------------------------------------------------------------------------
 
-    def current_version(self, session: Session, process_id: str) -> ProcessVersion:
-        """Return the newest deployed version of a process (new cases start on it)."""
-        return self.versions.current_version(session, process_id)
-
     def current_catalogue(self, session: Session) -> Catalogue:
         """Return the catalogue of current versions, as the database has them now."""
         return self.versions.catalogue(session)
 
-    def _spec_of(self, version: ProcessVersion) -> tuple:
-        """Return the specs a version runs on, built from its stored sources once per engine
-        (never the catalogue's objects, so every engine behaves as a freshly started one)."""
-        if version.content_hash not in self._specs:
-            self._specs[version.content_hash] = specs_of_version(version.sources,
-                                                                 version.process_id)
-        return self._specs[version.content_hash]
+    def specs_of(self, version: ProcessVersion) -> tuple:
+        """Return a version's specs, built once per engine from its stored sources (never
+        the catalogue's objects, so every engine behaves as a freshly started one)."""
+        key = version.content_hash
+        if key not in self._specs:
+            self._specs[key] = specs_of_version(version.sources, version.process_id)
+        return self._specs[key]
 
     # -- instances ----------------------------------------------------------------------------
 
@@ -108,8 +104,8 @@ class Engine:
                        organisation_id: int | None = None, data: dict | None = None
                        ) -> ProcessInstance:
         """Start an instance of the current version and run it to its first wait state."""
-        version = self.current_version(session, process_id)
-        spec, subprocess_specs = self._spec_of(version)
+        version = self.versions.current_version(session, process_id)  # the newest deployed
+        spec, subprocess_specs = self.specs_of(version)
         now = utcnow()
         instance = ProcessInstance(process_version_id=version.id, process_id=process_id,
                                    organisation_id=organisation_id, state="{}",
@@ -180,7 +176,7 @@ class Engine:
     def load_workflow(self, session: Session, instance: ProcessInstance,
                       actor_id: int | None = None, now: datetime | None = None) -> BpmnWorkflow:
         """Deserialize an instance's workflow with a fresh restricted script engine."""
-        spec, subprocess_specs = self._spec_of(instance.process_version)
+        spec, subprocess_specs = self.specs_of(instance.process_version)
         workflow = load_state(instance.state, spec, subprocess_specs)
         workflow.script_engine = self._script_engine(session, instance, actor_id, now or utcnow(),
                                                      workflow)
@@ -342,12 +338,17 @@ class Engine:
     def instructions_for(self, row: HumanTask, lang: str | None = None) -> str | None:
         """Return the instructionsForEndUser of a human task's spec (in `lang` when the
         process has them in that language)."""
-        spec, subprocess_specs = self._spec_of(row.instance.process_version)
+        spec, subprocess_specs = self.specs_of(row.instance.process_version)
         for workflow_spec in (spec, *subprocess_specs.values()):
             task_spec = workflow_spec.task_specs.get(row.task_name)
             if task_spec is not None:
                 return instructions_in(task_spec, lang)
         return None
+
+    def save_moved(self, session: Session, instance, workflow, now: datetime) -> None:
+        """Run a case moved to another version (engine/migration.py) on, and save it."""
+        self._advance(instance, workflow)
+        self._save(session, instance, workflow, now)
 
     # -- internals ----------------------------------------------------------------------------
 
