@@ -54,7 +54,7 @@ def move(version_id: int):
         result = move_instances(db(), engine(), version_id, target_id, actor_id=current_user().id)
     except InvalidInput as err:
         db().rollback()
-        return index(errors={field: err.errors.get("till", [err.message])}), 422
+        return index(errors={field: [err.message, *err.errors.get("till", [])]}), 422
     db().commit()
     if result.moved:
         flash(_("%(n)s ärenden flyttades till version %(id)s.", n=len(result.moved), id=target_id),
