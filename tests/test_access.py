@@ -67,6 +67,10 @@ MATRIX = {
     "GET /ansokningar/99999": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /uppgifter/00000000-0000-0000-0000-000000000000": [302, 404, 404, 404, 404, 404,
                                                            404, 404],
+    # Process versions: the administrator's only. POSTs carry no files or version: 422.
+    "GET /admin/processer": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/processer/driftsatt": [302, 404, 404, 404, 404, 404, 404, 422],
+    "POST /admin/processer/999/flytta": [302, 404, 404, 404, 404, 404, 404, 422],
 }
 
 
