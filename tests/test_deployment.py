@@ -144,6 +144,13 @@ def test_files_that_are_not_process_files_are_refused(session, versions, demo):
     with pytest.raises(InvalidInput) as refused:
         deploy(session, versions, {"trygghetsfond.bpmn": "<inte xml"})
     assert refused.value.errors["filer"][0].startswith("trygghetsfond.bpmn: ogiltig XML")
+    with pytest.raises(InvalidInput) as refused:
+        deploy_files(session, versions.versions, {"trygghetsfond.bpmn": b"\xff\xfe<"},
+                     versions.operations, actor_id=None)
+    assert refused.value.errors["filer"] == ["trygghetsfond.bpmn: filen är inte text i UTF-8"]
+    with pytest.raises(InvalidInput) as refused:
+        deploy(session, versions, {"ny-uischema.json": "{}"})
+    assert "ny-uischema.json" in refused.value.errors["filer"][0]
 
 
 def test_a_second_worker_starts_on_the_new_version_without_a_restart(

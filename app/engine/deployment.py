@@ -197,6 +197,18 @@ def _check_names(files: dict[str, bytes]) -> None:
         raise InvalidInput("Filerna kan inte driftsättas.", {"filer": [
             f"{name}: endast .bpmn, .dmn, NAMN-schema.json och NAMN-uischema.json"
             for name in bad] or ["Välj minst en BPMN-fil."]})
+    not_text = [name for name, content in files.items() if not _is_utf8(content)]
+    if not_text:
+        raise InvalidInput("Filerna kan inte driftsättas.", {"filer": [
+            f"{name}: filen är inte text i UTF-8" for name in not_text]})
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _write_catalogue(catalogue: Catalogue, processes_dir: Path, forms_dir: Path) -> None:
