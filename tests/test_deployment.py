@@ -356,3 +356,16 @@ def test_a_refused_upload_and_a_refused_move_on_the_admin_page(client, session, 
     assert session.scalars(select(HumanTask.task_name).where(
         HumanTask.instance_id == application.process_instance_id,
         HumanTask.completed_at.is_(None))).all() == ["formell_kontroll"]
+
+
+def test_a_case_page_shows_the_forms_of_its_own_version(app, client, session, versions, demo):
+    old = submitted_application(session, versions)
+    form = (ROOT / "forms" / "ansokan-schema.json").read_text(encoding="utf-8")
+    deploy(session, versions, {"trygghetsfond.bpmn": BPMN_2, "ansokan-schema.json":
+                               form.replace('"Insatsens namn"', '"Insatsens namn (v2)"')})
+    new = submitted_application(session, versions)
+    login(client, "handlaggare")
+    old_page = client.get(f"/ansokningar/{old.id}").get_data(as_text=True)
+    new_page = client.get(f"/ansokningar/{new.id}").get_data(as_text=True)
+    assert "Insatsens namn" in old_page and "Insatsens namn (v2)" not in old_page
+    assert "Insatsens namn (v2)" in new_page

@@ -36,6 +36,11 @@ def catalogue():
     return engine().current_catalogue(db())
 
 
+def case_forms(application) -> dict:
+    """Return the forms of the process version the application's case runs on."""
+    return engine().versions.forms_of(db(), application.instance.process_version)
+
+
 def close_db(_exc=None) -> None:
     session_ = g.pop("db", None)
     if session_ is not None:
