@@ -198,11 +198,15 @@ def test_the_catalogue_is_rechecked_after_its_interval(database_url, session, ve
 def test_a_case_moves_to_a_new_version_and_goes_on_with_a_fresh_engine(session, engine, demo):
     application = submitted_application(session, engine)
     source = instance_of(session, application).process_version_id
-    [(target, _)] = deploy(session, engine, {"trygghetsfond.bpmn": BPMN_2})
+    renamed = BPMN_2.replace('<bpmn:userTask id="formell_kontroll" name="Formell kontroll">',
+                             '<bpmn:userTask id="formell_kontroll" name="Formell granskning">')
+    [(target, _)] = deploy(session, engine, {"trygghetsfond.bpmn": renamed})
     result = move_instances(session, engine, source, target.id, actor_id=None)
     session.commit()
     assert result.moved == [application.process_instance_id] and result.refused == {}
     assert instance_of(session, application).process_version_id == target.id
+    # The open task is the same task (its id, its row), under its new name.
+    assert open_task(session, application, "formell_kontroll").title == "Formell granskning"
     complete(session, engine, application, "formell_kontroll", {"kontroll_utfall": "komplett"},
              "handlaggare")
     complete(session, engine, application, "tilldela_bedomare",

@@ -2,16 +2,19 @@
 migration allows it: every task the case has run or has open must exist in the target."""
 
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.roles import role_for_lane
 from app.audit import record_event
 from app.db import utcnow
 from app.engine.models import ProcessInstance, ProcessVersion
 from app.engine.serializer import dump_state, load_state, spec_registry
+from app.engine.specs import form_name_of
 from app.errors import InvalidInput, NotFound
 
 # Tasks that have run or wait to run; the target must have their specs. Predicted tasks are
@@ -65,6 +68,7 @@ def move_instance(session: Session, engine, instance_id: int, target: ProcessVer
         migrate_workflow(sub_diffs[sub_id], sub, subprocess_specs[sub.spec.name],
                          reset_mask=TaskState.READY)
     workflow.subprocess_specs = subprocess_specs
+    _refresh_open_rows(instance, workflow)
     try:  # what a fresh worker will do with the saved state
         load_state(dump_state(workflow), spec, subprocess_specs)
     except Exception as err:  # SpiffWorkflow raises KeyError, TypeError, …
@@ -76,6 +80,21 @@ def move_instance(session: Session, engine, instance_id: int, target: ProcessVer
                  details={"from": source.content_hash[:12], "to": target.content_hash[:12]})
     engine.save_moved(session, instance, workflow, now)
     return None
+
+
+def _refresh_open_rows(instance: ProcessInstance, workflow) -> None:
+    """Give the open human-task rows the names, lanes and forms of their tasks' new specs."""
+    for row in instance.open_tasks:
+        task = workflow.get_task_from_id(UUID(row.id))
+        if task is None:
+            continue
+        spec = task.task_spec
+        values = {"task_name": spec.bpmn_id, "title": spec.bpmn_name or spec.bpmn_id,
+                  "lane": spec.lane, "role": role_for_lane(spec.lane),
+                  "form_name": form_name_of(spec)}
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
 
 
 def _refusal(top, sub_diffs, workflow, target: ProcessVersion) -> str | None:
