@@ -14,7 +14,14 @@ from app.engine.migration import move_instances
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
 from app.errors import InvalidInput
 from tests.conftest import FIXTURES, csrf_token, login, make_test_app
-from tests.factories import complete, open_task, open_task_names, submitted_application
+from tests.factories import (
+    complete,
+    open_task,
+    open_task_names,
+    review_all,
+    submitted_application,
+    to_review,
+)
 
 BPMN = (ROOT / "processes" / "trygghetsfond.bpmn").read_text(encoding="utf-8")
 CHECK_FORM = (ROOT / "forms" / "formell-kontroll-schema.json").read_text(encoding="utf-8")
@@ -373,3 +380,19 @@ def test_a_case_page_shows_the_forms_of_its_own_version(app, client, session, ve
     new_page = client.get(f"/ansokningar/{new.id}").get_data(as_text=True)
     assert "Insatsens namn" in old_page and "Insatsens namn (v2)" not in old_page
     assert "Insatsens namn (v2)" in new_page
+
+
+def test_a_case_in_review_moves_and_its_reviews_complete(session, engine, demo):
+    application = submitted_application(session, engine)
+    to_review(session, engine, application)
+    source = instance_of(session, application).process_version_id
+    [(target, _)] = deploy(session, engine, {"trygghetsfond.bpmn": BPMN_2})
+    result = move_instances(session, engine, source, target.id, actor_id=None)
+    session.commit()
+    assert result.moved == [application.process_instance_id], result.refused
+    review_all(session, engine, application)
+    assert open_task_names(session, application) == ["beredning"]
+    instance = instance_of(session, application)
+    assert instance.process_version_id == target.id
+    assert sorted(b["bedomare"] for b in instance.data["bedomningar"]) == [
+        "bedomare", "bedomare2"]

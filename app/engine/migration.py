@@ -63,10 +63,16 @@ def move_instance(session: Session, engine, instance_id: int, target: ProcessVer
     reason = _refusal(top, sub_diffs, workflow, target)
     if reason:
         return reason
+    # Ready tasks are reset so their next steps are predicted from the target; they keep
+    # their data (a reset would give them their parent's: a review would lose its reviewer).
+    ready = {task.id: task.data for task in workflow.get_tasks(state=TaskState.READY)}
     migrate_workflow(top, workflow, spec, reset_mask=TaskState.READY)
     for sub_id, sub in workflow.subprocesses.items():
         migrate_workflow(sub_diffs[sub_id], sub, subprocess_specs[sub.spec.name],
                          reset_mask=TaskState.READY)
+    for task_id, data in ready.items():
+        if (task := workflow.get_task_from_id(task_id)) is not None:
+            task.data = data
     workflow.subprocess_specs = subprocess_specs
     _refresh_open_rows(instance, workflow)
     try:  # what a fresh worker will do with the saved state
