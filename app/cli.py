@@ -22,10 +22,12 @@ from app.config import ROOT
 from app.db import utcnow
 from app.db_timeouts import without_timeouts
 from app.demo import demo_logins, load_demo, load_demo_cases
+from app.engine.deployment import deploy_files, version_overview
 from app.engine.doctor import open_stuck_incident_count, raise_stuck_incidents
+from app.engine.migration import move_instances
 from app.engine.specs import check_catalogue, load_catalogue
 from app.engine.timers import run_due_timers
-from app.errors import InvalidInput, ProcessDefinitionError
+from app.errors import InvalidInput, NotFound, ProcessDefinitionError
 from app.formatting import local_today
 from app.grants.applications import case_label
 from app.notifications.outbox import send_pending
@@ -120,6 +122,62 @@ def processes_check():
         click.echo(f"{len(problems)} fel.", err=True)
         sys.exit(1)
     click.echo(f"OK: {len(catalogue.processes)} processer, {len(catalogue.forms)} formulär.")
+
+
+@processes_cli.command("deploy", help="Driftsätt en ny version: en BPMN-fil med dess formulär "
+                       "(NAMN-schema.json, NAMN-uischema.json), kontrollerad med katalogen.")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def processes_deploy(files):
+    engine = current_app.extensions["engine"]
+    contents = {f.name: f.read_bytes() for f in files}
+    with _sessions()() as session:
+        try:
+            results = deploy_files(session, engine.versions, contents, engine.operations,
+                                   actor_id=None)
+        except InvalidInput as err:
+            _fail(err)
+        session.commit()
+    for version, created in results:
+        state = "Ny version" if created else "Oförändrad, redan"
+        click.echo(f"{state} {version.id}: {version.process_id} ({version.content_hash[:12]})")
+
+
+@processes_cli.command("versions", help="Visa processversionerna och deras ärenden.")
+def processes_versions():
+    with _sessions()() as session:
+        current = {d.content_hash for d in current_app.extensions["engine"]
+                   .current_catalogue(session).processes.values()}
+        for version, running, total in version_overview(session):
+            mark = "*" if version.content_hash in current else " "
+            click.echo(f"{mark} {version.id:>4} {version.process_id:<20} "
+                       f"{version.content_hash[:12]} {running:>6} pågående {total:>6} totalt")
+
+
+@processes_cli.command("move", help="Flytta pågående ärenden från en version till en annan.")
+@click.option("--from", "from_id", type=int, required=True, help="Versionen de har nu.")
+@click.option("--to", "to_id", type=int, required=True, help="Versionen de ska få.")
+def processes_move(from_id, to_id):
+    with _sessions()() as session:
+        try:
+            result = move_instances(session, current_app.extensions["engine"], from_id, to_id,
+                                    actor_id=None)
+        except (InvalidInput, NotFound) as err:
+            _fail(err)
+        session.commit()
+    click.echo(f"{len(result.moved)} ärenden flyttade till version {to_id}.")
+    for instance_id, reason in result.refused.items():
+        click.echo(f"EJ FLYTTAD: instans {instance_id}: {reason}", err=True)
+    if result.refused:
+        sys.exit(1)
+
+
+def _fail(err) -> None:
+    click.echo(f"FEL: {err.message}", err=True)
+    for problems in getattr(err, "errors", {}).values():
+        for problem in problems:
+            click.echo(f"FEL: {problem}", err=True)
+    sys.exit(1)
 
 
 @click.group("engine", cls=AppGroup, help="Processmotorn.")

@@ -73,8 +73,13 @@ def _option(name: str) -> str:
     return OPTION_OF.get(name, name)
 
 
-def _catalogue():
-    return current_app.extensions["engine"].catalogue
+def _catalogue(session=None):
+    """The catalogue of the current process versions, as the database has them."""
+    engine = current_app.extensions["engine"]
+    if session is not None:
+        return engine.current_catalogue(session)
+    with current_app.extensions["sessions"]() as session_:
+        return engine.current_catalogue(session_)
 
 
 @click.group("funds", cls=AppGroup, help="Fonder.")
@@ -103,7 +108,7 @@ def funds_list():
 def funds_create(**values):
     values["allow_overlapping_rounds"] = "ja" if values["allow_overlapping_rounds"] else ""
     fund = _run(lambda session: funds.create_fund(
-        session, values, processes=_catalogue().processes, actor_id=None))
+        session, values, processes=_catalogue(session).processes, actor_id=None))
     click.echo(f"Fonden {fund.name} är skapad (id {fund.id}).")
 
 
@@ -117,7 +122,7 @@ def funds_edit(fund_id, **given):
         fund = funds.get_fund(session, fund_id)
         values = {**funds.fund_values(fund), **{k: v for k, v in given.items() if v is not None}}
         values["allow_overlapping_rounds"] = "ja" if values["allow_overlapping_rounds"] else ""
-        return funds.update_fund(session, fund, values, processes=_catalogue().processes,
+        return funds.update_fund(session, fund, values, processes=_catalogue(session).processes,
                                  actor_id=None)
 
     fund = _run(edit)

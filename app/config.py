@@ -165,6 +165,9 @@ DEFAULTS: dict[str, object] = {
     "OIDC_PROVIDER_NAME": "",
     # OpenID Connect: seconds to wait for the provider (discovery, token, keys, userinfo).
     "OIDC_TIMEOUT": 10,
+    # Seconds a worker trusts its list of current process versions before one small query
+    # re-checks it (a version deployed elsewhere is seen within this time; 0 = every use).
+    "CATALOGUE_RECHECK_SECONDS": 2,
 }
 
 DEFAULT_SECRET_KEY = DEFAULTS["SECRET_KEY"]

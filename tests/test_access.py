@@ -75,11 +75,18 @@ MATRIX = {
     "GET /ansokningar/99999": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /uppgifter/00000000-0000-0000-0000-000000000000": [302, 404, 404, 404, 404, 404,
                                                            404, 404],
+    # Process versions: the administrator's only. POSTs carry no files or version: 422.
+    "GET /admin/processer": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/processer/driftsatt": [302, 404, 404, 404, 404, 404, 404, 422],
+    "POST /admin/processer/999/flytta": [302, 404, 404, 404, 404, 404, 404, 422],
 }
 
 
 @pytest.fixture
-def objects(session, engine, demo):
+def objects(app, session, demo):
+    # Access is the subject here, not restarts: the app's own engine (the engine tests run
+    # every step with a fresh one too), so the matrix runs once per database.
+    engine = app.extensions["engine"]
     case = submitted_application(session, engine)
     draft = make_application(session, engine)
     return {
@@ -106,7 +113,8 @@ REVIEWER_MATRIX = {
 
 
 @pytest.fixture
-def reviewer_objects(session, engine, demo):
+def reviewer_objects(app, session, demo):
+    engine = app.extensions["engine"]
     assigned = submitted_application(session, engine)
     to_review(session, engine, assigned)
     review_all(session, engine, assigned, reviewers=("bedomare2",))

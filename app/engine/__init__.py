@@ -1,5 +1,6 @@
 """The BPMN engine: the only package that imports SpiffWorkflow.
 
 specs (catalogue), scripting (restricted environment), serializer, instances (Engine),
-tasks (human-task projection), timers, incidents.
+tasks (human-task projection), timers, incidents, deployment (versions from the database),
+migration (moving cases between versions).
 """

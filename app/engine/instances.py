@@ -12,13 +12,13 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 )
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record_event
 from app.db import utcnow
+from app.engine.deployment import Versions
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
 from app.engine.scripting import ProcessScriptEngine
 from app.engine.serializer import dump_state, json_native, load_state
@@ -92,34 +92,21 @@ class Engine:
         self.on_saved = on_saved
         self.choices = choices
         self._specs: dict[str, tuple] = {}  # content hash → (spec, subprocess specs)
+        self.versions = Versions(catalogue, config.get("CATALOGUE_RECHECK_SECONDS", 2))
 
     # -- versions -----------------------------------------------------------------------------
 
-    def current_version(self, session: Session, process_id: str) -> ProcessVersion:
-        """Return the stored version of the catalogue's process, storing it on first use."""
-        definition = self.catalogue.processes.get(process_id)
-        if definition is None:
-            raise NotFound(f"Processen '{process_id}' finns inte.")
-        query = select(ProcessVersion).where(ProcessVersion.content_hash == definition.content_hash)
-        version = session.scalars(query).first()
-        if version is None:
-            version = ProcessVersion(process_id=process_id, name=definition.name,
-                                     content_hash=definition.content_hash,
-                                     sources=definition.sources)
-            try:
-                with session.begin_nested():
-                    session.add(version)
-            except IntegrityError:  # stored by a concurrent request a moment ago
-                version = session.scalars(query).one()
-        return version
+    def current_catalogue(self, session: Session) -> Catalogue:
+        """Return the catalogue of current versions, as the database has them now."""
+        return self.versions.catalogue(session)
 
-    def _spec_of(self, version: ProcessVersion) -> tuple:
-        """Return the specs a version runs on, built from its stored sources once per engine
-        (never the catalogue's objects, so every engine behaves as a freshly started one)."""
-        if version.content_hash not in self._specs:
-            self._specs[version.content_hash] = specs_of_version(version.sources,
-                                                                 version.process_id)
-        return self._specs[version.content_hash]
+    def specs_of(self, version: ProcessVersion) -> tuple:
+        """Return a version's specs, built once per engine from its stored sources (never
+        the catalogue's objects, so every engine behaves as a freshly started one)."""
+        key = version.content_hash
+        if key not in self._specs:
+            self._specs[key] = specs_of_version(version.sources, version.process_id)
+        return self._specs[key]
 
     # -- instances ----------------------------------------------------------------------------
 
@@ -127,8 +114,8 @@ class Engine:
                        organisation_id: int | None = None, data: dict | None = None
                        ) -> ProcessInstance:
         """Start an instance of the current version and run it to its first wait state."""
-        version = self.current_version(session, process_id)
-        spec, subprocess_specs = self._spec_of(version)
+        version = self.versions.current_version(session, process_id)  # the newest deployed
+        spec, subprocess_specs = self.specs_of(version)
         now = utcnow()
         instance = ProcessInstance(process_version_id=version.id, process_id=process_id,
                                    organisation_id=organisation_id, state="{}",
@@ -199,7 +186,7 @@ class Engine:
     def load_workflow(self, session: Session, instance: ProcessInstance,
                       actor_id: int | None = None, now: datetime | None = None) -> BpmnWorkflow:
         """Deserialize an instance's workflow with a fresh restricted script engine."""
-        spec, subprocess_specs = self._spec_of(instance.process_version)
+        spec, subprocess_specs = self.specs_of(instance.process_version)
         workflow = load_state(instance.state, spec, subprocess_specs)
         workflow.script_engine = self._script_engine(session, instance, actor_id, now or utcnow(),
                                                      workflow)
@@ -331,7 +318,8 @@ class Engine:
     def task_form(self, session: Session, row: HumanTask, lang: str | None = None):
         """Return the form a task shows: its catalogue form in `lang` (default Swedish), cut
         to the task's fields and with run-time choices filled in; None without a form."""
-        form = self.catalogue.forms.get(row.form_name or "")
+        forms = self.versions.forms_of(session, row.instance.process_version)
+        form = forms.get(row.form_name or "")
         if form is None:
             return None
         form = form.in_language(lang)
@@ -360,12 +348,17 @@ class Engine:
     def instructions_for(self, row: HumanTask, lang: str | None = None) -> str | None:
         """Return the instructionsForEndUser of a human task's spec (in `lang` when the
         process has them in that language)."""
-        spec, subprocess_specs = self._spec_of(row.instance.process_version)
+        spec, subprocess_specs = self.specs_of(row.instance.process_version)
         for workflow_spec in (spec, *subprocess_specs.values()):
             task_spec = workflow_spec.task_specs.get(row.task_name)
             if task_spec is not None:
                 return instructions_in(task_spec, lang)
         return None
+
+    def save_moved(self, session: Session, instance, workflow, now: datetime) -> None:
+        """Run a case moved to another version (engine/migration.py) on, and save it."""
+        self._advance(instance, workflow)
+        self._save(session, instance, workflow, now)
 
     # -- internals ----------------------------------------------------------------------------
 

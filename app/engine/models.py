@@ -22,6 +22,9 @@ class ProcessVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # File name → text of the BPMN file and every DMN file the version was parsed with.
     sources: Mapped[dict] = mapped_column(deferred=True)  # only read to re-parse a version
+    # Form name → {"schema", "uischema"} of the forms its user tasks name (None: older
+    # versions, which use the forms/ files).
+    forms: Mapped[dict | None] = mapped_column(deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -77,3 +77,9 @@ def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
 def json_native(data: dict) -> dict:
     """Return task data as plain JSON (dates and Decimals as strings)."""
     return json.loads(json.dumps(data, default=str))
+
+
+def spec_registry():
+    """Return the serializer's converter registry (SpiffWorkflow's spec diff compares specs
+    through it)."""
+    return _SERIALIZER.registry

@@ -51,11 +51,21 @@ class ProcessDefinition:
     sources: dict[str, str]
     spec: object
     subprocess_specs: dict
+    # Form name → {"schema": …, "uischema": …} of every form its user tasks name.
+    forms: dict[str, dict] = field(default_factory=dict)
     content_hash: str = field(init=False)
 
     def __post_init__(self):
-        digest = hashlib.sha256(json.dumps(self.sources, sort_keys=True).encode())
-        self.content_hash = digest.hexdigest()
+        content = {"sources": self.sources, "forms": self.forms} if self.forms else self.sources
+        self.content_hash = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+    def with_forms(self, forms: dict[str, FormDefinition]) -> "ProcessDefinition":
+        """Return the definition carrying the forms its user tasks name (part of its hash)."""
+        names = {form_name_of(spec) for spec in _all_task_specs(self)} & set(forms)
+        used = {name: {"schema": forms[name].schema, "uischema": forms[name].uischema}
+                for name in sorted(names)}
+        return ProcessDefinition(self.process_id, self.name, self.filename, self.sources,
+                                 self.spec, self.subprocess_specs, used)
 
 
 @dataclass
@@ -171,7 +181,9 @@ def load_catalogue(processes_dir: Path, forms_dir: Path) -> Catalogue:
         forms = load_form_catalogue(Path(forms_dir))
     except FormFileError as err:
         raise ProcessDefinitionError(str(err)) from err
-    return Catalogue(processes=build_definitions(sources), forms=forms)
+    processes = {pid: definition.with_forms(forms)
+                 for pid, definition in build_definitions(sources).items()}
+    return Catalogue(processes=processes, forms=forms)
 
 
 def check_catalogue(catalogue: Catalogue, operations: dict) -> list[str]:

@@ -21,6 +21,7 @@ from app.web import (
     outage,
     outbox,
     pages,
+    processes,
     reports,
     reviews,
     sso,
@@ -49,7 +50,7 @@ def init_app(app: Flask) -> None:
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
                       admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
-                      organisations.bp, funds.bp):
+                      organisations.bp, funds.bp, processes.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(sso.bp)
     app.register_blueprint(sso_groups.bp)

@@ -9,7 +9,7 @@ from app.engine.models import ProcessInstance, ProcessVersion
 from app.engine.specs import check_catalogue
 from app.errors import DomainError
 from app.grants.applications import applications_by_instance
-from app.web.context import current_user, db, engine, role_required
+from app.web.context import catalogue, current_user, db, engine, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -22,13 +22,14 @@ def index():
         .group_by(ProcessInstance.process_version_id)).all())
     versions = db().scalars(select(ProcessVersion).order_by(
         ProcessVersion.process_id, ProcessVersion.created_at.desc())).all()
-    current = {d.content_hash for d in engine().catalogue.processes.values()}
-    problems = check_catalogue(engine().catalogue, engine().operations)
+    current_catalogue = catalogue()
+    current = {d.content_hash for d in current_catalogue.processes.values()}
+    problems = check_catalogue(current_catalogue, engine().operations)
     incidents = open_incidents(db())
     cases = applications_by_instance(db(), {i.instance_id for i in incidents if i.instance_id})
     return render_template("admin/index.html", versions=versions, counts=counts,
                            current=current, incidents=incidents, cases=cases, problems=problems,
-                           catalogue=engine().catalogue)
+                           catalogue=current_catalogue)
 
 
 @bp.route("/incidenter/<int:incident_id>/kor-om", methods=["POST"])

@@ -20,7 +20,7 @@ from app.grants.statuses import status_kinds
 from app.letters.issue import decisions_with_letters
 from app.payouts.plans import payouts_of
 from app.storage import storage_from_config
-from app.web.context import current_user, db, engine, language, login_required
+from app.web.context import case_forms, current_user, db, engine, language, login_required
 
 bp = Blueprint("applications", __name__)
 
@@ -63,7 +63,7 @@ def detail(application_id: int):
     open_tasks = [t for t in db().scalars(select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.completed_at.is_(None)))
         if permissions.can_view_task(user, t)]
-    summary = case_summary(db(), user, application, engine().catalogue.forms,
+    summary = case_summary(db(), user, application, case_forms(application),
                            lang=language())
     history = (events_for_instance(db(), instance_id)
                if permissions.can_see_history(user, application) else None)

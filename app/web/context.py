@@ -31,6 +31,16 @@ def engine() -> Engine:
     return current_app.extensions["engine"]
 
 
+def catalogue():
+    """Return the catalogue of the current process versions (re-checked in the database)."""
+    return engine().current_catalogue(db())
+
+
+def case_forms(application) -> dict:
+    """Return the forms of the process version the application's case runs on."""
+    return engine().versions.forms_of(db(), application.instance.process_version)
+
+
 def close_db(_exc=None) -> None:
     session_ = g.pop("db", None)
     if session_ is not None:

@@ -10,7 +10,7 @@ from app.errors import InvalidInput
 from app.formatting import local_today
 from app.grants import funds, rounds
 from app.grants.budget import ledger_for
-from app.web.context import current_user, db, engine, language, role_required
+from app.web.context import catalogue, current_user, db, language, role_required
 
 bp = Blueprint("funds", __name__, url_prefix="/admin/fonder")
 
@@ -58,7 +58,7 @@ def edit(fund_id: int):
 @role_required("admin")
 def open_round(fund_id: int):
     fund = funds.get_fund(db(), fund_id)
-    criteria = rounds.review_criteria(engine().catalogue.forms, language())
+    criteria = rounds.review_criteria(catalogue().forms, language())
     if request.method == "GET":
         return _round_form(fund, criteria, rounds.round_values())
     try:
@@ -82,7 +82,7 @@ def round_page(round_id: int):
 @role_required("admin")
 def edit_round(round_id: int):
     fund_round = rounds.get_round(db(), round_id)
-    criteria = rounds.review_criteria(engine().catalogue.forms, language())
+    criteria = rounds.review_criteria(catalogue().forms, language())
     if request.method == "GET":
         return _round_form(fund_round.fund, criteria, rounds.round_values(fund_round),
                            editing=fund_round)
@@ -133,7 +133,7 @@ def close_round(round_id: int):
 
 
 def _processes() -> dict:
-    return engine().catalogue.processes
+    return catalogue().processes
 
 
 def _fund_page(fund, values: Mapping, errors: Mapping | None = None):
@@ -149,7 +149,7 @@ def _round_form(fund, criteria, values: Mapping, errors: Mapping | None = None, 
 
 def _round_page(fund_round, values: Mapping, errors: Mapping | None = None):
     ledger = ledger_for(db(), fund_round.id)
-    criteria = rounds.round_criteria(rounds.review_criteria(engine().catalogue.forms, language()),
+    criteria = rounds.round_criteria(rounds.review_criteria(catalogue().forms, language()),
                                      fund_round)
     return render_template("admin/round.html", round=fund_round, ledger=ledger,
                            committed=rounds.committed(ledger), criteria=criteria,

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 from app.errors import NotFound
 from app.grants import applications, permissions
 from app.grants.cases import case_summary
-from app.web.context import current_user, db, engine, language, login_required
+from app.web.context import case_forms, current_user, db, language, login_required
 
 bp = Blueprint("reviews", __name__)
 
@@ -17,7 +17,7 @@ def index(application_id: int):
     application = applications.get_application(db(), user, application_id)
     if not permissions.can_see_reviews(db(), user, application):
         raise NotFound("Sidan finns inte.")
-    summary = case_summary(db(), user, application, engine().catalogue.forms,
+    summary = case_summary(db(), user, application, case_forms(application),
                            lang=language())
     return render_template("applications/reviews.html", application=application,
                            reviews=summary.reviews)

@@ -12,7 +12,7 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
-from app.web.context import engine, language
+from app.web.context import catalogue, language
 
 # The states app/grants/applications.py sets besides task and end-event names.
 STATES = {
@@ -40,7 +40,7 @@ def process_name(name: str | None) -> str | None:
     lang = language()
     if not name or lang == "sv":
         return name
-    return engine().catalogue.names_in(lang).get(name) or str(STATES.get(name, name))
+    return catalogue().names_in(lang).get(name) or str(STATES.get(name, name))
 
 
 def case_status(status: str | None) -> str | None:

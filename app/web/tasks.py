@@ -15,7 +15,7 @@ from app.grants import applications, permissions
 from app.grants.cases import case_summary
 from app.grants.rounds import deadline_days
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
-from app.web.context import current_user, db, engine, language, login_required
+from app.web.context import case_forms, current_user, db, engine, language, login_required
 from app.web.instructions import render_instructions
 from app.web.outcomes import completion_message, form_warnings
 from app.web.uploads import receive_uploads
@@ -81,7 +81,7 @@ def task_page(task_id: str):
         if not isinstance(outcome, int):
             return outcome
         status = outcome
-    summary = application and case_summary(db(), user, application, engine().catalogue.forms,
+    summary = application and case_summary(db(), user, application, case_forms(application),
                                            leave_out=task.form_name, lang=language())
     return render_template(
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
