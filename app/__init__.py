@@ -69,4 +69,6 @@ def deploy_file_versions(app: Flask) -> None:
             if store_file_versions(session, app.extensions["engine"].versions):
                 session.commit()
     except DBAPIError as err:
-        app.logger.info("process versions not stored at start-up: %s", err.__class__.__name__)
+        app.logger.info("process files not stored as versions at start-up (database not migrated "
+                        "or unreachable: %s); they are stored at their first use",
+                        err.__class__.__name__)

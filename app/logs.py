@@ -44,4 +44,8 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     # SpiffWorkflow logs every task state change at INFO: keep that for DEBUG only.
-    logging.getLogger("spiff").setLevel(level.upper() if level.upper() == "DEBUG" else "WARNING")
+    # The same for SpiffWorkflow's task state changes and Alembic's plugin set-up lines (printed
+    # by every flask command otherwise).
+    quiet = level.upper() if level.upper() == "DEBUG" else "WARNING"
+    for name in ("spiff", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(quiet)
