@@ -3,12 +3,10 @@
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy.exc import DBAPIError
 
 import app.attachments.models  # noqa: F401 - its table belongs to the schema
 from app.config import load_config, secret_key_problem
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
-from app.engine.deployment import store_file_versions
 from app.engine.instances import Engine
 from app.engine.specs import load_catalogue
 from app.errors import ProcessDefinitionError
@@ -47,7 +45,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["engine"] = Engine(catalogue, dict(SERVICE_OPERATIONS), settings,
                                       on_saved=sync_application, choices=form_choices)
 
-    deploy_file_versions(app)
     from app import cli, web
 
     web.init_app(app)
@@ -59,16 +56,3 @@ def create_app(config: dict | None = None) -> Flask:
             app.extensions["sessions"], app.extensions["engine"], settings,
             settings["TIMER_INTERVAL"])
     return app
-
-
-def deploy_file_versions(app: Flask) -> None:
-    """Store processes/ and forms/ as the newest versions where their content is new (before
-    `flask db upgrade` has made the tables, they are stored at their first use instead)."""
-    try:
-        with app.extensions["sessions"]() as session:
-            if store_file_versions(session, app.extensions["engine"].versions):
-                session.commit()
-    except DBAPIError as err:
-        app.logger.info("process files not stored as versions at start-up (database not migrated "
-                        "or unreachable: %s); they are stored at their first use",
-                        err.__class__.__name__)

@@ -147,14 +147,6 @@ def store_definition(session: Session, definition: ProcessDefinition, *,
     return version, True
 
 
-def store_file_versions(session: Session, versions: Versions) -> list[ProcessVersion]:
-    """Store the start-up files' processes whose content is not stored yet (they become the
-    newest versions); return the new versions."""
-    stored = [store_definition(session, d, actor_id=None)
-              for d in versions.files.processes.values()]
-    return [version for version, created in stored if created]
-
-
 def deploy_files(session: Session, versions: Versions, files: dict[str, bytes], operations: dict,
                  *, actor_id: int | None) -> list[tuple[ProcessVersion, bool]]:
     """Check uploaded BPMN/DMN and form files together with the current catalogue (the check
