@@ -147,6 +147,10 @@ DEFAULTS: dict[str, object] = {
     # Hours a stored file no row names must be old before `flask storage sweep` removes it (a
     # younger one may belong to a transaction that has not committed yet).
     "STORAGE_SWEEP_HOURS": 24,
+    # Hours an invitation link (a new user chooses their password) stays valid.
+    "INVITATION_HOURS": 72,
+    # Minutes a "forgot password" link stays valid.
+    "PASSWORD_RESET_MINUTES": 60,
 }
 
 DEFAULT_SECRET_KEY = DEFAULTS["SECRET_KEY"]
