@@ -268,3 +268,36 @@ def test_flask_users_create_edit_deactivate_list(app, runner, sessions, demo):
     with sessions() as session:
         user = session.scalars(select(User).where(User.username == "olle")).one()
         assert user.roles == {"ekonomi"} and user.title == "Controller" and not user.active
+
+
+def test_a_link_used_twice_at_the_same_moment_sets_the_password_once(app, sessions, demo):
+    import threading
+
+    from app.accounts.tokens import INVITATION, issue_token, use_token
+    from app.errors import InvalidInput
+
+    with sessions() as session:
+        user = session.scalars(select(User).where(User.username == "ekonomi")).one()
+        token = issue_token(session, user, INVITATION, utcnow(), timedelta(hours=1))
+        session.commit()
+    barrier, results = threading.Barrier(2), []
+
+    def use(password):
+        with sessions() as session:
+            barrier.wait()
+            try:
+                use_token(session, token, password, utcnow())
+                session.commit()
+                results.append(password)
+            except InvalidInput:
+                session.rollback()
+                results.append(None)
+
+    threads = [threading.Thread(target=use, args=(f"{GOOD} {n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [r for r in results if r]
+    assert len(results) == 2 and len(winners) == 1, results
+    login(app.test_client(), "ekonomi", winners[0])
