@@ -301,3 +301,17 @@ def test_a_link_used_twice_at_the_same_moment_sets_the_password_once(app, sessio
     winners = [r for r in results if r]
     assert len(results) == 2 and len(winners) == 1, results
     login(app.test_client(), "ekonomi", winners[0])
+
+
+def test_the_one_time_link_is_not_written_to_the_log(app, sessions, demo, caplog):
+    import logging
+
+    from app.accounts.tokens import RESET, issue_token
+
+    with sessions() as session:
+        user = session.scalars(select(User).where(User.username == "ekonomi")).one()
+        token = issue_token(session, user, RESET, utcnow(), timedelta(hours=1))
+        session.commit()
+    with caplog.at_level(logging.INFO, logger="app.web.ops"):
+        assert app.test_client().get(f"/konto/losenord/{token}").status_code == 200
+    assert "GET /konto/losenord/<token> 200" in caplog.text and token not in caplog.text
