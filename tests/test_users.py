@@ -315,3 +315,20 @@ def test_the_one_time_link_is_not_written_to_the_log(app, sessions, demo, caplog
     with caplog.at_level(logging.INFO, logger="app.web.ops"):
         assert app.test_client().get(f"/konto/losenord/{token}").status_code == 200
     assert "GET /konto/losenord/<token> 200" in caplog.text and token not in caplog.text
+
+
+def test_forgot_password_takes_as_long_whether_or_not_the_address_exists(app, sessions, demo):
+    import time
+
+    from app.web.account import FORGOT_MIN_SECONDS
+
+    client = app.test_client()
+    took = {}
+    for email in ("sokande@huddinge.example", "ingen@huddinge.example"):
+        token = csrf_token(client, "/konto/glomt-losenord")
+        started = time.monotonic()
+        assert client.post("/konto/glomt-losenord", data={
+            "csrf_token": token, "email": email}).status_code == 200
+        took[email] = time.monotonic() - started
+    assert all(seconds >= FORGOT_MIN_SECONDS for seconds in took.values()), took
+    assert abs(took["sokande@huddinge.example"] - took["ingen@huddinge.example"]) < 0.1, took
