@@ -1,4 +1,5 @@
-"""account_tokens: single-use invitation and password-reset links (only their SHA-256)
+"""account_tokens: single-use invitation and password-reset links (only their SHA-256);
+audit_events indexed for the audit log's filters by kind and by who
 
 Revision ID: d4a8e1c2f5b6
 Revises: c7e2a4f1b8d3
@@ -33,9 +34,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('account_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_tokens_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_events_action_id', ['action', 'id'], unique=False)
+        batch_op.create_index('ix_audit_events_actor_id_id', ['actor_id', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_actor_id_id')
+        batch_op.drop_index('ix_audit_events_action_id')
     with op.batch_alter_table('account_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_tokens_user_id'))
     op.drop_table('account_tokens')
