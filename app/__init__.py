@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 import app.attachments.models  # noqa: F401 - its table belongs to the schema
+from app.accounts.tokens import token_settings
 from app.config import load_config, secret_key_problem
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.engine.instances import Engine
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["db_engine"] = db_engine
     app.extensions["sessions"] = make_sessionmaker(db_engine)
     app.extensions["read_sessions"] = make_read_sessionmaker(db_engine)
+    app.extensions["token_settings"] = token_settings(settings)
 
     try:
         catalogue = load_catalogue(Path(settings["PROCESSES_DIR"]), Path(settings["FORMS_DIR"]))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -10,6 +10,9 @@ from app.db import Base, utcnow
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    # The audit log page's filters by kind and by who, newest first (app/audit_log.py).
+    __table_args__ = (Index("ix_audit_events_action_id", "action", "id"),
+                      Index("ix_audit_events_actor_id_id", "actor_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

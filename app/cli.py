@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from app import cli_funds, worker
+from app import cli_funds, cli_users, worker
 from app.accounts.models import User
 from app.accounts.sessions import revoke_user_sessions
 from app.accounts.sso_users import link_identity
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     for group in (db_cli, demo_cli, processes_cli, engine_cli):
         app.cli.add_command(group)
     app.cli.add_command(users_cli)
+    cli_users.register(users_cli)
     for command_ in (storage_cli, backup_cmd, restore_cmd):
         app.cli.add_command(command_)
     app.cli.add_command(cli_funds.funds_cli)

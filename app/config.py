@@ -168,6 +168,10 @@ DEFAULTS: dict[str, object] = {
     # Seconds a worker trusts its list of current process versions before one small query
     # re-checks it (a version deployed elsewhere is seen within this time; 0 = every use).
     "CATALOGUE_RECHECK_SECONDS": 2,
+    # Hours an invitation link (a new user chooses their password) stays valid.
+    "INVITATION_HOURS": 72,
+    # Minutes a "forgot password" link stays valid.
+    "PASSWORD_RESET_MINUTES": 60,
 }
 
 DEFAULT_SECRET_KEY = DEFAULTS["SECRET_KEY"]

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.engine.models import HumanTask
 from app.formatting import local_today
 from app.grants import applications
@@ -79,6 +80,32 @@ MATRIX = {
     "GET /admin/processer": [302, 404, 404, 404, 404, 404, 404, 200],
     "POST /admin/processer/driftsatt": [302, 404, 404, 404, 404, 404, 404, 422],
     "POST /admin/processer/999/flytta": [302, 404, 404, 404, 404, 404, 404, 422],
+    # Users, organisations and the audit log: the administrator's only.
+    "GET /admin/anvandare": [302, 404, 404, 404, 404, 404, 404, 200],
+    "GET /admin/anvandare/ny": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/anvandare/ny": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/anvandare/{user}": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/anvandare/{user}": [302, 404, 404, 404, 404, 404, 404, 422],
+    "POST /admin/anvandare/{user}/inbjudan": [302, 404, 404, 404, 404, 404, 404, 302],
+    "POST /admin/anvandare/{user}/inaktivera": [302, 404, 404, 404, 404, 404, 404, 302],
+    "POST /admin/anvandare/{user}/aktivera": [302, 404, 404, 404, 404, 404, 404, 302],
+    "GET /admin/anvandare/99999": [302, 404, 404, 404, 404, 404, 404, 404],
+    "GET /admin/organisationer/ny": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/organisationer/ny": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/organisationer/{organisation}/uppgifter": [302, 404, 404, 404, 404, 404, 404,
+                                                          200],
+    "POST /admin/organisationer/{organisation}/uppgifter": [302, 404, 404, 404, 404, 404,
+                                                           404, 422],
+    "GET /admin/handelser": [302, 404, 404, 404, 404, 404, 404, 200],
+    # One's own password: every logged-in user (POST without the current password: 422).
+    "GET /konto/byt-losenord": [302, 200, 200, 200, 200, 200, 200, 200],
+    "POST /konto/byt-losenord": [302, 422, 422, 422, 422, 422, 422, 422],
+    # Forgot password and the e-mailed link: before logging in, so open to all (no address
+    # given: 422; an unknown link: 404).
+    "GET /konto/glomt-losenord": [200, 200, 200, 200, 200, 200, 200, 200],
+    "POST /konto/glomt-losenord": [422, 422, 422, 422, 422, 422, 422, 422],
+    "GET /konto/losenord/okand-lank": [404, 404, 404, 404, 404, 404, 404, 404],
+    "POST /konto/losenord/okand-lank": [404, 404, 404, 404, 404, 404, 404, 404],
 }
 
 
@@ -97,6 +124,7 @@ def objects(app, session, demo):
         "organisation": case.organisation_id,
         "fund": case.round.fund_id,
         "round": case.round_id,
+        "user": session.scalars(select(User.id).where(User.username == "bedomare2")).one(),
     }
 
 

@@ -420,6 +420,18 @@ def test_the_menus_other_pages_in_swedish_and_english(site, case):
     site.click(admin, admin.get_by_role("link", name="Ändra omgången"))
     site.click(admin, admin.get_by_role("link", name="Ansökningsomgång 2027"))
     site.click(admin, admin.get_by_role("link", name="Stäng omgången i förtid"))
+    site.click(admin, admin.get_by_role("link", name="Administration"))
+    site.click(admin, admin.get_by_role("link", name="Användare", exact=True))
+    site.click(admin, admin.get_by_role("link", name="Ny användare"))
+    site.click(admin, admin.get_by_role("button", name="Skapa och skicka inbjudan"))
+    expect(admin.locator(".error-summary")).to_be_visible()
+    site.goto(admin, "/admin/anvandare")
+    site.click(admin, admin.get_by_role("link", name="Bo Bedömare"))
+    site.click(admin, admin.get_by_role("link", name="Administration"))
+    site.click(admin, admin.get_by_role("link", name="Händelselogg"))
+    site.goto(admin, "/admin/organisationer/ny")
+    site.click(admin, admin.get_by_role("link", name="Byt lösenord"))
+    site.goto(admin, "/konto/glomt-losenord")
     site.leave(admin)
 
     finance = site.login("ekonomi")
@@ -440,4 +452,6 @@ def test_every_page_visited_was_checked(site):
             "/admin/organisationer/<id>", "/ekonomi/batcher", "/admin/fonder",
             "/admin/fonder/ny", "/admin/fonder/<id>/omgangar/ny", "/admin/fonder/omgangar/<id>",
             "/admin/fonder/omgangar/<id>/andra",
-            "/admin/fonder/omgangar/<id>/stang"} <= checked, checked
+            "/admin/fonder/omgangar/<id>/stang", "/admin/anvandare", "/admin/anvandare/ny",
+            "/admin/anvandare/<id>", "/admin/handelser", "/admin/organisationer/ny",
+            "/konto/byt-losenord", "/konto/glomt-losenord"} <= checked, checked

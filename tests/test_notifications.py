@@ -40,6 +40,10 @@ CONTEXT = {
     "belopp": "250\u00a0000\u00a0kr",
     "datum": "2027-03-15",
     "utbetalning": "2",
+    "namn": "Anna Svensson",
+    "anvandarnamn": "anna.svensson",
+    "giltig": "72 timmar",
+    "valid": "72 hours",
 }
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

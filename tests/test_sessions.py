@@ -113,15 +113,15 @@ def test_flask_users_set_password_ends_the_sessions_and_refuses_a_short_one(
     runner = app.test_cli_runner()
 
     result = runner.invoke(args=["users", "set-password", "ekonomi", "--password", "kort"])
-    assert result.exit_code == 1 and "minst 8 tecken" in result.output
+    assert result.exit_code == 1 and "minst 12 tecken" in result.output
     assert logged_in(client)
 
     result = runner.invoke(args=["users", "set-password", "ekonomi", "--password",
-                                 "lang-och-hemlig"])
+                                 "lang-och-hemlig-fras"])
     assert result.exit_code == 0, result.output
     assert "1 inloggningar avslutades" in result.output
     assert not logged_in(client)
-    login(client, "ekonomi", "lang-och-hemlig")
+    login(client, "ekonomi", "lang-och-hemlig-fras")
 
 
 def test_flask_users_logout_ends_every_session(app, client, demo, sessions):

@@ -105,3 +105,17 @@ class GroupMapping(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation = relationship("Organisation", lazy="joined")
+class AccountToken(Base):
+    """A single-use link sent by e-mail (an invitation or a password reset); the table keeps
+    only the SHA-256 of the token, so a leaked table opens no account."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # invitation, reset
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -41,6 +41,13 @@ RULES = {
     ADDRESS: Rule(10, timedelta(seconds=1), timedelta(hours=1), timedelta(hours=1)),
     ACCOUNT: Rule(10, timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1)),
 }
+# "Forgot password" requests: per typed address (so a victim's inbox is not flooded) and per
+# client address (so one client cannot send mail to many). Counted whether or not an account
+# has the address, so the limits reveal nothing about who has one.
+RESET_ACCOUNT = "reset_account"
+RESET_ADDRESS = "reset_address"
+RULES[RESET_ACCOUNT] = Rule(3, timedelta(minutes=5), timedelta(hours=1), timedelta(hours=1))
+RULES[RESET_ADDRESS] = Rule(10, timedelta(minutes=1), timedelta(hours=1), timedelta(hours=1))
 FORGET_AFTER = timedelta(days=1)  # rows this quiet are deleted
 
 
@@ -68,13 +75,7 @@ def record_failed_login(session: Session, username: str, client_address: str,
     """Count a failed login on every counter and set each one's next wait."""
     session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET_AFTER))
     for scope, key in _keys(username, client_address).items():
-        row = _locked_row(session, scope, key, now)
-        rule = RULES[scope]
-        if now - row.last_failure_at >= rule.window:
-            row.failures = 0
-        row.failures += 1
-        row.last_failure_at = now
-        row.blocked_until = now + backoff(rule, row.failures)
+        _count(session, scope, key, now)
 
 
 def record_successful_login(session: Session, username: str, client_address: str) -> None:
@@ -82,6 +83,28 @@ def record_successful_login(session: Session, username: str, client_address: str
     key = _keys(username, client_address)[ACCOUNT_ADDRESS]
     session.execute(delete(LoginThrottle).where(
         LoginThrottle.scope == ACCOUNT_ADDRESS, LoginThrottle.key == key))
+
+
+def request_wait(session: Session, scope: str, key: str, now: datetime) -> timedelta:
+    """Return how long before another request of this kind (e.g. RESET_ADDRESS) may be made."""
+    row = session.get(LoginThrottle, (scope, key[:200]))
+    return max(timedelta(0), row.blocked_until - now) if row is not None else timedelta(0)
+
+
+def record_request(session: Session, scope: str, key: str, now: datetime) -> None:
+    """Count one request of a rate-limited kind (a password reset) and set the next wait."""
+    session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET_AFTER))
+    _count(session, scope, key[:200], now)
+
+
+def _count(session: Session, scope: str, key: str, now: datetime) -> None:
+    row = _locked_row(session, scope, key, now)
+    rule = RULES[scope]
+    if now - row.last_failure_at >= rule.window:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    row.blocked_until = now + backoff(rule, row.failures)
 
 
 def _keys(username: str, client_address: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from app.db import Base, utcnow
 Money = Numeric(14, 2)
 
 ORGANISATION_KINDS = {"kommun": "Kommun", "namnd": "Nämnd", "bolag": "Bolag",
-                      "kommunalforbund": "Kommunalförbund"}
+                      "kommunalforbund": "Kommunalförbund", "forening": "Förening"}
 
 
 class Organisation(Base):

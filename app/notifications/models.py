@@ -9,7 +9,9 @@ from app.db import Base, utcnow
 
 # Message kinds: each has a text template messages/<kind>.txt.
 KINDS = ("kvitto", "komplettering", "tilldelning", "paminnelse", "beslut", "aterrapportering",
-         "utbetalning", "aterkallelse")
+         "utbetalning", "aterkallelse", "inbjudan", "losenord")
+# Kinds whose body holds a secret (a one-time link): never shown on the outbox page.
+SECRET_KINDS = ("inbjudan", "losenord")
 STATUSES = ("pending", "sent", "failed")
 
 

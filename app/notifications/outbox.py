@@ -32,8 +32,9 @@ def enqueue(session: Session, kind: str, recipients: Iterable[User | str], conte
             dedupe_key: str | None = None) -> list[OutboxMessage]:
     """Queue a message to each recipient (User or address) in the caller's transaction.
 
-    Recipients without an e-mail address are skipped. With a dedupe_key, a recipient who
-    already has a message under that key gets no second one. Return the new messages.
+    Recipients without an e-mail address, and deactivated users, are skipped. With a
+    dedupe_key, a recipient who already has a message under that key gets no second one.
+    Return the new messages.
     """
     if kind not in KINDS:
         raise ValueError(f"okänd meddelandetyp {kind!r}")
@@ -66,6 +67,8 @@ def _addresses(recipients: Iterable[User | str]) -> list[tuple[str, int | None]]
     for recipient in recipients:
         if isinstance(recipient, str):
             email, user_id = recipient, None
+        elif not recipient.active:
+            continue  # a deactivated user gets no more mail
         else:
             email, user_id = recipient.email, recipient.id
         email = (email or "").strip()

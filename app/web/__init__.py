@@ -7,9 +7,11 @@ from werkzeug.routing import IntegerConverter
 
 from app.formatting import FILTERS
 from app.web import (
+    account,
     admin,
     applications,
     attachments,
+    audit_log,
     auth,
     display,
     errors,
@@ -29,6 +31,7 @@ from app.web import (
     statuses,
     tasks,
     uploads,
+    users,
 )
 from app.web.context import close_db, current_user
 
@@ -50,7 +53,8 @@ def init_app(app: Flask) -> None:
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
                       admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
-                      organisations.bp, funds.bp, processes.bp):
+                      organisations.bp, funds.bp, processes.bp, users.bp, account.bp,
+                      audit_log.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(sso.bp)
     app.register_blueprint(sso_groups.bp)

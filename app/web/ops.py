@@ -36,6 +36,10 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_forget_request_id)
 
 
+# Pages whose URL holds a secret (a one-time link's token): logged by their pattern only.
+SECRET_PATH_ENDPOINTS = {"account.choose_password"}
+
+
 def start_request() -> None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
@@ -50,7 +54,8 @@ def finish_request(response):
     current_app.extensions["metrics"].observe(endpoint, request.method, response.status_code,
                                               seconds)
     if endpoint not in ("ops.healthz", "ops.readyz", "static"):
-        log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code,
+        path = request.url_rule.rule if endpoint in SECRET_PATH_ENDPOINTS else request.path
+        log.info("%s %s %s %.1f ms", request.method, path, response.status_code,
                  seconds * 1000)
     return response
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.errors import InvalidInput, NotFound
+from app.grants import organisations
 from app.grants.models import ORGANISATION_KINDS, Organisation
 from app.payouts.identifiers import describe_account
 from app.payouts.payees import (
@@ -49,6 +50,40 @@ def edit(organisation_id: int):
     return redirect(url_for("organisations.index"))
 
 
+@bp.route("/ny", methods=["GET", "POST"])
+@role_required("admin")
+def create():
+    if request.method == "GET":
+        return _details_page(None, organisations.organisation_values(None))
+    try:
+        organisation = organisations.create_organisation(db(), request.form,
+                                                         actor_id=current_user().id)
+    except InvalidInput as err:
+        db().rollback()
+        return _details_page(None, request.form, err.errors), 422
+    db().commit()
+    flash(_("Organisationen %(name)s är skapad. Fyll i utbetalningsuppgifterna.",
+            name=organisation.name), "success")
+    return redirect(url_for("organisations.edit", organisation_id=organisation.id))
+
+
+@bp.route("/<int:organisation_id>/uppgifter", methods=["GET", "POST"])
+@role_required("admin")
+def details(organisation_id: int):
+    organisation = organisations.get_organisation(db(), organisation_id)
+    if request.method == "GET":
+        return _details_page(organisation, organisations.organisation_values(organisation))
+    try:
+        organisations.update_organisation(db(), organisation, request.form,
+                                          actor_id=current_user().id)
+    except InvalidInput as err:
+        db().rollback()
+        return _details_page(organisation, request.form, err.errors), 422
+    db().commit()
+    flash(_("Organisationen %(name)s är sparad.", name=organisation.name), "success")
+    return redirect(url_for("organisations.index"))
+
+
 def payout_details(organisation: Organisation) -> str:
     """How the organisation gets its money, for people to read."""
     if is_internal(organisation):
@@ -65,3 +100,8 @@ def _edit_page(organisation: Organisation, values: Mapping, errors: Mapping | No
     return render_template("admin/organisations_edit.html", organisation=organisation,
                            values=values, errors=errors or {}, kinds=ORGANISATION_KINDS,
                            account_kinds=ACCOUNT_KIND_NAMES)
+
+
+def _details_page(organisation, values: Mapping, errors: Mapping | None = None):
+    return render_template("admin/organisation_form.html", organisation=organisation,
+                           values=values, errors=errors or {}, kinds=ORGANISATION_KINDS)

@@ -1,0 +1,104 @@
+"""Organisations that apply (nämnder, bolag, kommunalförbund, föreningar): created and
+renamed here, their identifiers checked; payout details are app.payouts.payees."""
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.audit import record_event
+from app.errors import InvalidInput, NotFound
+from app.grants.fields import FormFields
+from app.grants.models import ORGANISATION_KINDS, Organisation
+from app.payouts.identifiers import org_number
+from app.payouts.lines import INTERNAL_KINDS
+
+ORGANISATION_FIELDS = ("name", "kind", "org_number", "active")
+
+
+def get_organisation(session: Session, organisation_id: int) -> Organisation:
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("Organisationen finns inte.")
+    return organisation
+
+
+def organisation_values(organisation: Organisation | None) -> dict:
+    """The form's values of an organisation (a new one: active, no kind chosen)."""
+    if organisation is None:
+        return {"active": True}
+    return {name: getattr(organisation, name) for name in ORGANISATION_FIELDS}
+
+
+def create_organisation(session: Session, form: Mapping, *,
+                        actor_id: int | None) -> Organisation:
+    """Create an organisation from the form's values; every bad field is named."""
+    values = clean_organisation(session, form)
+    organisation = Organisation(**values)
+    session.add(organisation)
+    _flush_unique_name(session, organisation.name)
+    record_event(session, "organisation_created", f"Organisationen {organisation.name} skapad",
+                 actor_id=actor_id, details={"organisation": organisation.id,
+                                             "values": values})
+    return organisation
+
+
+def update_organisation(session: Session, organisation: Organisation, form: Mapping, *,
+                        actor_id: int | None) -> Organisation:
+    """Save the organisation's changed name, kind, number and status (audited)."""
+    values = clean_organisation(session, form, organisation)
+    changed = {name: [getattr(organisation, name), value] for name, value in values.items()
+               if getattr(organisation, name) != value}
+    for name, value in values.items():
+        setattr(organisation, name, value)
+    _flush_unique_name(session, organisation.name)
+    if changed:
+        record_event(session, "organisation_changed",
+                     f"Organisationen {organisation.name} ändrad", actor_id=actor_id,
+                     details={"organisation": organisation.id, "changed": changed})
+    return organisation
+
+
+def clean_organisation(session: Session, form: Mapping,
+                       organisation: Organisation | None = None) -> dict:
+    """Return the form's values checked; raise InvalidInput naming every bad field."""
+    fields = FormFields(form)
+    values = {"name": fields.text("name", "Namn", 200), "kind": fields.raw("kind"),
+              "org_number": _org_number(fields), "active": fields.flag("active")}
+    if values["kind"] not in ORGANISATION_KINDS:
+        fields.problem("kind", "Välj typ av organisation: "
+                               f"{', '.join(ORGANISATION_KINDS.values()).lower()}.")
+    elif values["kind"] not in INTERNAL_KINDS and not values["org_number"] \
+            and "org_number" not in fields.errors:
+        fields.problem("org_number", "Ange organisationsnummer (NNNNNN-NNNN): bolag, "
+                                     "kommunalförbund och föreningar har ett eget.")
+    if values["name"] and "name" not in fields.errors:
+        query = select(Organisation.id).where(Organisation.name == values["name"])
+        if organisation is not None:
+            query = query.where(Organisation.id != organisation.id)
+        if session.scalar(query) is not None:
+            fields.problem("name", f"Det finns redan en organisation som heter "
+                                   f"{values['name']}.")
+    fields.raise_if_any("Organisationen innehåller fel.")
+    return values
+
+
+def _org_number(fields: FormFields) -> str | None:
+    value = fields.raw("org_number")
+    if not value:
+        return None
+    try:
+        return org_number(value)
+    except ValueError as err:
+        fields.problem("org_number", str(err))
+        return value
+
+
+def _flush_unique_name(session: Session, name: str) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as err:
+        raise InvalidInput("Organisationen innehåller fel.", {
+            "name": [f"Det finns redan en organisation som heter {name}."]}) from err
