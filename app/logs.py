@@ -43,10 +43,8 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # SpiffWorkflow logs every task state change at INFO: keep that for DEBUG only.
-    # The same for SpiffWorkflow's task state changes, WeasyPrint's steps per PDF and Alembic's
-    # plugin set-up lines (printed
-    # by every flask command otherwise).
+    # SpiffWorkflow's task state changes, WeasyPrint's steps per PDF and Alembic's plugin set-up
+    # lines (printed by every flask command otherwise) are logged at INFO: DEBUG only.
     quiet = level.upper() if level.upper() == "DEBUG" else "WARNING"
     for name in ("spiff", "alembic.runtime.plugins", "weasyprint.progress"):
         logging.getLogger(name).setLevel(quiet)
