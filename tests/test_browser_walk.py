@@ -429,6 +429,10 @@ def test_the_menus_other_pages_in_swedish_and_english(site, case):
     site.click(admin, admin.get_by_role("link", name="Bo Bedömare"))
     site.click(admin, admin.get_by_role("link", name="Administration"))
     site.click(admin, admin.get_by_role("link", name="Händelselogg"))
+    site.goto(admin, "/admin/")
+    site.click(admin, admin.get_by_role("link", name=re.compile("^Processversioner")))
+    site.goto(admin, "/admin/")
+    site.click(admin, admin.get_by_role("link", name="Grupper från inloggningstjänsten"))
     site.goto(admin, "/admin/organisationer/ny")
     site.click(admin, admin.get_by_role("link", name="Byt lösenord"))
     site.goto(admin, "/konto/glomt-losenord")
@@ -454,4 +458,5 @@ def test_every_page_visited_was_checked(site):
             "/admin/fonder/omgangar/<id>/andra",
             "/admin/fonder/omgangar/<id>/stang", "/admin/anvandare", "/admin/anvandare/ny",
             "/admin/anvandare/<id>", "/admin/handelser", "/admin/organisationer/ny",
-            "/konto/byt-losenord", "/konto/glomt-losenord"} <= checked, checked
+            "/konto/byt-losenord", "/konto/glomt-losenord", "/admin/processer",
+            "/admin/sso-grupper"} <= checked, checked
