@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User, UserRole
@@ -15,7 +14,7 @@ from app.accounts.roles import ROLES
 from app.accounts.sessions import revoke_user_sessions
 from app.audit import record_event
 from app.errors import InvalidInput, NotAllowed, NotFound
-from app.grants.fields import FormFields
+from app.grants.fields import FormFields, flush_unique, given_values
 from app.grants.models import Organisation
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
@@ -66,10 +65,11 @@ def create_user(session: Session, form: Mapping, *, actor_id: int | None) -> Use
     user = User(**values, password_hash="")
     user.role_rows = [UserRole(role=role) for role in sorted(roles)]
     session.add(user)
-    _flush_unique_name(session, user.username)
+    flush_unique(session, "Användaren innehåller fel.", "username",
+                 f"Användarnamnet {user.username} är upptaget.")
     record_event(session, "user_created", f"Användaren {user.username} skapad",
                  actor_id=actor_id, details={"user_id": user.id, "roles": sorted(roles),
-                                             "values": _jsonable(values)})
+                                             "values": given_values(values)})
     return user
 
 
@@ -87,7 +87,8 @@ def update_user(session: Session, user: User, form: Mapping, *, actor_id: int | 
         user.role_rows = keep + [UserRole(role=role) for role in sorted(roles - user.roles)]
     for name, value in values.items():
         setattr(user, name, value)
-    _flush_unique_name(session, user.username)
+    flush_unique(session, "Användaren innehåller fel.", "username",
+                 f"Användarnamnet {user.username} är upptaget.")
     if changed:
         record_event(session, "user_changed", f"Användaren {user.username} ändrad",
                      actor_id=actor_id, details={"user_id": user.id, "changed": changed})
@@ -191,17 +192,3 @@ def _roles(fields: FormFields, form: Mapping) -> set[str]:
     if not roles:
         fields.problem("roles", "Välj minst en roll.")
     return roles & set(ROLES)
-
-
-def _flush_unique_name(session: Session, username: str) -> None:
-    # A concurrent administrator may have taken the name since clean_user looked.
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as err:
-        raise InvalidInput("Användaren innehåller fel.", {
-            "username": [f"Användarnamnet {username} är upptaget."]}) from err
-
-
-def _jsonable(values: dict) -> dict:
-    return {name: value for name, value in values.items() if value not in ("", None)}

@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from app.errors import InvalidInput
 from app.formatting import kronor
 from app.forms.inputs import parse_decimal, parse_iso_date, parse_whole_number
@@ -108,6 +111,22 @@ class FormFields:
     def raise_if_any(self, message: str) -> None:
         if self.errors:
             raise InvalidInput(message, self.errors)
+
+
+def flush_unique(session: Session, message: str, field: str, problem: str) -> None:
+    """Flush in a savepoint. Another administrator may have taken a unique value (a name)
+    since the form was checked (nothing locks the table): the unique index decides, and the
+    loser gets the check's own message on the field, never a database error."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as err:
+        raise InvalidInput(message, {field: [problem]}) from err
+
+
+def given_values(values: dict) -> dict:
+    """The values that were given (for an audit event's details)."""
+    return {name: value for name, value in values.items() if value not in ("", None)}
 
 
 def _has_refused_characters(value: str, multiline: bool) -> bool:

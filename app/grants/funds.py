@@ -5,13 +5,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import record_event
 from app.config import DEFAULTS
-from app.errors import InvalidInput, NotFound
-from app.grants.fields import LETTERS, FormFields
+from app.errors import NotFound
+from app.grants.fields import LETTERS, FormFields, flush_unique, given_values
 from app.grants.models import Fund
 from app.payouts.identifiers import cost_centre as check_cost_centre
 
@@ -53,9 +52,10 @@ def create_fund(session: Session, form: Mapping, *, processes: Collection[str],
     values = clean_fund(session, form, processes)
     fund = Fund(**values)
     session.add(fund)
-    _flush_unique_name(session, fund.name)
+    flush_unique(session, "Fonden innehåller fel.", "name",
+                 f"Det finns redan en fond som heter {fund.name}.")
     record_event(session, "fund_created", f"Fonden {fund.name} skapad", actor_id=actor_id,
-                 details={"fund": fund.id, "values": _jsonable(values)})
+                 details={"fund": fund.id, "values": given_values(values)})
     return fund
 
 
@@ -67,7 +67,8 @@ def update_fund(session: Session, fund: Fund, form: Mapping, *, processes: Colle
                if getattr(fund, name) != value}
     for name, value in values.items():
         setattr(fund, name, value)
-    _flush_unique_name(session, fund.name)
+    flush_unique(session, "Fonden innehåller fel.", "name",
+                 f"Det finns redan en fond som heter {fund.name}.")
     if changed:
         record_event(session, "fund_changed", f"Fonden {fund.name} ändrad", actor_id=actor_id,
                      details={"fund": fund.id, "changed": changed})
@@ -166,18 +167,3 @@ def _refuse_taken_name(session: Session, fields: FormFields, name: str,
         query = query.where(Fund.id != fund.id)
     if session.scalar(query) is not None:
         fields.problem("name", f"Det finns redan en fond som heter {name}.")
-
-
-def _flush_unique_name(session: Session, name: str) -> None:
-    # Another administrator may have taken the name since clean_fund looked (nothing locks
-    # the funds table): the unique index decides, and the loser gets the same message.
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as err:
-        raise InvalidInput("Fonden innehåller fel.", {
-            "name": [f"Det finns redan en fond som heter {name}."]}) from err
-
-
-def _jsonable(values: dict) -> dict:
-    return {name: value for name, value in values.items() if value not in ("", None)}

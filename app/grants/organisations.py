@@ -4,12 +4,11 @@ renamed here, their identifiers checked; payout details are app.payouts.payees."
 from collections.abc import Mapping
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import record_event
-from app.errors import InvalidInput, NotFound
-from app.grants.fields import FormFields
+from app.errors import NotFound
+from app.grants.fields import FormFields, flush_unique
 from app.grants.models import ORGANISATION_KINDS, Organisation
 from app.payouts.identifiers import org_number
 from app.payouts.lines import INTERNAL_KINDS
@@ -37,7 +36,8 @@ def create_organisation(session: Session, form: Mapping, *,
     values = clean_organisation(session, form)
     organisation = Organisation(**values)
     session.add(organisation)
-    _flush_unique_name(session, organisation.name)
+    flush_unique(session, "Organisationen innehåller fel.", "name",
+                 f"Det finns redan en organisation som heter {organisation.name}.")
     record_event(session, "organisation_created", f"Organisationen {organisation.name} skapad",
                  actor_id=actor_id, details={"organisation": organisation.id,
                                              "values": values})
@@ -52,7 +52,8 @@ def update_organisation(session: Session, organisation: Organisation, form: Mapp
                if getattr(organisation, name) != value}
     for name, value in values.items():
         setattr(organisation, name, value)
-    _flush_unique_name(session, organisation.name)
+    flush_unique(session, "Organisationen innehåller fel.", "name",
+                 f"Det finns redan en organisation som heter {organisation.name}.")
     if changed:
         record_event(session, "organisation_changed",
                      f"Organisationen {organisation.name} ändrad", actor_id=actor_id,
@@ -93,12 +94,3 @@ def _org_number(fields: FormFields) -> str | None:
     except ValueError as err:
         fields.problem("org_number", str(err))
         return value
-
-
-def _flush_unique_name(session: Session, name: str) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as err:
-        raise InvalidInput("Organisationen innehåller fel.", {
-            "name": [f"Det finns redan en organisation som heter {name}."]}) from err
