@@ -4,7 +4,7 @@ not what it looked at."""
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 from app.audit import AuditEvent
 from app.db import utcnow
 from app.engine.models import ProcessInstance
-from app.engine.serializer import dump_state
-from app.engine.tasks import next_timer_at
 from app.engine.timers import run_due_timers
 from app.formatting import local_today
 from app.notifications.models import OutboxMessage
 from tests.factories import complete, review_all, submitted_application, to_review
+from tests.test_process_full import make_timers_due
 
 REVIEWERS = sorted(["bedomare@huddinge.example", "bedomare2@huddinge.example"])
 
@@ -27,19 +26,6 @@ def reminded(session, application) -> list[str]:
     return sorted(session.scalars(select(OutboxMessage.recipient_email).where(
         OutboxMessage.kind == "paminnelse",
         OutboxMessage.process_instance_id == application.process_instance_id)))
-
-
-def make_timers_due(session, engine, application) -> None:
-    """Move the case's waiting timers into the past (instead of waiting for them)."""
-    session.rollback()
-    instance = engine.lock_instance(session, application.process_instance_id)
-    workflow = engine.load_workflow(session, instance)
-    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    for task in workflow.event_manager.tasks.values():
-        task.internal_data["event_value"] = past
-    instance.state = dump_state(workflow)
-    instance.next_timer_at = next_timer_at(workflow)
-    session.commit()
 
 
 def test_reminder_of_a_deadline_tomorrow_reaches_both_reviewers(session, sessions, engine, demo):
