@@ -26,6 +26,7 @@ from app.notifications.outbox import (
 from app.notifications.senders import LogSender, SmtpSender, sender_from_config
 from app.notifications.texts import MESSAGES_DIR, render_message
 from app.web.outbox import bp as outbox_bp
+from tests.blocking import wait_until_blocked
 from tests.conftest import login, make_test_app
 
 CONTEXT = {
@@ -184,7 +185,8 @@ def test_a_concurrent_transaction_with_the_same_dedupe_key_adds_nothing(sessions
         first.flush()
         thread = threading.Thread(target=second)
         thread.start()
-        time.sleep(0.3)  # the other transaction now waits on our lock or our unique key
+        # The other transaction waits on our write: the race really happens.
+        assert wait_until_blocked(thread, first.get_bind())
         first.commit()
     thread.join(timeout=30)
     assert outcome["added"] == []

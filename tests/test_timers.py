@@ -3,7 +3,6 @@ its offset from the deadline; a timer pass counts what it did (instances a timer
 not what it looked at."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from app.engine.models import ProcessInstance
 from app.engine.timers import run_due_timers
 from app.formatting import local_today
 from app.notifications.models import OutboxMessage
+from tests.blocking import wait_until_blocked
 from tests.factories import complete, review_all, submitted_application, to_review
 from tests.test_process_full import make_timers_due
 
@@ -113,7 +113,8 @@ def test_a_worker_does_not_count_a_timer_another_worker_fired(app, session, sess
         worker_b = threading.Thread(target=lambda: counted.append(run_due_timers(sessions,
                                                                                  engine)))
         worker_b.start()
-        time.sleep(0.5)  # B lists the instance as due and reaches its lock
+        # B lists the instance as due and reaches its lock (or skips it without waiting).
+        wait_until_blocked(worker_b, worker_a.get_bind())
         worker_a.commit()
     worker_b.join(30)
     assert counted == [0]
