@@ -374,3 +374,35 @@ def test_a_local_account_linked_by_subject_is_found_at_first_sso_login(sso_app, 
     assert linked.display_name == "Bertil Berg" and linked.organisation_id == mapping
     assert session.scalars(select(User).where(User.username == "bertil")).first() is None
     assert [e.details["subject"] for e in events(session, "sso_identity_linked")] == ["bertil"]
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ("tampered", "ID-token har fel signatur"),
+    ("expired", "ID-token har redan gått ut"),
+])
+def test_a_tampered_or_expired_id_token_is_refused_at_the_callback(database_url, sessions,
+                                                                   mapping, caplog, fault,
+                                                                   message):
+    """End to end through the callback: a provider whose token answer is altered on the way
+    (the groups claim raised to tf-admin under the original signature), and one whose clock
+    is slow so its ID tokens have expired when they arrive."""
+    with running_provider(fault) as faulty:
+        app = make_test_app(database_url, **sso_settings(faulty))
+        try:
+            client = app.test_client()
+            with caplog.at_level("WARNING"):
+                response = sso_login(client, "bertil")
+            page = response.get_data(as_text=True)
+            assert response.status_code == 403
+            assert "Inloggningen via identitetsleverantören kunde inte godtas" in page
+            assert message in page
+            assert client.get("/uppgifter").status_code == 302  # not logged in
+            assert any(message in record.getMessage() for record in caplog.records)
+        finally:
+            app.extensions["db_engine"].dispose()
+    with sessions() as session:
+        assert session.scalars(select(User).where(User.username == "bertil")).first() is None
+        assert session.scalars(select(UserIdentity)).all() == []
+        [refused] = events(session, "sso_login_refused")
+        assert message in refused.details["reason"] and refused.details["ip"]
+        assert events(session, "login") == []
