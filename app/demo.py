@@ -49,7 +49,7 @@ def load_demo(session: Session, today: date) -> list[str]:
         org = organisations[org_name].id if org_name else None
         user = create_user(session, {
             "username": username, "display_name": name, "title": title,
-            "email": f"{username}@huddinge.example", "organisation_id": str(org or ""),
+            "email": f"{username}@huddinge.example", "organisation_ids": [str(org)] if org else [],
             "roles": list(roles)}, actor_id=None)
         # The demo's printed password, set on purpose without the password policy (and without
         # an invitation): real users choose theirs through their invitation link.

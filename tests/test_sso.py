@@ -140,7 +140,7 @@ def test_groups_map_to_an_organisation(sso_app, session, mapping):
     client = sso_app.test_client()
     assert sso_login(client, "bertil").status_code == 302
     user = session.scalars(select(User).where(User.username == "bertil")).one()
-    assert user.roles == {"sokande"} and user.organisation_id == mapping
+    assert user.roles == {"sokande"} and user.organisation_ids == {mapping}
     assert client.get("/ansokningar").status_code == 200
 
 
@@ -371,7 +371,9 @@ def test_a_local_account_linked_by_subject_is_found_at_first_sso_login(sso_app, 
     assert sso_login(client, "bertil").status_code == 302
     session.rollback()
     linked = session.get(User, demo["sokande"].id)
-    assert linked.display_name == "Bertil Berg" and linked.organisation_id == mapping
+    # The mapped organisation adds to the one the administrator gave.
+    assert linked.display_name == "Bertil Berg"
+    assert linked.organisation_ids == {demo["sokande"].organisation_id, mapping}
     assert session.scalars(select(User).where(User.username == "bertil")).first() is None
     assert [e.details["subject"] for e in events(session, "sso_identity_linked")] == ["bertil"]
 

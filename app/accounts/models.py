@@ -17,7 +17,6 @@ class User(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     # No longer read: logins are rows of user_sessions, revoked there (app/accounts/sessions.py).
     session_epoch: Mapped[int] = mapped_column(default=0)
@@ -26,7 +25,21 @@ class User(Base):
     role_rows: Mapped[list["UserRole"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
-    organisation = relationship("Organisation", lazy="joined")
+    organisation_rows: Mapped[list["UserOrganisation"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+    # The organisations the user acts for (applies for, belongs to), by name.
+    organisations = relationship("Organisation", secondary="user_organisations",
+                                 lazy="selectin", order_by="Organisation.name", viewonly=True)
+
+    @property
+    def organisation_ids(self) -> set[int]:
+        return {row.organisation_id for row in self.organisation_rows}
+
+    @property
+    def organisation_id(self) -> int | None:
+        """Deprecated: a user acts for several organisations (organisation_ids). The lowest
+        id, for code that still compares one (app/payouts/attest.py)."""
+        return min(self.organisation_ids, default=None)
 
     @property
     def roles(self) -> set[str]:
@@ -46,6 +59,21 @@ class UserRole(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class UserOrganisation(Base):
+    """An organisation the user acts for. `source` says who gave it: "admin" (the user form,
+    the CLI, the demo) or "sso" (a group mapping; the next log-in may take it away again)."""
+
+    __tablename__ = "user_organisations"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    source: Mapped[str] = mapped_column(String(10), default="admin")
 
 
 class UserSession(Base):
