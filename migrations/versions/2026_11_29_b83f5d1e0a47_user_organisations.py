@@ -19,7 +19,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    # Read the links first: SQLite's batch mode drops and recreates users, which would cascade
+    # to rows already in user_organisations.
+    links = op.get_bind().execute(sa.text(
+        "SELECT id, organisation_id FROM users WHERE organisation_id IS NOT NULL")).all()
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_users_organisation_id'))
+        batch_op.drop_constraint(batch_op.f('fk_users_organisation_id_organisations'),
+                                 type_='foreignkey')
+        batch_op.drop_column('organisation_id')
+    table = op.create_table(
         'user_organisations',
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -35,25 +44,25 @@ def upgrade() -> None:
     with op.batch_alter_table('user_organisations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_organisations_organisation_id'),
                               ['organisation_id'], unique=False)
-    op.execute("INSERT INTO user_organisations (user_id, organisation_id, source) "
-               "SELECT id, organisation_id, 'admin' FROM users WHERE organisation_id IS NOT NULL")
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_users_organisation_id'))
-        batch_op.drop_constraint(batch_op.f('fk_users_organisation_id_organisations'),
-                                 type_='foreignkey')
-        batch_op.drop_column('organisation_id')
+    if links:
+        op.bulk_insert(table, [{"user_id": user_id, "organisation_id": organisation_id,
+                                "source": "admin"} for user_id, organisation_id in links])
 
 
 def downgrade() -> None:
+    # One organisation per user again: the lowest of each user's (read before users is
+    # rebuilt, for the same reason as above).
+    links = op.get_bind().execute(sa.text(
+        "SELECT user_id, min(organisation_id) FROM user_organisations GROUP BY user_id")).all()
+    with op.batch_alter_table('user_organisations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_organisations_organisation_id'))
+    op.drop_table('user_organisations')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('organisation_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_users_organisation_id_organisations'),
                                     'organisations', ['organisation_id'], ['id'])
         batch_op.create_index(batch_op.f('ix_users_organisation_id'), ['organisation_id'],
                               unique=False)
-    # One organisation per user again: the lowest of each user's.
-    op.execute("UPDATE users SET organisation_id = (SELECT min(organisation_id) FROM "
-               "user_organisations WHERE user_organisations.user_id = users.id)")
-    with op.batch_alter_table('user_organisations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_organisations_organisation_id'))
-    op.drop_table('user_organisations')
+    for user_id, organisation_id in links:
+        op.execute(sa.text("UPDATE users SET organisation_id = :organisation WHERE id = :user")
+                   .bindparams(organisation=organisation_id, user=user_id))
