@@ -408,3 +408,36 @@ def test_a_tampered_or_expired_id_token_is_refused_at_the_callback(database_url,
         [refused] = events(session, "sso_login_refused")
         assert message in refused.details["reason"] and refused.details["ip"]
         assert events(session, "login") == []
+
+
+def test_mapped_organisations_add_to_those_the_administrator_gave(sso_app, app, session,
+                                                                   mapping, demo):
+    huge = session.scalars(select(Organisation.id).where(
+        Organisation.name == "Huge Fastigheter AB")).one()
+    kultur = demo["sokande"].organisation_id
+    add_mapping(session, "tf-sokande", organisation_id=huge)  # bertil is in both groups
+    session.commit()
+    assert sso_login(sso_app.test_client(), "bertil").status_code == 302
+    session.rollback()
+    bertil = session.scalars(select(User).where(User.username == "bertil")).one()
+    assert bertil.organisation_ids == {mapping, huge}
+    # The administrator adds one in the user form.
+    admin = app.test_client()
+    login(admin, "admin")
+    form = {"username": "bertil", "display_name": "Bertil Berg", "roles": ["sokande"],
+            "email": "bertil@forening.example",
+            "organisation_ids": [str(mapping), str(huge), str(kultur)],
+            "csrf_token": csrf_token(admin, "/uppgifter")}
+    assert admin.post(f"/admin/anvandare/{bertil.id}", data=form).status_code == 302
+    # The group leaves the mapping: its organisation goes at the next log-in, the
+    # administrator's stays.
+    session.rollback()  # a new snapshot, to write after the form's commit
+    session.delete(session.scalars(select(GroupMapping).where(
+        GroupMapping.group_value == "forening-x")).one())
+    session.commit()
+    assert sso_login(sso_app.test_client(), "bertil").status_code == 302
+    session.rollback()
+    assert session.get(User, bertil.id).organisation_ids == {huge, kultur}
+    last = events(session, "sso_roles_mapped")[-1]
+    assert (last.details["organisations_before"], last.details["organisations"]) == (
+        sorted([mapping, huge, kultur]), sorted([huge, kultur]))
