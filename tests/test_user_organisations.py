@@ -188,3 +188,16 @@ def test_migration_keeps_each_users_organisation(empty_database_url):
                 assert connection.execute(text("SELECT count(*) FROM user_roles")).scalar() == 1
         finally:
             engine.dispose()
+
+
+def test_notices_reach_every_applicant_acting_for_the_organisation(app, sessions, demo):
+    from app.notifications.models import OutboxMessage
+    from tests.factories import submitted_application
+
+    make_multi_applicant(sessions, KULTUR, HUGE)
+    with sessions() as session:
+        submitted_application(session, app.extensions["engine"])  # Kultur's, by sokande
+        receipts = set(session.scalars(select(OutboxMessage.recipient_email).where(
+            OutboxMessage.kind == "kvitto")))
+    assert {"mona@x.example", "sokande@huddinge.example"} <= receipts
+    assert "sokande2@huddinge.example" not in receipts  # Huge's applicant
