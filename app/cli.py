@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from app import cli_funds, cli_users, worker
+from app import cli_funds, cli_organisations, cli_users, worker
 from app.accounts.models import User
 from app.accounts.sessions import revoke_user_sessions
 from app.accounts.sso_users import link_identity
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command_)
     app.cli.add_command(cli_funds.funds_cli)
     app.cli.add_command(cli_funds.rounds_cli)
+    app.cli.add_command(cli_organisations.organisations_cli)
 
 
 def _sessions():

@@ -46,8 +46,9 @@ def _options(specs):
     return decorate
 
 
-def _run(operation):
-    """Run the operation in one transaction; print what went wrong by option and exit 1."""
+def _run(operation, options: dict | None = None):
+    """Run the operation in one transaction; print what went wrong by option (`options`:
+    field name → option, the funds' and rounds' by default) and exit 1."""
     with current_app.extensions["sessions"]() as session:
         try:
             result = operation(session)
@@ -56,7 +57,8 @@ def _run(operation):
             click.echo(f"FEL: {err.message}", err=True)
             for name, messages in err.errors.items():
                 for message in messages:
-                    prefix = f"{_option(name)}: " if name else ""
+                    option = (options or {}).get(name) or _option(name)
+                    prefix = f"{option}: " if name else ""
                     click.echo(f"  {prefix}{message}", err=True)
             sys.exit(1)
         except DomainError as err:

@@ -14,7 +14,7 @@ from app.errors import DomainError, InvalidInput
 from app.grants.models import Organisation
 
 FIELD_OPTIONS = {"username": "--username", "display_name": "--name", "title": "--title",
-                 "email": "--email", "organisation_id": "--organisation", "roles": "--role"}
+                 "email": "--email", "organisation_ids": "--organisation", "roles": "--role"}
 
 
 def register(group: click.Group) -> None:
@@ -35,13 +35,14 @@ def _fail(err: DomainError):
     raise click.ClickException("\n".join(lines))
 
 
-def _form(session, username, name, title, email, organisation, roles) -> dict:
-    form = {"username": username, "display_name": name, "title": title, "email": email,
-            "roles": list(roles)}
-    if organisation:
-        found = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
-        form["organisation_id"] = str(found) if found else "-"
-    return form
+def _form(session, username, name, title, email, organisations, roles) -> dict:
+    """The user form's values; organisations by name (an unknown name: a value the check
+    refuses, so the message names --organisation)."""
+    names = [name_ for name_ in organisations if name_.strip()]
+    found = dict(session.execute(select(Organisation.name, Organisation.id)
+                                 .where(Organisation.name.in_(names))).all())
+    return {"username": username, "display_name": name, "title": title, "email": email,
+            "roles": list(roles), "organisation_ids": [str(found.get(n, "-")) for n in names]}
 
 
 @click.command("create", help="Skapa en användare utan lösenord och skicka en inbjudan "
@@ -52,13 +53,14 @@ def _form(session, username, name, title, email, organisation, roles) -> dict:
 @click.option("--title", default="", help="Titel.")
 @click.option("--role", "roles", multiple=True, required=True,
               help=f"Roll (flera tillåtna): {', '.join(ROLES)}.")
-@click.option("--organisation", default="", help="Organisationen en sökande söker för (namn).")
+@click.option("--organisation", "organisations", multiple=True,
+              help="Organisation användaren söker för (namn; flera tillåtna).")
 @with_appcontext
-def users_create(username, name, email, title, roles, organisation):
+def users_create(username, name, email, title, roles, organisations):
     with _sessions()() as session:
         try:
             user = users.create_user(session, _form(session, username, name, title, email,
-                                                    organisation, roles), actor_id=None)
+                                                    organisations, roles), actor_id=None)
             invite_user(session, user, utcnow(), current_app.extensions["token_settings"],
                         actor_id=None)
         except DomainError as err:
@@ -69,16 +71,18 @@ def users_create(username, name, email, title, roles, organisation):
 
 
 @click.command("edit", help="Ändra en användare; utelämnade uppgifter behålls. --role ersätter "
-                            "alla roller.")
+                            "alla roller, --organisation alla organisationer (--organisation \"\" "
+                            "för ingen).")
 @click.argument("username")
 @click.option("--new-username", default=None, help="Nytt användarnamn.")
 @click.option("--name", default=None, help="Namn.")
 @click.option("--email", default=None, help="E-postadress.")
 @click.option("--title", default=None, help="Titel.")
 @click.option("--role", "roles", multiple=True, help="Roll (flera tillåtna).")
-@click.option("--organisation", default=None, help="Organisation (namn; \"\" för ingen).")
+@click.option("--organisation", "organisations", multiple=True,
+              help="Organisation (namn; flera tillåtna; \"\" för ingen).")
 @with_appcontext
-def users_edit(username, new_username, name, email, title, roles, organisation):
+def users_edit(username, new_username, name, email, title, roles, organisations):
     with _sessions()() as session:
         try:
             user = users.user_named(session, username)
@@ -87,9 +91,9 @@ def users_edit(username, new_username, name, email, title, roles, organisation):
                          current["display_name"] if name is None else name,
                          current["title"] if title is None else title,
                          current["email"] if email is None else email,
-                         organisation, roles or current["roles"])
-            if organisation is None:
-                form["organisation_id"] = str(current["organisation_id"] or "")
+                         organisations, roles or current["roles"])
+            if not organisations:
+                form["organisation_ids"] = current["organisation_ids"]
             users.update_user(session, user, form, actor_id=None)
         except DomainError as err:
             _fail(err)
@@ -154,7 +158,7 @@ def users_list(role, show_all):
                 status = "aktiv" if user.active else "inaktiverad"
                 if user.active and not user.password_hash:
                     status = "inbjuden"
-                organisation = user.organisation.name if user.organisation else "-"
+                organisation = ", ".join(o.name for o in user.organisations) or "-"
                 click.echo(f"{user.username:<20} {user.display_name:<30} "
                            f"{','.join(sorted(user.roles)):<30} {organisation:<30} {status}")
             if page * users.PAGE_SIZE >= total:

@@ -11,6 +11,7 @@ from app.accounts.users import create_user
 from app.audit import record_event
 from app.grants.funds import create_fund
 from app.grants.models import Fund, Organisation, Round
+from app.grants.organisations import create_organisation
 from app.grants.rounds import open_round
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
@@ -49,7 +50,7 @@ def load_demo(session: Session, today: date) -> list[str]:
         org = organisations[org_name].id if org_name else None
         user = create_user(session, {
             "username": username, "display_name": name, "title": title,
-            "email": f"{username}@huddinge.example", "organisation_id": str(org or ""),
+            "email": f"{username}@huddinge.example", "organisation_ids": [str(org)] if org else [],
             "roles": list(roles)}, actor_id=None)
         # The demo's printed password, set on purpose without the password policy (and without
         # an invitation): real users choose theirs through their invitation link.
@@ -63,6 +64,7 @@ def load_demo(session: Session, today: date) -> list[str]:
 
 
 def _ensure_organisations(session: Session, created: list[str]) -> dict[str, Organisation]:
+    # Through the operation an administrator uses (identifiers checked, audit events).
     existing = {o.name: o for o in session.scalars(select(Organisation))}
     wanted = [dict(name=n, kind="namnd", cost_centre=c) for n, c in NAMNDER] + [
         dict(name=n, kind="bolag", org_number=nr, account_kind=k, account=a)
@@ -70,10 +72,9 @@ def _ensure_organisations(session: Session, created: list[str]) -> dict[str, Org
     for values in wanted:
         name = values["name"]
         if name not in existing:
-            existing[name] = Organisation(**values)
-            session.add(existing[name])
+            existing[name] = create_organisation(session, {**values, "active": "ja"},
+                                                 actor_id=None)
             created.append(f"organisation {name}")
-    session.flush()
     return existing
 
 

@@ -24,8 +24,9 @@ HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
 @contextmanager
-def running_provider() -> Iterator[str]:
-    """Start the provider on a free port of 127.0.0.1; yield its issuer URL."""
+def running_provider(fault: str = "") -> Iterator[str]:
+    """Start the provider on a free port of 127.0.0.1; yield its issuer URL. `fault`:
+    "expired" or "tampered" ID tokens (see tests/oidc_provider.mjs)."""
     require(ROOT / "node_modules" / "oidc-provider" / "package.json", "oidc-provider",
             "run `make node-modules` (npm ci)")
     with socket.socket() as probe:
@@ -33,7 +34,7 @@ def running_provider() -> Iterator[str]:
         port = probe.getsockname()[1]
     process = subprocess.Popen(
         ["node", str(SCRIPT), str(port), f"{OUR_ORIGIN}/logga-in/sso/klar",
-         f"{OUR_ORIGIN}/logga-in"], cwd=ROOT, stdout=subprocess.PIPE,
+         f"{OUR_ORIGIN}/logga-in", fault], cwd=ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline()

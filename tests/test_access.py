@@ -7,6 +7,7 @@ from app.accounts.models import User
 from app.engine.models import HumanTask
 from app.formatting import local_today
 from app.grants import applications
+from app.grants.models import Round
 from tests.conftest import csrf_token, login
 from tests.factories import (
     make_application,
@@ -169,11 +170,12 @@ def test_reviewer_access_matrix(app, reviewer_objects, route):
     check_route(app, route, REVIEWER_MATRIX[route], reviewer_objects)
 
 
-def check_route(app, route: str, statuses: list[int], objects: dict) -> None:
+def check_route(app, route: str, statuses: list[int], objects: dict,
+                roles: list[str] = ROLES) -> None:
     """Ask the route as each role; assert the status the matrix gives it."""
     method, path = route.split(" ")
     path = path.format(**objects)
-    for role, expected in zip(ROLES, statuses, strict=True):
+    for role, expected in zip(roles, statuses, strict=True):
         client = app.test_client()
         if role != "anonym":
             login(client, role)
@@ -194,3 +196,76 @@ def test_applicant_never_sees_another_organisations_case_in_lists(app, objects):
     assert "Det finns inga ansökningar ännu" in page
     page = client.get("/uppgifter").get_data(as_text=True)
     assert "Du har inga uppgifter just nu" in page
+
+
+# An applicant who acts for two organisations (Kultur- och fritidsnämnden, sokande's, and
+# Socialnämnden) beside the applicants of one each: every case and task of both of theirs,
+# nothing of Huge Fastigheter AB's (sokande2's), and no administration.
+MULTI_ROLES = ["multi", "sokande", "sokande2"]
+MULTI_MATRIX = {
+    "GET /ansokningar/{case}": [200, 200, 404],
+    "GET /ansokningar/{case}/aterkalla": [200, 200, 404],
+    "GET /ansokningar/{own_draft}": [200, 404, 404],
+    "GET /ansokningar/{own_draft}/ta-bort": [200, 404, 404],
+    "GET /uppgifter/{own_draft_task}": [200, 404, 404],
+    "POST /uppgifter/{own_draft_task}": [200, 404, 404],
+    "GET /uppgifter/{draft_task}": [200, 200, 404],
+    "GET /ansokningar/{other_case}": [404, 404, 200],
+    "GET /ansokningar/{other_case}/aterkalla": [404, 404, 200],
+    "GET /uppgifter/{other_draft_task}": [404, 404, 200],
+    "GET /admin/anvandare": [404, 404, 404],
+    "GET /admin/organisationer": [404, 404, 404],
+}
+
+
+@pytest.fixture
+def multi_objects(app, session, demo):
+    from app.accounts.models import UserOrganisation, UserRole
+    from app.accounts.passwords import hash_password
+    from app.grants.models import Organisation
+
+    names = ["Kultur- och fritidsnämnden", "Socialnämnden"]
+    session.add(User(username="multi", display_name="Mona Multi", email="mona@x.example",
+                     password_hash=hash_password("demo1234"),
+                     role_rows=[UserRole(role="sokande")],
+                     organisation_rows=[UserOrganisation(organisation_id=o.id) for o in
+                                        session.scalars(select(Organisation)
+                                                        .where(Organisation.name.in_(names)))]))
+    session.commit()
+    engine = app.extensions["engine"]
+    fund_round = session.scalars(select(Round)).first()
+    social = session.scalars(select(Organisation.id).where(
+        Organisation.name == "Socialnämnden")).one()
+    own_draft = applications.start_application(session, engine, user(session, "multi"),
+                                               fund_round.id, local_today(), social)
+    session.commit()
+    draft = make_application(session, engine)
+    other_draft = make_application(session, engine, "sokande2")
+    return {
+        "case": submitted_application(session, engine).id,
+        "own_draft": own_draft.id,
+        "own_draft_task": open_task(session, own_draft, "ansokan").id,
+        "draft_task": open_task(session, draft, "ansokan").id,
+        "other_case": submitted_application(session, engine, "sokande2",
+                                            titel="Belysning i Vårby").id,
+        "other_draft_task": open_task(session, other_draft, "ansokan").id,
+    }
+
+
+@pytest.mark.parametrize("route", list(MULTI_MATRIX))
+def test_multi_organisation_access_matrix(app, multi_objects, route):
+    check_route(app, route, MULTI_MATRIX[route], multi_objects, MULTI_ROLES)
+
+
+def test_an_applicant_of_two_organisations_lists_the_cases_and_tasks_of_both(
+        app, multi_objects):
+    client = app.test_client()
+    login(client, "multi")
+    page = client.get("/ansokningar").get_data(as_text=True)
+    assert f"/ansokningar/{multi_objects['case']}\"" in page
+    assert f"/ansokningar/{multi_objects['own_draft']}\"" in page
+    assert "Socialnämnden" in page and "Nattvandring i Flemingsberg" in page
+    assert "Belysning i Vårby" not in page
+    tasks = client.get("/uppgifter").get_data(as_text=True)
+    assert multi_objects["own_draft_task"] in tasks and multi_objects["draft_task"] in tasks
+    assert multi_objects["other_draft_task"] not in tasks

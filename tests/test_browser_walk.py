@@ -445,6 +445,36 @@ def test_the_menus_other_pages_in_swedish_and_english(site, case):
     site.leave(finance)
 
 
+def test_an_applicant_of_two_organisations_chooses_one(site):
+    admin = site.login("admin")
+    site.goto(admin, "/admin/organisationer/ny")
+    field(admin, "Namn").fill("Vårby BK")
+    field(admin, "Typ av organisation").select_option("forening")
+    field(admin, "Organisationsnummer").fill("802015-4327")
+    admin.get_by_role("radio", name="Bankgiro").check()
+    field(admin, "Kontonummer").fill("5050-1056")
+    site.click(admin, admin.get_by_role("button", name="Spara"))  # a bad check digit
+    expect(admin.locator(".error-summary")).to_contain_text("Kontrollsiffran")
+    field(admin, "Kontonummer").fill("5050-1055")
+    site.click(admin, admin.get_by_role("button", name="Spara"))
+    site.goto(admin, "/admin/anvandare")
+    site.click(admin, admin.get_by_role("link", name="Sara Sökande"))
+    admin.get_by_role("checkbox", name="Vårby BK").check()
+    site.click(admin, admin.get_by_role("button", name="Spara"))
+    site.leave(admin)
+
+    applicant = site.login("sokande")
+    site.goto(applicant, "/ansokningar")
+    site.click(applicant, applicant.get_by_role("button", name="Börja på en ansökan"))
+    expect(applicant.locator(".error-summary")).to_contain_text("Välj vilken organisation")
+    field(applicant, "Organisation som söker").select_option(label="Vårby BK")
+    site.click(applicant, applicant.get_by_role("button", name="Börja på en ansökan"))
+    with site.app.extensions["read_sessions"]() as session:
+        newest = session.scalars(select(Application).order_by(Application.id.desc())).first()
+        assert newest.organisation.name == "Vårby BK"
+    site.leave(applicant)
+
+
 def test_every_page_visited_was_checked(site):
     """The walk's pages: each passed axe and the reflow checks (see the calls above)."""
     checked = {re.sub(r"/[0-9a-f-]{36}|/\d+", "/<id>", path.split("?")[0])

@@ -140,7 +140,7 @@ def test_groups_map_to_an_organisation(sso_app, session, mapping):
     client = sso_app.test_client()
     assert sso_login(client, "bertil").status_code == 302
     user = session.scalars(select(User).where(User.username == "bertil")).one()
-    assert user.roles == {"sokande"} and user.organisation_id == mapping
+    assert user.roles == {"sokande"} and user.organisation_ids == {mapping}
     assert client.get("/ansokningar").status_code == 200
 
 
@@ -371,6 +371,73 @@ def test_a_local_account_linked_by_subject_is_found_at_first_sso_login(sso_app, 
     assert sso_login(client, "bertil").status_code == 302
     session.rollback()
     linked = session.get(User, demo["sokande"].id)
-    assert linked.display_name == "Bertil Berg" and linked.organisation_id == mapping
+    # The mapped organisation adds to the one the administrator gave.
+    assert linked.display_name == "Bertil Berg"
+    assert linked.organisation_ids == {demo["sokande"].organisation_id, mapping}
     assert session.scalars(select(User).where(User.username == "bertil")).first() is None
     assert [e.details["subject"] for e in events(session, "sso_identity_linked")] == ["bertil"]
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ("tampered", "ID-token har fel signatur"),
+    ("expired", "ID-token har redan gått ut"),
+])
+def test_a_tampered_or_expired_id_token_is_refused_at_the_callback(database_url, sessions,
+                                                                   mapping, caplog, fault,
+                                                                   message):
+    """End to end through the callback: a provider whose token answer is altered on the way
+    (the groups claim raised to tf-admin under the original signature), and one whose clock
+    is slow so its ID tokens have expired when they arrive."""
+    with running_provider(fault) as faulty:
+        app = make_test_app(database_url, **sso_settings(faulty))
+        try:
+            client = app.test_client()
+            with caplog.at_level("WARNING"):
+                response = sso_login(client, "bertil")
+            page = response.get_data(as_text=True)
+            assert response.status_code == 403
+            assert "Inloggningen via identitetsleverantören kunde inte godtas" in page
+            assert message in page
+            assert client.get("/uppgifter").status_code == 302  # not logged in
+            assert any(message in record.getMessage() for record in caplog.records)
+        finally:
+            app.extensions["db_engine"].dispose()
+    with sessions() as session:
+        assert session.scalars(select(User).where(User.username == "bertil")).first() is None
+        assert session.scalars(select(UserIdentity)).all() == []
+        [refused] = events(session, "sso_login_refused")
+        assert message in refused.details["reason"] and refused.details["ip"]
+        assert events(session, "login") == []
+
+
+def test_mapped_organisations_add_to_those_the_administrator_gave(sso_app, app, session,
+                                                                   mapping, demo):
+    huge = session.scalars(select(Organisation.id).where(
+        Organisation.name == "Huge Fastigheter AB")).one()
+    kultur = demo["sokande"].organisation_id
+    add_mapping(session, "tf-sokande", organisation_id=huge)  # bertil is in both groups
+    session.commit()
+    assert sso_login(sso_app.test_client(), "bertil").status_code == 302
+    session.rollback()
+    bertil = session.scalars(select(User).where(User.username == "bertil")).one()
+    assert bertil.organisation_ids == {mapping, huge}
+    # The administrator adds one in the user form.
+    admin = app.test_client()
+    login(admin, "admin")
+    form = {"username": "bertil", "display_name": "Bertil Berg", "roles": ["sokande"],
+            "email": "bertil@forening.example",
+            "organisation_ids": [str(mapping), str(huge), str(kultur)],
+            "csrf_token": csrf_token(admin, "/uppgifter")}
+    assert admin.post(f"/admin/anvandare/{bertil.id}", data=form).status_code == 302
+    # The group leaves the mapping: its organisation goes at the next log-in, the
+    # administrator's stays.
+    session.rollback()  # a new snapshot, to write after the form's commit
+    session.delete(session.scalars(select(GroupMapping).where(
+        GroupMapping.group_value == "forening-x")).one())
+    session.commit()
+    assert sso_login(sso_app.test_client(), "bertil").status_code == 302
+    session.rollback()
+    assert session.get(User, bertil.id).organisation_ids == {huge, kultur}
+    last = events(session, "sso_roles_mapped")[-1]
+    assert (last.details["organisations_before"], last.details["organisations"]) == (
+        sorted([mapping, huge, kultur]), sorted([huge, kultur]))

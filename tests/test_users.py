@@ -11,6 +11,7 @@ from app.accounts.passwords import password_problem
 from app.audit import AuditEvent
 from app.db import utcnow
 from app.grants.choices import users_with_role
+from app.grants.models import Organisation
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import enqueue
 from tests.conftest import csrf_token, login
@@ -32,7 +33,7 @@ def post(client, path, data, page="/uppgifter"):
 def new_user_form(**overrides):
     return {"username": "anna.svensson", "display_name": "Anna Svensson", "title": "Utredare",
             "email": "anna@huddinge.example", "roles": ["handlaggare", "bedomare"],
-            "organisation_id": "", **overrides}
+            "organisation_ids": [], **overrides}
 
 
 def messages_to(sessions, email):
@@ -129,14 +130,15 @@ def test_edit_changes_roles_and_organisation_with_an_audit_event(app, sessions, 
     client = admin_client(app)
     with sessions() as session:
         user_id = session.scalar(select(User.id).where(User.username == "bedomare2"))
-        org_id = session.scalar(select(User.organisation_id).where(User.username == "sokande"))
+        org_id = session.scalar(select(Organisation.id).where(
+            Organisation.name == "Kultur- och fritidsnämnden"))
     form = new_user_form(username="bedomare2", display_name="Berit Bedömare",
                          email="bedomare2@huddinge.example", roles=["bedomare", "sokande"],
-                         organisation_id=str(org_id))
+                         organisation_ids=[str(org_id)])
     assert post(client, f"/admin/anvandare/{user_id}", form).status_code == 302
     with sessions() as session:
         user = session.get(User, user_id)
-        assert user.roles == {"bedomare", "sokande"} and user.organisation_id == org_id
+        assert user.roles == {"bedomare", "sokande"} and user.organisation_ids == {org_id}
         event = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "user_changed")).one()
         assert event.details["changed"]["roles"] == [["bedomare"], ["bedomare", "sokande"]]

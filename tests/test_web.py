@@ -198,12 +198,13 @@ def test_deactivated_user_loses_session(client, demo, sessions):
 
 
 def test_a_colleague_in_the_same_organisation_continues_the_draft(client, app, demo, sessions):
-    from app.accounts.models import User, UserRole
+    from app.accounts.models import User, UserOrganisation, UserRole
     from app.accounts.passwords import hash_password
 
     with sessions() as session:
         colleague = User(username="kollega", display_name="Kim Kollega", email="kim@x.example",
-                         organisation_id=demo["sokande"].organisation_id,
+                         organisation_rows=[UserOrganisation(
+                             organisation_id=demo["sokande"].organisation_id)],
                          password_hash=hash_password("demo1234"),
                          role_rows=[UserRole(role="sokande")])
         session.add(colleague)

@@ -8,6 +8,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, utcnow
 
 
+class _OneOrganisation:
+    """Deprecated `user.organisation_id`: a user acts for several organisations (use
+    organisation_ids). On a user, the lowest id, for code that still compares one
+    (app/payouts/attest.py); on the class, an error, so that no query silently compares the
+    column that is gone (join user_organisations instead)."""
+
+    def __get__(self, user: "User | None", owner: type) -> int | None:
+        if user is None:
+            raise AttributeError("User.organisation_id is gone: join UserOrganisation")
+        return min(user.organisation_ids, default=None)
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -17,7 +29,6 @@ class User(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     # No longer read: logins are rows of user_sessions, revoked there (app/accounts/sessions.py).
     session_epoch: Mapped[int] = mapped_column(default=0)
@@ -26,7 +37,17 @@ class User(Base):
     role_rows: Mapped[list["UserRole"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
-    organisation = relationship("Organisation", lazy="joined")
+    organisation_rows: Mapped[list["UserOrganisation"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+    # The organisations the user acts for (applies for, belongs to), by name.
+    organisations = relationship("Organisation", secondary="user_organisations",
+                                 lazy="selectin", order_by="Organisation.name", viewonly=True)
+
+    @property
+    def organisation_ids(self) -> set[int]:
+        return {row.organisation_id for row in self.organisation_rows}
+
+    organisation_id = _OneOrganisation()
 
     @property
     def roles(self) -> set[str]:
@@ -46,6 +67,21 @@ class UserRole(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class UserOrganisation(Base):
+    """An organisation the user acts for. `source` says who gave it: "admin" (the user form,
+    the CLI, the demo) or "sso" (a group mapping; the next log-in may take it away again)."""
+
+    __tablename__ = "user_organisations"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    source: Mapped[str] = mapped_column(String(10), default="admin")
 
 
 class UserSession(Base):

@@ -11,7 +11,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2 import OAuth2Error
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import BadSignatureError, ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 
 from app.errors import NotAllowed
@@ -127,6 +127,13 @@ def verify_id_token(settings: OidcSettings, jwks: dict, id_token: str, nonce: st
             sub={"essential": True}, exp={"essential": True}, iat={"essential": True},
             nonce={"essential": True, "value": nonce})
         registry.validate(decoded.claims)
+    except BadSignatureError as err:
+        raise LoginRefused("ID-token har fel signatur: den är inte utfärdad av "
+                           "identitetsleverantören eller har ändrats på vägen. Börja om "
+                           "inloggningen.") from err
+    except ExpiredTokenError as err:
+        raise LoginRefused("ID-token har redan gått ut. Börja om inloggningen; händer det "
+                           "igen, kontrollera klockan hos identitetsleverantören.") from err
     except (JoseError, ValueError) as err:
         raise LoginRefused(f"ID-token godtogs inte ({type(err).__name__}: {err}).") from err
     claims = dict(decoded.claims)

@@ -1,6 +1,6 @@
 """Users who log in through OpenID Connect: found or created by issuer + subject, their name
-and e-mail kept from the claims, their roles and organisation set from the groups claim
-through the group mapping at every log-in."""
+and e-mail kept from the claims, their roles set from the groups claim through the group
+mapping at every log-in; the mapped organisations add to those the administrator gave."""
 
 import re
 from datetime import datetime
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import GroupMapping, User, UserIdentity, UserRole
 from app.accounts.oidc import LoginRefused
+from app.accounts.users import set_organisations
 from app.audit import record_event
 from app.errors import InvalidInput
 
@@ -21,7 +22,7 @@ _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]+")
 def sign_in_user(session: Session, issuer: str, claims: dict, *, groups_claim: str,
                  username_claim: str, now: datetime) -> User:
     """Return the user of these verified claims: created on first log-in, updated from the
-    claims, with roles and organisation mapped from the groups. Refuse a deactivated user."""
+    claims, with roles and organisations mapped from the groups. Refuse a deactivated user."""
     subject = str(claims["sub"])
     identity = session.scalars(select(UserIdentity).where(
         UserIdentity.issuer == issuer, UserIdentity.subject == subject)).first()
@@ -46,25 +47,25 @@ def groups_of(claims: dict, groups_claim: str) -> list[str]:
 
 
 def apply_group_mapping(session: Session, user: User, groups: list[str]) -> None:
-    """Replace the user's roles and organisation by the mapped ones; audit any change."""
+    """Replace the user's roles by the mapped ones, and the organisations an earlier mapping
+    gave (never those the administrator gave); audit any change."""
     mappings = session.scalars(select(GroupMapping).where(GroupMapping.group_value.in_(groups))
                                .order_by(GroupMapping.id)).all() if groups else []
     roles = {m.role for m in mappings if m.role}
-    organisations = [m.organisation_id for m in mappings if m.organisation_id]
-    organisation_id = organisations[0] if organisations else None
-    before = (sorted(user.roles), user.organisation_id)
+    organisations = {m.organisation_id for m in mappings if m.organisation_id}
+    before = (sorted(user.roles), sorted(user.organisation_ids))
     if set(before[0]) != roles:
         user.role_rows = [row for row in user.role_rows if row.role in roles]
         user.role_rows.extend(UserRole(role=r) for r in sorted(roles - user.roles))
-    user.organisation_id = organisation_id
-    after = (sorted(roles), organisation_id)
+    set_organisations(session, user, organisations, source="sso", only_source="sso")
+    after = (sorted(roles), sorted(user.organisation_ids))
     if before != after:
         record_event(session, "sso_roles_mapped",
                      f"Roller för {user.username} från grupper: {', '.join(after[0]) or '–'}",
                      actor_id=user.id,
                      details={"user_id": user.id, "groups": groups, "roles_before": before[0],
-                              "roles": after[0], "organisation_before": before[1],
-                              "organisation": after[1]})
+                              "roles": after[0], "organisations_before": before[1],
+                              "organisations": after[1]})
 
 
 def _create_user(session: Session, issuer: str, subject: str, claims: dict,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User, UserRole
+from app.accounts.models import User, UserOrganisation, UserRole
 from app.accounts.passwords import hash_password, password_problem
 from app.accounts.roles import ROLES
 from app.accounts.sessions import revoke_user_sessions
@@ -19,7 +19,9 @@ from app.grants.models import Organisation
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-USER_FIELDS = ("username", "display_name", "title", "email", "organisation_id")
+USER_FIELDS = ("username", "display_name", "title", "email")
+# The most organisations one user may act for (the form lists them all).
+MAX_ORGANISATIONS = 100
 PAGE_SIZE = 50
 
 
@@ -54,28 +56,32 @@ def list_users(session: Session, *, role: str = "", active: bool | None = None,
 def user_values(user: User | None) -> dict:
     """The form's values of a user (a new user: empty)."""
     if user is None:
-        return {"roles": []}
+        return {"roles": [], "organisation_ids": []}
     values = {name: getattr(user, name) or "" for name in USER_FIELDS}
-    return {**values, "roles": sorted(user.roles)}
+    return {**values, "roles": sorted(user.roles),
+            "organisation_ids": [str(i) for i in sorted(user.organisation_ids)]}
 
 
 def create_user(session: Session, form: Mapping, *, actor_id: int | None) -> User:
     """Create a user without a password (they set one from their invitation link)."""
-    values, roles = clean_user(session, form)
+    values, roles, organisation_ids = clean_user(session, form)
     user = User(**values, password_hash="")
     user.role_rows = [UserRole(role=role) for role in sorted(roles)]
+    user.organisation_rows = [UserOrganisation(organisation_id=organisation_id)
+                              for organisation_id in sorted(organisation_ids)]
     session.add(user)
     flush_unique(session, "Användaren innehåller fel.", "username",
                  f"Användarnamnet {user.username} är upptaget.")
     record_event(session, "user_created", f"Användaren {user.username} skapad",
                  actor_id=actor_id, details={"user_id": user.id, "roles": sorted(roles),
+                                             "organisations": sorted(organisation_ids),
                                              "values": given_values(values)})
     return user
 
 
 def update_user(session: Session, user: User, form: Mapping, *, actor_id: int | None) -> User:
     """Save the user's changed values and roles; the audit event lists each change."""
-    values, roles = clean_user(session, form, user)
+    values, roles, organisation_ids = clean_user(session, form, user)
     if actor_id == user.id and "admin" in user.roles and "admin" not in roles:
         raise InvalidInput("Användaren innehåller fel.", {
             "roles": ["Du kan inte ta bort din egen administratörsroll."]})
@@ -85,6 +91,9 @@ def update_user(session: Session, user: User, form: Mapping, *, actor_id: int | 
         changed["roles"] = [sorted(user.roles), sorted(roles)]
         keep = [row for row in user.role_rows if row.role in roles]
         user.role_rows = keep + [UserRole(role=role) for role in sorted(roles - user.roles)]
+    if organisation_ids != user.organisation_ids:
+        changed["organisations"] = [sorted(user.organisation_ids), sorted(organisation_ids)]
+        set_organisations(session, user, organisation_ids)
     for name, value in values.items():
         setattr(user, name, value)
     flush_unique(session, "Användaren innehåller fel.", "username",
@@ -95,22 +104,35 @@ def update_user(session: Session, user: User, form: Mapping, *, actor_id: int | 
     return user
 
 
+def set_organisations(session: Session, user: User, organisation_ids: set[int],
+                      source: str = "admin", only_source: str | None = None) -> None:
+    """Make the user act for exactly these organisations (of the rows given by
+    `only_source`, if named: the others stay); rows kept keep who gave them."""
+    keep = [row for row in user.organisation_rows if row.organisation_id in organisation_ids
+            or (only_source is not None and row.source != only_source)]
+    have = {row.organisation_id for row in keep}
+    user.organisation_rows = keep + [UserOrganisation(organisation_id=i, source=source)
+                                     for i in sorted(organisation_ids - have)]
+    session.expire(user, ["organisations"])
+
+
 def clean_user(session: Session, form: Mapping, user: User | None = None
-               ) -> tuple[dict, set[str]]:
-    """Return the form's values and roles checked; raise InvalidInput naming every bad field."""
+               ) -> tuple[dict, set[str], set[int]]:
+    """Return the form's values, roles and organisations checked; raise InvalidInput naming
+    every bad field."""
     fields = FormFields(form)
     values = {
         "username": _username(fields),
         "display_name": fields.text("display_name", "Namn", 200),
         "title": fields.text("title", "Titel", 200, required=False),
         "email": _email(fields),
-        "organisation_id": _organisation(session, fields),
     }
     roles = _roles(fields, form)
-    if "sokande" in roles and values["organisation_id"] is None \
-            and "organisation_id" not in fields.errors:
-        fields.problem("organisation_id", "En sökande måste höra till en organisation: välj "
-                                          "den organisation användaren söker för.")
+    organisation_ids = _organisations(session, fields, form)
+    if "sokande" in roles and not organisation_ids \
+            and "organisation_ids" not in fields.errors:
+        fields.problem("organisation_ids", "En sökande måste höra till en organisation: välj "
+                                           "den eller de organisationer användaren söker för.")
     if values["username"] and "username" not in fields.errors:
         query = select(User.id).where(User.username == values["username"])
         if user is not None:
@@ -118,7 +140,7 @@ def clean_user(session: Session, form: Mapping, user: User | None = None
         if session.scalar(query) is not None:
             fields.problem("username", f"Användarnamnet {values['username']} är upptaget.")
     fields.raise_if_any("Användaren innehåller fel.")
-    return values, roles
+    return values, roles, organisation_ids
 
 
 def set_password(session: Session, user: User, password: str, now: datetime, *,
@@ -170,21 +192,28 @@ def _email(fields: FormFields) -> str:
     return value
 
 
-def _organisation(session: Session, fields: FormFields) -> int | None:
-    value = fields.raw("organisation_id")
-    if not value:
-        return None
-    if not value.isascii() or not value.isdigit() or len(value) > 9 \
-            or session.get(Organisation, int(value)) is None:
-        fields.problem("organisation_id", "Välj en organisation ur listan.")
-        return None
-    return int(value)
+def _organisations(session: Session, fields: FormFields, form: Mapping) -> set[int]:
+    values = _listed(form, "organisation_ids")
+    if len(values) > MAX_ORGANISATIONS:
+        fields.problem("organisation_ids", f"Välj högst {MAX_ORGANISATIONS} organisationer.")
+        return set()
+    ids = {int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 9}
+    known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(ids))))
+    if len(known) != len(values):
+        fields.problem("organisation_ids", "Välj organisationerna ur listan.")
+    return known
+
+
+def _listed(form: Mapping, name: str) -> set[str]:
+    """The distinct non-empty values of a field given many times (or once, or as a list)."""
+    raw = form.getlist(name) if hasattr(form, "getlist") else form.get(name) or []
+    values = {str(value).strip() for value in ([raw] if isinstance(raw, str) else raw)}
+    values.discard("")
+    return values
 
 
 def _roles(fields: FormFields, form: Mapping) -> set[str]:
-    raw = form.getlist("roles") if hasattr(form, "getlist") else form.get("roles") or []
-    roles = {str(role).strip() for role in ([raw] if isinstance(raw, str) else raw)}
-    roles.discard("")
+    roles = _listed(form, "roles")
     unknown = roles - set(ROLES)
     if unknown:
         fields.problem("roles", f"Okänd roll: {', '.join(sorted(unknown))[:100]}. Välj bland "

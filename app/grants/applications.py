@@ -11,6 +11,7 @@ from app.attachments.operations import remove_attachments, remove_case_attachmen
 from app.audit import record_event
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
+from app.engine.tasks import open_tasks
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.formatting import short_date
 from app.forms.inputs import attachment_items
@@ -24,8 +25,9 @@ DELETED_DRAFT = "Utkastet borttaget"
 
 
 def start_application(session: Session, engine: Engine, user: User, round_id: int,
-                      today: date) -> Application:
-    """Open a new draft application of the user's organisation in a round."""
+                      today: date, organisation_id: int | None = None) -> Application:
+    """Open a new draft application in a round, for the organisation chosen among those the
+    user acts for (none chosen: their only active one)."""
     if not permissions.can_start_application(user):
         raise NotAllowed("Bara sökande på en organisation kan skapa ansökningar.")
     fund_round = session.get(Round, round_id)
@@ -33,9 +35,10 @@ def start_application(session: Session, engine: Engine, user: User, round_id: in
         raise NotFound("Ansökningsomgången finns inte.")
     if not fund_round.is_open(today):
         raise InvalidInput("Ansökningsomgången är inte öppen.")
+    organisation_id = applying_organisation(user, organisation_id)
     instance = engine.start_instance(session, fund_round.fund.process_id, actor_id=user.id,
-                                     organisation_id=user.organisation_id)
-    application = Application(round_id=fund_round.id, organisation_id=user.organisation_id,
+                                     organisation_id=organisation_id)
+    application = Application(round_id=fund_round.id, organisation_id=organisation_id,
                               process_instance_id=instance.id, created_by_id=user.id)
     session.add(application)
     session.flush()
@@ -43,6 +46,23 @@ def start_application(session: Session, engine: Engine, user: User, round_id: in
     record_event(session, "application_created", "Ansökan skapad", actor_id=user.id,
                  instance_id=instance.id)
     return application
+
+
+def applying_organisation(user: User, organisation_id: int | None) -> int:
+    """The organisation a new application is for: one of the user's active organisations;
+    raise InvalidInput on the field organisation_id otherwise."""
+    choices = [o.id for o in user.organisations if o.active]
+    if organisation_id is None and len(choices) == 1:
+        return choices[0]
+    if organisation_id is None:
+        problem = "Välj vilken organisation ansökan gäller."
+    elif organisation_id in choices:
+        return organisation_id
+    else:
+        problem = "Välj en av de organisationer du söker för."
+    if not choices:
+        problem = "Ingen av dina organisationer är aktiv; kontakta administratören."
+    raise InvalidInput(problem, {"organisation_id": [problem]})
 
 
 def complete_task(session: Session, engine: Engine, user: User, task_id: str, data: dict,
@@ -162,6 +182,17 @@ def visible_task(session: Session, user: User, task_id: str) -> HumanTask:
     if task is None or not permissions.can_view_task(user, task):
         raise NotFound("Uppgiften finns inte.")
     return task
+
+
+def open_tasks_for(session: Session, user: User) -> list[HumanTask]:
+    """The open tasks of the user's roles: those of no organisation and those of each
+    organisation the user acts for (one query per organisation), soonest due first."""
+    found: dict[str, HumanTask] = {}
+    for organisation_id in sorted(user.organisation_ids) or [None]:
+        for task in open_tasks(session, user.roles, organisation_id, user.username):
+            found.setdefault(task.id, task)
+    return sorted(found.values(), key=lambda t: (t.due_at is None, t.due_at or t.created_at,
+                                                 t.created_at))
 
 
 def sync_application(session: Session, instance: ProcessInstance,

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from app.accounts.models import User, UserRole
+from app.accounts.models import User, UserOrganisation, UserRole
 from app.engine.instances import OperationContext
 from app.engine.models import HumanTask
 from app.grants.applications import application_of_step
@@ -22,8 +22,9 @@ WITHOUT_ROLES = lazyload(User.role_rows)
 def applicant_recipients(session: Session, application: Application, data: dict) -> list:
     """The applying organisation's users and the application's contact person."""
     users = list(session.scalars(
-        select(User).join(UserRole).where(User.organisation_id == application.organisation_id,
-                                          UserRole.role == "sokande", User.active.is_(True))
+        select(User).join(UserRole).join(UserOrganisation)
+        .where(UserOrganisation.organisation_id == application.organisation_id,
+               UserRole.role == "sokande", User.active.is_(True))
         .options(WITHOUT_ROLES)))
     contact = (data.get("kontaktperson") or {}).get("epost")
     return users + ([contact] if contact else [])

@@ -27,8 +27,8 @@ def visible_applications(user: User) -> ColumnElement[bool]:
     anyone else the cases a task was assigned to them in and they have not declared jäv in.
     A draft not yet submitted is the applying organisation's business only (and a deleted one
     nobody's)."""
-    own = (Application.organisation_id == user.organisation_id
-           if user.has_role("sokande") and user.organisation_id is not None else false())
+    own = (Application.organisation_id.in_(sorted(user.organisation_ids))
+           if user.has_role("sokande") and user.organisation_ids else false())
     if is_staff(user):
         submitted = true()
     else:
@@ -66,8 +66,7 @@ def can_see_reviews(session: Session, user: User, application: Application) -> b
 def can_see_history(user: User, application: Application) -> bool:
     """Staff and the applying organisation read the case's history; a reviewer does not
     (it names the other reviewers)."""
-    return is_staff(user) or (user.has_role("sokande")
-                              and user.organisation_id == application.organisation_id)
+    return is_staff(user) or is_own(user, application)
 
 
 def can_see_all_forms(user: User) -> bool:
@@ -76,8 +75,8 @@ def can_see_all_forms(user: User) -> bool:
 
 
 def is_own(user: User, application: Application) -> bool:
-    """The user applies for the case's organisation."""
-    return user.has_role("sokande") and user.organisation_id == application.organisation_id
+    """The user applies for the case's organisation (one of those they act for)."""
+    return user.has_role("sokande") and application.organisation_id in user.organisation_ids
 
 
 def can_delete_draft(user: User, application: Application) -> bool:
@@ -104,17 +103,17 @@ def can_withdraw(user: User, application: Application) -> bool:
 
 
 def can_start_application(user: User) -> bool:
-    return user.has_role("sokande") and user.organisation_id is not None
+    return user.has_role("sokande") and bool(user.organisation_ids)
 
 
 def can_view_task(user: User, task: HumanTask) -> bool:
-    """The task is in one of the user's roles, in the user's organisation if scoped, and
-    assigned to the user if assigned."""
+    """The task is in one of the user's roles, in one of the user's organisations if scoped,
+    and assigned to the user if assigned."""
     if task.role not in user.roles:
         return False
     if task.assignee is not None and task.assignee != user.username:
         return False
-    return task.organisation_id is None or task.organisation_id == user.organisation_id
+    return task.organisation_id is None or task.organisation_id in user.organisation_ids
 
 
 def declared_jav(user: User) -> ColumnElement[bool]:
@@ -132,7 +131,7 @@ def four_eyes_problem(session: Session, user: User, task: HumanTask,
         return "Du har anmält jäv i ärendet och får inte delta i handläggningen."
     if task.role not in FOUR_EYES_ROLES:
         return None
-    if application is not None and user.organisation_id == application.organisation_id:
+    if application is not None and application.organisation_id in user.organisation_ids:
         return "Du tillhör den sökande organisationen och får inte besluta i ärendet."
     worked = session.scalars(
         select(HumanTask.id).where(

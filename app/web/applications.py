@@ -28,23 +28,37 @@ bp = Blueprint("applications", __name__)
 @bp.route("/ansokningar")
 @login_required
 def index():
+    return _index_page()
+
+
+def _index_page(errors: dict | None = None, typed: dict | None = None):
+    """The list and, for an applicant, the open rounds to start in (with a choice of
+    organisation when they act for several)."""
     user = current_user()
     rows = applications.applications_for(db(), user)
     rounds = applications.open_rounds(db(), local_today())
     can_start = permissions.can_start_application(user)
     return render_template("applications/index.html", rows=rows, rounds=rounds,
-                           can_start=can_start, kinds=status_kinds(db(), rows, utcnow()))
+                           can_start=can_start, kinds=status_kinds(db(), rows, utcnow()),
+                           choices=[o for o in user.organisations if o.active],
+                           errors=errors or {}, typed=typed or {})
 
 
 @bp.route("/ansokningar/ny", methods=["POST"])
 @login_required
 def new():
-    round_id = request.form.get("round_id", type=int)
-    if round_id is None or not 0 < round_id < 2**31:  # no round has it: not found, not a 500
-        round_id = 0
+    round_id = _form_id("round_id") or 0  # no round has 0: not found, not a 500
+    organisation_id = _form_id("organisation_id")
     action = {"kind": "start_application", "round_id": round_id, "actor_id": current_user().id}
-    application = run_step(db(), action, lambda: applications.start_application(
-        db(), engine(), current_user(), round_id, local_today()))
+    try:
+        application = run_step(db(), action, lambda: applications.start_application(
+            db(), engine(), current_user(), round_id, local_today(), organisation_id))
+    except InvalidInput as err:
+        if "organisation_id" not in err.errors:
+            raise
+        db().rollback()
+        return _index_page(err.errors, {"round_id": round_id,
+                                        "organisation_id": organisation_id}), 422
     flash(_("Ett utkast är skapat. Fyll i ansökan och skicka in den."), "success")
     first = db().scalars(select(HumanTask.id).where(
         HumanTask.instance_id == application.process_instance_id,
@@ -52,6 +66,12 @@ def new():
     if first is None:
         return redirect(url_for("applications.detail", application_id=application.id))
     return redirect(url_for("tasks.task_page", task_id=first))
+
+
+def _form_id(name: str) -> int | None:
+    """A row id posted in the form; None when missing, not a number or out of range."""
+    value = request.form.get(name, type=int)
+    return value if value is not None and 0 < value < 2**31 else None
 
 
 @bp.route("/ansokningar/<int:application_id>")

@@ -62,9 +62,8 @@ def create():
         db().rollback()
         return _details_page(None, request.form, err.errors), 422
     db().commit()
-    flash(_("Organisationen %(name)s är skapad. Fyll i utbetalningsuppgifterna.",
-            name=organisation.name), "success")
-    return redirect(url_for("organisations.edit", organisation_id=organisation.id))
+    flash(_("Organisationen %(name)s är skapad.", name=organisation.name), "success")
+    return redirect(url_for("organisations.index"))
 
 
 @bp.route("/<int:organisation_id>/uppgifter", methods=["GET", "POST"])
@@ -104,4 +103,5 @@ def _edit_page(organisation: Organisation, values: Mapping, errors: Mapping | No
 
 def _details_page(organisation, values: Mapping, errors: Mapping | None = None):
     return render_template("admin/organisation_form.html", organisation=organisation,
-                           values=values, errors=errors or {}, kinds=ORGANISATION_KINDS)
+                           values=values, errors=errors or {}, kinds=ORGANISATION_KINDS,
+                           account_kinds=ACCOUNT_KIND_NAMES)

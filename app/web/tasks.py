@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from app.engine.incidents import run_step
-from app.engine.tasks import completed_by_user, open_tasks
+from app.engine.tasks import completed_by_user
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
 from app.formatting import local_today
 from app.forms.presenters import form_layout
@@ -33,7 +33,7 @@ def home():
 @login_required
 def inbox():
     user = current_user()
-    tasks = open_tasks(db(), user.roles, user.organisation_id, user.username)
+    tasks = applications.open_tasks_for(db(), user)
     cases = applications.applications_by_instance(db(), {t.instance_id for t in tasks})
     rows = [(task, cases.get(task.instance_id)) for task in tasks
             if permissions.four_eyes_problem(db(), user, task, cases.get(task.instance_id))

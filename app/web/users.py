@@ -109,7 +109,8 @@ def _token_settings():
 
 def _typed(form) -> dict:
     """The values as typed (roles as a list), to show the form again."""
-    return {**form.to_dict(), "roles": form.getlist("roles")}
+    return {**form.to_dict(), "roles": form.getlist("roles"),
+            "organisation_ids": form.getlist("organisation_ids")}
 
 
 def _user_page(user, values: Mapping, errors: Mapping | None = None):
