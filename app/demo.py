@@ -181,7 +181,7 @@ def _drive_case(session, engine, fund_round, today, title, district, measure, am
              "handlaggare")
         return
     step("formell_kontroll", {"kontroll_utfall": "komplett"}, "handlaggare")
-    step("tilldela_bedomare", {"bedomare": ["bedomare", "bedomare2"],
+    step("tilldela_bedomare", {"valda_bedomare": ["bedomare", "bedomare2"],
                                "bedomning_frist": (today + timedelta(days=21)).isoformat()},
          "handlaggare")
     if stage == "bedomning":
