@@ -13,6 +13,7 @@ from app.audit import record_event
 from app.errors import NotFound
 from app.formatting import kronor
 from app.grants.budget import Ledger, ledger_for
+from app.grants.declarations import ProcessDeclarations
 from app.grants.fields import FormFields
 from app.grants.models import Fund, Round
 from app.grants.reviews import Criterion, criteria_of, review_form_of
@@ -38,10 +39,11 @@ def round_criteria(criteria: list[Criterion], fund_round: Round) -> list[Criteri
     return [Criterion(c.key, c.title, int(weights.get(c.key, c.weight))) for c in criteria]
 
 
-def deadline_days(fund_round: Round) -> dict[str, int]:
+def deadline_days(decl: ProcessDeclarations, fund_round: Round) -> dict[str, int]:
     """Days from today of the round's default deadlines, by form field (the formal check's
-    request for komplettering)."""
-    return {"komplettering_frist": fund_round.komplettering_days}
+    declared completion_deadline)."""
+    field = decl.field("completion_deadline")
+    return {field.path[-1]: fund_round.komplettering_days} if field else {}
 
 
 def get_round(session: Session, round_id: int) -> Round:

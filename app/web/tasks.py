@@ -76,7 +76,9 @@ def task_page(task_id: str):
     form = definition.make_form(formdata=request.form if request.method == "POST" else None,
                                 data=task.draft if task.draft is not None
                                 else definition.prefill(task.instance.data), base=FlaskForm,
-                                days=application and deadline_days(application.round))
+                                days=application and deadline_days(
+                                    declarations_of_instance(db(), task.instance),
+                                    application.round))
     status, problem = 200, permissions.four_eyes_problem(db(), user, task, application)
     if request.method == "POST" and problem is None:
         outcome = _submit(task, definition, form, application)
