@@ -203,7 +203,8 @@ def test_the_reviewer_help_says_what_the_process_requires(client, demo, session,
              "handlaggare")
     task = open_task(session, application, "tilldela_bedomare")
     login(client, "handlaggare")
-    help_text = page(client, f"/uppgifter/{task.id}").xpath("string(//p[@id='bedomare--help'])")
+    help_text = page(client, f"/uppgifter/{task.id}").xpath(
+        "string(//p[@id='valda_bedomare--help'])")
     assert "minst två bedömare" in help_text and "1–6" not in help_text
 
 
@@ -244,7 +245,8 @@ def test_a_decided_case_shows_its_outcome(client, demo, session, engine, outcome
     complete(session, engine, application, "beredning", proposal_data(
         outcome, amount, **({"utbetalningsplan": [{"datum": "2027-02-01", "belopp": amount}]}
                             if amount else {})), "handlaggare")
-    complete(session, engine, application, "beslut", decision_data(outcome), "beslutsfattare")
+    complete(session, engine, application, "beslut", decision_data(outcome, amount or None),
+             "beslutsfattare")
     login(client, "sokande")
     detail = page(client, f"/ansokningar/{application.id}")
     [badge] = detail.xpath("//dd/span[contains(@class, 'status-badge')]")

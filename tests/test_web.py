@@ -67,7 +67,8 @@ def test_happy_path_through_every_role(client, demo, sessions):
     login(client, "handlaggare")
     complete_in_inbox(client, "Formell kontroll", [("kontroll_utfall", "komplett")])
     complete_in_inbox(client, "Tilldela bedömare", [
-        ("bedomare", "bedomare"), ("bedomare", "bedomare2"), ("bedomning_frist", "2030-01-31")])
+        ("valda_bedomare", "bedomare"), ("valda_bedomare", "bedomare2"),
+        ("bedomning_frist", "2030-01-31")])
     logout(client)
 
     for reviewer, score in (("bedomare", 4), ("bedomare2", 3)):
@@ -91,7 +92,8 @@ def test_happy_path_through_every_role(client, demo, sessions):
 
     login(client, "beslutsfattare")
     complete_in_inbox(client, "Beslut", [
-        ("beslut", "bifall"), ("beslut_motivering", "Åtgärden bygger på lägesbilden."),
+        ("beslut", "bifall"), ("beviljat_belopp", "90000"),
+        ("beslut_motivering", "Åtgärden bygger på lägesbilden."),
         ("beslut_jav_intygande", "y")])
     page = client.get(case_url).get_data(as_text=True)
     assert "Bifall" in page and "90\u00a0000\u00a0kr" in page
