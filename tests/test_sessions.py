@@ -260,7 +260,8 @@ def test_checking_a_session_is_one_primary_key_lookup(app, client, demo, session
     lookups = [s for s in statements if "FROM user_sessions" in s]
     assert len(lookups) == 1 and "WHERE user_sessions.id = " in lookups[0]
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(queries) == 2  # the session joined with its user; the user's roles
+    # The session joined with its user; the user's roles; their organisations.
+    assert len(queries) == 3
 
 
 def test_a_login_clears_the_users_sessions_older_than_thirty_days(client, demo, sessions):

@@ -37,11 +37,17 @@ class User(Base):
     role_rows: Mapped[list["UserRole"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
+    # The organisations the user acts for (applies for, belongs to), with the user in one
+    # more query (each row joined with its organisation).
     organisation_rows: Mapped[list["UserOrganisation"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
-    # The organisations the user acts for (applies for, belongs to), by name.
-    organisations = relationship("Organisation", secondary="user_organisations",
-                                 lazy="selectin", order_by="Organisation.name", viewonly=True)
+
+    @property
+    def organisations(self) -> list:
+        """The organisations the user acts for, by name (those saved: a row added in this
+        transaction names its organisation once flushed)."""
+        return sorted((row.organisation for row in self.organisation_rows
+                       if row.organisation is not None), key=lambda o: o.name)
 
     @property
     def organisation_ids(self) -> set[int]:
@@ -82,6 +88,8 @@ class UserOrganisation(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     source: Mapped[str] = mapped_column(String(10), default="admin")
+
+    organisation = relationship("Organisation", lazy="joined", innerjoin=True)
 
 
 class UserSession(Base):

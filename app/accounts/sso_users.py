@@ -57,7 +57,7 @@ def apply_group_mapping(session: Session, user: User, groups: list[str]) -> None
     if set(before[0]) != roles:
         user.role_rows = [row for row in user.role_rows if row.role in roles]
         user.role_rows.extend(UserRole(role=r) for r in sorted(roles - user.roles))
-    set_organisations(session, user, organisations, source="sso", only_source="sso")
+    set_organisations(user, organisations, source="sso", only_source="sso")
     after = (sorted(roles), sorted(user.organisation_ids))
     if before != after:
         record_event(session, "sso_roles_mapped",

@@ -93,7 +93,7 @@ def update_user(session: Session, user: User, form: Mapping, *, actor_id: int | 
         user.role_rows = keep + [UserRole(role=role) for role in sorted(roles - user.roles)]
     if organisation_ids != user.organisation_ids:
         changed["organisations"] = [sorted(user.organisation_ids), sorted(organisation_ids)]
-        set_organisations(session, user, organisation_ids)
+        set_organisations(user, organisation_ids)
     for name, value in values.items():
         setattr(user, name, value)
     flush_unique(session, "Användaren innehåller fel.", "username",
@@ -104,7 +104,7 @@ def update_user(session: Session, user: User, form: Mapping, *, actor_id: int | 
     return user
 
 
-def set_organisations(session: Session, user: User, organisation_ids: set[int],
+def set_organisations(user: User, organisation_ids: set[int],
                       source: str = "admin", only_source: str | None = None) -> None:
     """Make the user act for exactly these organisations (of the rows given by
     `only_source`, if named: the others stay); rows kept keep who gave them."""
@@ -113,7 +113,6 @@ def set_organisations(session: Session, user: User, organisation_ids: set[int],
     have = {row.organisation_id for row in keep}
     user.organisation_rows = keep + [UserOrganisation(organisation_id=i, source=source)
                                      for i in sorted(organisation_ids - have)]
-    session.expire(user, ["organisations"])
 
 
 def clean_user(session: Session, form: Mapping, user: User | None = None
