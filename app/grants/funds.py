@@ -94,6 +94,16 @@ def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
         project_pattern=fund.project_pattern or settings["FINANCE_PROJECT_PATTERN"])
 
 
+def with_fund_settings(fund: Fund, config: Mapping) -> dict:
+    """The settings with the fund's own values in place of the global ones: LETTER_NAMND (the
+    organ letters name), FINANCE_FUND_COST_CENTRE[_NAME] and FINANCE_PROJECT_PATTERN."""
+    settings = fund_settings(fund, config)
+    return {**DEFAULTS, **config, "LETTER_NAMND": settings.organ,
+            "FINANCE_FUND_COST_CENTRE": settings.cost_centre,
+            "FINANCE_FUND_COST_CENTRE_NAME": settings.cost_centre_name,
+            "FINANCE_PROJECT_PATTERN": settings.project_pattern}
+
+
 def clean_fund(session: Session, form: Mapping, processes: Collection[str],
                fund: Fund | None = None) -> dict:
     """Return the form's values checked; raise InvalidInput naming every bad field."""
