@@ -9,7 +9,6 @@ letter.css or draft.css changes.
 """
 
 import queue
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from app.config import DEFAULTS
 from app.formatting import STOCKHOLM, kronor, long_date, to_local_date
-from app.grants.funds import with_fund_settings
+from app.grants.funds import texts_folder, with_fund_settings
 from app.letters.fetcher import LOGO_URL, SCHEME, LetterAssetFetcher
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,8 +43,6 @@ MEANINGS = ("granted", "partly_granted", "rejected", "dismissed", "written_off")
 # decisions made so far, by meaning.
 STORED_OUTCOMES = {"bifall": "granted", "delvis_bifall": "partly_granted", "avslag": "rejected",
                    "avvisning": "dismissed", "avskrivning": "written_off"}
-# A process id that can name a folder: a BPMN id (an XML NCName) without dots or dashes.
-PROCESS_FOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
 def _long_date(value) -> str:
@@ -53,15 +50,6 @@ def _long_date(value) -> str:
     if value in (None, ""):
         return ""
     return long_date(to_local_date(value))
-
-
-def letters_folder(config: Mapping, process_id: str | None) -> str:
-    """The process's own letter texts, `<PROCESSES_DIR>/<process id>/letters`, if it has that
-    folder; '' if not (or if the id could not be a folder name)."""
-    if not process_id or not PROCESS_FOLDER.fullmatch(process_id):
-        return ""
-    folder = Path(config.get("PROCESSES_DIR", DEFAULTS["PROCESSES_DIR"]), process_id, "letters")
-    return str(folder) if folder.is_dir() else ""
 
 
 _environments: dict[str, Environment] = {}
@@ -94,7 +82,7 @@ def outcome_meaning(outcome: str) -> str:
 def fund_letter_context(application, config: Mapping) -> dict:
     """The fund's part of a letter: its name and its process's letter folder."""
     fund = application.round.fund
-    return {"fund": fund.name, "letters_folder": letters_folder(config, fund.process_id)}
+    return {"fund": fund.name, "letters_folder": texts_folder(fund, config, "letters")}
 
 
 @dataclass
