@@ -51,9 +51,10 @@ def get_fund(session: Session, fund_id: int) -> Fund:
 
 
 def create_fund(session: Session, form: Mapping, *, processes: Collection[str],
-                actor_id: int | None) -> Fund:
-    """Create a fund from the form's values; every bad field is named."""
-    values = clean_fund(session, form, processes)
+                actor_id: int | None, config: Mapping | None = None) -> Fund:
+    """Create a fund from the form's values; every bad field is named. `config` gives the
+    global project pattern a fund without its own uses (default: the built-in settings)."""
+    values = clean_fund(session, form, processes, config=config)
     fund = Fund(**values)
     session.add(fund)
     flush_unique(session, "Fonden innehåller fel.", "name",
@@ -64,9 +65,9 @@ def create_fund(session: Session, form: Mapping, *, processes: Collection[str],
 
 
 def update_fund(session: Session, fund: Fund, form: Mapping, *, processes: Collection[str],
-                actor_id: int | None) -> Fund:
+                actor_id: int | None, config: Mapping | None = None) -> Fund:
     """Save the fund's changed values; an audit event lists each change (before, after)."""
-    values = clean_fund(session, form, processes, fund)
+    values = clean_fund(session, form, processes, fund, config=config)
     changed = {name: [getattr(fund, name), value] for name, value in values.items()
                if getattr(fund, name) != value}
     for name, value in values.items():
@@ -119,7 +120,7 @@ def texts_folder(fund: Fund, config: Mapping, part: str) -> str:
 
 
 def clean_fund(session: Session, form: Mapping, processes: Collection[str],
-               fund: Fund | None = None) -> dict:
+               fund: Fund | None = None, config: Mapping | None = None) -> dict:
     """Return the form's values checked; raise InvalidInput naming every bad field."""
     fields = FormFields(form)
     values = {
@@ -140,6 +141,8 @@ def clean_fund(session: Session, form: Mapping, processes: Collection[str],
     }
     if values["name"] and "name" not in fields.errors:
         _refuse_taken_name(session, fields, values["name"], fund)
+    if not {"diarie_prefix", "project_pattern"} & set(fields.errors):
+        _refuse_colliding_codes(session, fields, values, fund, {**DEFAULTS, **(config or {})})
     fields.raise_if_any("Fonden innehåller fel.")
     return values
 
@@ -177,11 +180,44 @@ def _project_pattern(fields: FormFields) -> str:
         sample = value.format(**PROJECT_SAMPLE)
     except (KeyError, ValueError, IndexError, AttributeError):
         sample = None
-    if sample is None or "{seq}" not in value:
-        fields.problem("project_pattern", "Projektkoden ska innehålla {seq} och får bara "
-                                          "använda {prefix}, {year}, {year2} och {seq}, "
-                                          "t.ex. TF{year2}-{seq}.")
+    if sample is None or "{seq}" not in value or not ("{year}" in value or "{year2}" in value):
+        fields.problem("project_pattern", "Projektkoden ska innehålla {seq} och {year} eller "
+                                          "{year2} och får bara använda {prefix}, {year}, "
+                                          "{year2} och {seq}, t.ex. {prefix}{year2}-{seq}.")
     return value
+
+
+def project_sample(pattern: str, prefix: str) -> str:
+    """The project code a pattern gives the first case of 2027 with this diarium prefix."""
+    return pattern.format(**{**PROJECT_SAMPLE, "prefix": prefix})
+
+
+def _refuse_colliding_codes(session: Session, fields: FormFields, values: Mapping,
+                            fund: Fund | None, config: Mapping) -> None:
+    """Refuse a project pattern (the fund's own, else the global FINANCE_PROJECT_PATTERN)
+    that gives the same code as another fund's for a different diarienummer. Funds with the
+    same prefix share its number sequence, so only funds with other prefixes can collide: the
+    pattern must then include {prefix} or a fund code of its own."""
+    own, prefix = values["project_pattern"], values["diarie_prefix"]
+    general = str(config["FINANCE_PROJECT_PATTERN"])
+    code = project_sample(own or general, prefix)
+    others = select(Fund.name, Fund.diarie_prefix, Fund.project_pattern).where(
+        Fund.diarie_prefix != prefix)
+    if fund is not None:
+        others = others.where(Fund.id != fund.id)
+    for name, other_prefix, other_pattern in session.execute(others.order_by(Fund.name)):
+        if project_sample(other_pattern or general, other_prefix) != code:
+            continue
+        numbers = f"{prefix}-2027/0001 och {other_prefix}-2027/0001"
+        if own:
+            message = (f"Projektkoden krockar med fonden {name}: båda ger {code} ({numbers}). "
+                       "Ta med {prefix} eller en egen fondkod, t.ex. {prefix}{year2}-{seq}.")
+        else:
+            message = (f"Den gemensamma projektkoden {general} ger samma kod som fonden "
+                       f"{name}: {code} ({numbers}). Ange en egen projektkod med {{prefix}} "
+                       "eller en egen fondkod, t.ex. {prefix}{year2}-{seq}.")
+        fields.problem("project_pattern", message)
+        return
 
 
 def _refuse_taken_name(session: Session, fields: FormFields, name: str,
