@@ -22,7 +22,8 @@ FUND_OPTIONS = [
     ("signatory_title", "--signatory-title", "Undertecknarens titel."),
     ("cost_centre", "--cost-centre", "Fondens ansvar/kostnadsställe."),
     ("cost_centre_name", "--cost-centre-name", "Ansvarets namn."),
-    ("project_pattern", "--project-pattern", "Projektkod, t.ex. TF{year2}-{seq}."),
+    ("project_pattern", "--project-pattern", "Projektkod, t.ex. {prefix}{year2}-{seq}."),
+    ("transfer_account", "--transfer-account", "Konto för fondens överföringar, t.ex. 7990."),
 ]
 ROUND_OPTIONS = [
     ("name", "--name", "Omgångens namn."),

@@ -124,7 +124,7 @@ def test_a_process_text_replaces_the_default_and_its_footer(tmp_path):
 def second_fund(session, **values) -> Fund:
     form = {"name": "Föreningsbidrag", "process_id": "trygghetsfond", "diarie_prefix": "FB",
             "organ": ORGAN, "cost_centre": "4300", "cost_centre_name": "KFN Föreningsbidrag",
-            "project_pattern": "{prefix}{year2}-{seq}", **values}
+            "project_pattern": "{prefix}{year2}-{seq}", "transfer_account": "7991", **values}
     fund = funds.create_fund(session, form, processes={"trygghetsfond"}, actor_id=None)
     today = local_today()
     rounds.open_round(session, fund, {
@@ -157,8 +157,8 @@ def test_two_funds_pay_out_on_their_own_ansvar_with_codes_that_never_collide(
     assert '#OBJEKT 1 "1100" "KS Trygghetsfond"' in sie  # the demo fund: the global settings
     assert '#OBJEKT 1 "4300" "KFN Föreningsbidrag"' in sie
     assert f'#OBJEKT 6 "TF{YEAR2}-0001"' in sie and f'#OBJEKT 6 "FB{YEAR2}-0001"' in sie
-    assert f'{{1 "1100" 6 "TF{YEAR2}-0001"}}' in sie
-    assert f'{{1 "4300" 6 "FB{YEAR2}-0001"}}' in sie
+    assert f'#TRANS 7990 {{1 "1100" 6 "TF{YEAR2}-0001"}}' in sie  # FINANCE_TRANSFER_ACCOUNT
+    assert f'#TRANS 7991 {{1 "4300" 6 "FB{YEAR2}-0001"}}' in sie  # the fund's own account
     assert f'"Föreningsbidrag {second.diarienummer}"' in sie
     assert "Från Föreningsbidrag" in sie and "Från Trygghetsfonden 2027" in sie
     pain = files["pain001"].decode()
@@ -181,6 +181,10 @@ def test_a_pattern_that_would_collide_is_refused_naming_the_field(session, demo)
     assert "krockar med fonden Trygghetsfonden 2027" in message and "TF27-0001" in message
     assert "{seq}" in refused(project_pattern="FB-{seq}")  # no year: codes repeat every year
     assert "{seq}" in refused(project_pattern="FB{year2}-{nr}")
+    with pytest.raises(InvalidInput) as caught:
+        second_fund(session, transfer_account="79 90")
+    session.rollback()
+    assert "fyra siffror" in caught.value.errors["transfer_account"][0]
     # a fund code of its own, or the prefix, or the demo fund's prefix (one number sequence)
     assert second_fund(session, project_pattern="FB{year2}-{seq}").project_pattern
     assert second_fund(session, name="Tredje", diarie_prefix="KS", project_pattern="").id

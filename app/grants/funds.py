@@ -19,9 +19,11 @@ from app.payouts.identifiers import cost_centre as check_cost_centre
 # The editable fields, in the order forms show them.
 FUND_FIELDS = ("name", "description", "process_id", "diarie_prefix", "organ", "signatory_name",
                "signatory_title", "cost_centre", "cost_centre_name", "project_pattern",
-               "allow_overlapping_rounds")
+               "transfer_account", "allow_overlapping_rounds")
 # Placeholders a project pattern may use (app.payouts.export.project_code).
 PROJECT_SAMPLE = {"prefix": "KS", "year": "2027", "year2": "27", "seq": "0001"}
+# An account of the kommun's chart of accounts (BAS: four digits).
+LEDGER_ACCOUNT = re.compile(r"[0-9]{4}")
 # A process id that can name a folder: a BPMN id (an XML NCName) without dots or dashes.
 PROCESS_FOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
@@ -36,6 +38,7 @@ class FundSettings:
     cost_centre: str
     cost_centre_name: str
     project_pattern: str
+    transfer_account: str
 
 
 def list_funds(session: Session) -> list[Fund]:
@@ -89,24 +92,28 @@ def fund_values(fund: Fund | None) -> dict:
 
 def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
     """Return the fund's organ, signature and finance dimensions, falling back to the
-    global settings (LETTER_NAMND, FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN)."""
+    global settings (LETTER_NAMND, FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN,
+    FINANCE_TRANSFER_ACCOUNT)."""
     settings = {**DEFAULTS, **config}
     return FundSettings(
         organ=fund.organ or settings["LETTER_NAMND"],
         signatory_name=fund.signatory_name, signatory_title=fund.signatory_title,
         cost_centre=fund.cost_centre or str(settings["FINANCE_FUND_COST_CENTRE"]),
         cost_centre_name=fund.cost_centre_name or settings["FINANCE_FUND_COST_CENTRE_NAME"],
-        project_pattern=fund.project_pattern or settings["FINANCE_PROJECT_PATTERN"])
+        project_pattern=fund.project_pattern or settings["FINANCE_PROJECT_PATTERN"],
+        transfer_account=fund.transfer_account or str(settings["FINANCE_TRANSFER_ACCOUNT"]))
 
 
 def with_fund_settings(fund: Fund, config: Mapping) -> dict:
     """The settings with the fund's own values in place of the global ones: LETTER_NAMND (the
-    organ letters name), FINANCE_FUND_COST_CENTRE[_NAME] and FINANCE_PROJECT_PATTERN."""
+    organ letters name), FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN and
+    FINANCE_TRANSFER_ACCOUNT."""
     settings = fund_settings(fund, config)
     return {**DEFAULTS, **config, "LETTER_NAMND": settings.organ,
             "FINANCE_FUND_COST_CENTRE": settings.cost_centre,
             "FINANCE_FUND_COST_CENTRE_NAME": settings.cost_centre_name,
-            "FINANCE_PROJECT_PATTERN": settings.project_pattern}
+            "FINANCE_PROJECT_PATTERN": settings.project_pattern,
+            "FINANCE_TRANSFER_ACCOUNT": settings.transfer_account}
 
 
 def texts_folder(fund: Fund, config: Mapping, part: str) -> str:
@@ -137,6 +144,7 @@ def clean_fund(session: Session, form: Mapping, processes: Collection[str],
         "cost_centre_name": fields.text("cost_centre_name", "Ansvarets namn", 200,
                                         required=False),
         "project_pattern": _project_pattern(fields),
+        "transfer_account": _transfer_account(fields),
         "allow_overlapping_rounds": fields.flag("allow_overlapping_rounds"),
     }
     if values["name"] and "name" not in fields.errors:
@@ -184,6 +192,14 @@ def _project_pattern(fields: FormFields) -> str:
         fields.problem("project_pattern", "Projektkoden ska innehålla {seq} och {year} eller "
                                           "{year2} och får bara använda {prefix}, {year}, "
                                           "{year2} och {seq}, t.ex. {prefix}{year2}-{seq}.")
+    return value
+
+
+def _transfer_account(fields: FormFields) -> str:
+    value = fields.raw("transfer_account")
+    if value and not LEDGER_ACCOUNT.fullmatch(value):
+        fields.problem("transfer_account", "Kontot ska vara fyra siffror ur kontoplanen, "
+                                           "t.ex. 7990.")
     return value
 
 

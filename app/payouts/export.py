@@ -54,4 +54,5 @@ def _case(application: Application, config: Mapping) -> dict:
         "fund_name": fund.name,
         "fund_cost_centre": settings.cost_centre,
         "fund_cost_centre_name": settings.cost_centre_name,
+        "transfer_account": settings.transfer_account,
     }

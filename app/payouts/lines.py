@@ -35,6 +35,7 @@ class PayoutLine:
     fund_name: str = ""  # the fund the money leaves (voucher and remittance texts)
     fund_cost_centre: str = ""  # the fund's ansvar; empty: ExportSettings.fund_cost_centre
     fund_cost_centre_name: str = ""  # its name in SIE #OBJEKT
+    transfer_account: str = ""  # the fund's SIE account; empty: ExportSettings.transfer_account
 
     @property
     def internal(self) -> bool:
@@ -59,6 +60,7 @@ class ClaimLine:
     fund_name: str = ""
     fund_cost_centre: str = ""
     fund_cost_centre_name: str = ""
+    transfer_account: str = ""
 
     @property
     def internal(self) -> bool:

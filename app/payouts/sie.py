@@ -22,6 +22,7 @@ LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 
 @dataclass(frozen=True)
 class _Transaction:
+    account: str
     cost_centre: str
     project: str
     amount: Decimal
@@ -65,17 +66,19 @@ def write_claims(claims: Sequence[ClaimLine], settings: ExportSettings, generate
 
 def _transfer(record: PayoutLine | ClaimLine, settings: ExportSettings, text: str,
               fund_amount: Decimal, fund_text: str, payee_text: str) -> _Voucher:
-    """Move an amount between the fund's ansvar (the record's fund's own, else the
-    settings') and the record's; fund_amount < 0 pays out."""
+    """Move an amount between the fund's ansvar and the record's on the fund's transfer
+    account (the record's fund's own, else the settings'); fund_amount < 0 pays out."""
     if record.amount <= 0:
         raise ValueError(f"{record.reference}: beloppet ska vara större än noll.")
     try:
         cost_centre = identifiers.cost_centre(record.cost_centre)
     except ValueError as error:
         raise ValueError(f"{record.reference}: {error}") from None
+    account = record.transfer_account or settings.transfer_account
     return _Voucher(text, (
-        _Transaction(fund_side(record, settings)[0], record.project, fund_amount, fund_text),
-        _Transaction(cost_centre, record.project, -fund_amount, payee_text),
+        _Transaction(account, fund_side(record, settings)[0], record.project, fund_amount,
+                     fund_text),
+        _Transaction(account, cost_centre, record.project, -fund_amount, payee_text),
     ))
 
 
@@ -136,7 +139,7 @@ def _voucher_lines(settings: ExportSettings, voucher: _Voucher, booked_on: date,
         objects = [f"{settings.dim_cost_centre} {quote(transaction.cost_centre)}"]
         if transaction.project:
             objects.append(f"{settings.dim_project} {quote(transaction.project)}")
-        lines.append(f"\t#TRANS {settings.transfer_account} {{{' '.join(objects)}}} "
+        lines.append(f"\t#TRANS {transaction.account} {{{' '.join(objects)}}} "
                      f"{format_amount(transaction.amount)} {day} {quote(transaction.text)}")
     lines.append("}")
     return lines
