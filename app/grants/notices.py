@@ -66,12 +66,7 @@ def open_task_recipients(ctx: OperationContext, application: Application, data: 
 
 
 def notice_context(application: Application, data: dict, config: dict) -> dict:
-    """A case message's keys; `fund` names the fund and `messages_folder` is its process's
-    own texts (app.notifications.texts)."""
-    fund = application.round.fund
     return {
-        "fund": fund.name,
-        "messages_folder": texts_folder(fund, config, "messages"),
         "diarienummer": application.diarienummer or "",
         "titel": application.title,
         "organisation": application.organisation.name,
@@ -81,7 +76,15 @@ def notice_context(application: Application, data: dict, config: dict) -> dict:
         "meddelande": data.get("kontroll_meddelande") or data.get("granskning_meddelande") or "",
         "utfall": OUTCOME_NAMES.get(data.get("beslut") or data.get("kontroll_utfall") or "", ""),
         "uppgift": "",
+        **fund_notice_context(application, config),
     }
+
+
+def fund_notice_context(application: Application, config: dict) -> dict:
+    """The fund's part of a case message: `fund` names it, `messages_folder` is its process's
+    own texts (app.notifications.texts)."""
+    fund = application.round.fund
+    return {"fund": fund.name, "messages_folder": texts_folder(fund, config, "messages")}
 
 
 def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
