@@ -172,8 +172,11 @@ def test_two_funds_pay_out_on_their_own_ansvar_with_codes_that_never_collide(
     pain = files["pain001"].decode()
     assert f"<Ustrd>Föreningsbidrag {external.diarienummer}</Ustrd>" in pain
     sheet = load_workbook(io.BytesIO(files["xlsx"])).active
-    projects = [row[6] for row in sheet.iter_rows(min_row=3, values_only=True) if row[1]]
-    assert sorted(projects) == sorted([f"TF{YEAR2}-0001", f"FB{YEAR2}-0001", f"FB{YEAR2}-0002"])
+    rows = [(row[6], row[11], row[12]) for row in sheet.iter_rows(min_row=3, values_only=True)
+            if row[1]]  # project, fund, the fund's ansvar
+    assert sorted(rows) == [(f"FB{YEAR2}-0001", "Föreningsbidrag", "4300"),
+                            (f"FB{YEAR2}-0002", "Föreningsbidrag", "4300"),
+                            (f"TF{YEAR2}-0001", "Trygghetsfonden 2027", "1100")]
 
 
 def test_a_pattern_that_would_collide_is_refused_naming_the_field(session, demo):
