@@ -30,6 +30,7 @@ from tests.blocking import wait_until_blocked
 from tests.conftest import login, make_test_app
 
 CONTEXT = {
+    "fund": "Trygghetsfonden 2027",
     "diarienummer": "KS-2027/0042",
     "titel": "Nattvandring i Flemingsberg – vår och höst",
     "organisation": "Kultur- och fritidsnämnden",

@@ -8,6 +8,7 @@ from app.engine.instances import OperationContext
 from app.engine.models import HumanTask
 from app.grants.applications import application_of_step
 from app.grants.declarations import declarations_of_instance
+from app.grants.funds import texts_folder
 from app.grants.models import OUTCOME_CODES, OUTCOME_NAMES, Application
 from app.notifications.outbox import enqueue
 
@@ -97,12 +98,20 @@ def notice_context(application: Application, data: dict, config: dict) -> dict:
         "meddelande": _first(decl, data, "completion_message", "report_review_message"),
         "utfall": OUTCOME_NAMES.get(OUTCOME_CODES.get(outcome or "", ""), ""),
         "uppgift": "",
+        **fund_notice_context(application, config),
     }
 
 
 def _first(decl, data: dict, *meanings: str) -> str:
     return next((str(value) for meaning in meanings
                  if (value := decl.value(meaning, data))), "")
+
+
+def fund_notice_context(application: Application, config: dict) -> dict:
+    """The fund's part of a case message: `fund` names it, `messages_folder` is its process's
+    own texts (app.notifications.texts)."""
+    fund = application.round.fund
+    return {"fund": fund.name, "messages_folder": texts_folder(fund, config, "messages")}
 
 
 def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:

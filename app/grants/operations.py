@@ -14,6 +14,7 @@ from app.grants import budget
 from app.grants.applications import application_of_step, copy_summary
 from app.grants.declarations import ProcessDeclarations, declarations_of_instance
 from app.grants.diarium import next_diarienummer
+from app.grants.funds import with_fund_settings
 from app.grants.models import (
     FORMAL_OUTCOMES,
     OUTCOME_CODES,
@@ -68,8 +69,8 @@ def record_decision(ctx: OperationContext, data: dict) -> dict:
         ctx, application, outcome=outcome, amount=granted,
         motivation=decl.value("decision_motivation", data) or "",
         conditions=decl.value("decision_conditions", data) or "",
-        level=level, organ=deciding_organ({**DEFAULTS, **ctx.config}, level,
-                                          decl.value("decision_organ", data)),
+        level=level, organ=deciding_organ(with_fund_settings(application.round.fund, ctx.config),
+                                          level, decl.value("decision_organ", data)),
         delegation_reference=data.get("delegationspunkt", ""),
         presenter_id=_preparer_id(ctx, decl),
         meeting_date=_date(decl.value("meeting_date", data)),
@@ -93,7 +94,7 @@ def record_formal_decision(ctx: OperationContext, data: dict) -> dict:
     outcome = OUTCOME_CODES.get(said)
     if outcome not in FORMAL_OUTCOMES:
         raise ValueError(f"okänt utfall {decl.value('check_outcome', data)!r}")
-    config = {**DEFAULTS, **ctx.config}
+    config = with_fund_settings(application.round.fund, ctx.config)
     decision = _add_decision(
         ctx, application, outcome=outcome, amount=Decimal(0),
         motivation=decl.value(f"{said}_motivation", data) or "", level="delegat",

@@ -67,8 +67,7 @@ def _problem(user: User, payout: Payout, deciders: set[int | None],
     number = payout.application.diarienummer
     if user.id in deciders:
         return f"{number}: du har berett eller beslutat ärendet och får inte attestera."
-    if user.organisation_id is not None and (
-            user.organisation_id == payout.application.organisation_id):
+    if payout.application.organisation_id in user.organisation_ids:
         return f"{number}: du tillhör mottagaren och får inte attestera."
     if jav:
         return f"{number}: du har anmält jäv i ärendet."
