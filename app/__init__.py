@@ -13,6 +13,7 @@ from app.engine.specs import load_catalogue
 from app.errors import ProcessDefinitionError
 from app.grants.applications import sync_application
 from app.grants.choices import form_choices
+from app.grants.declaration_checks import declaration_problems
 from app.grants.operations import SERVICE_OPERATIONS
 from app.logs import configure_logging
 from app.storage import storage_from_config
@@ -45,7 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     except ProcessDefinitionError as err:
         raise SystemExit(f"Processkatalogen kan inte laddas: {err.message}") from err
     app.extensions["engine"] = Engine(catalogue, dict(SERVICE_OPERATIONS), settings,
-                                      on_saved=sync_application, choices=form_choices)
+                                      on_saved=sync_application, choices=form_choices,
+                                      checks=(declaration_problems,))
 
     from app import cli, web
 

@@ -116,7 +116,8 @@ def processes_check():
         for line in err.message.splitlines():
             click.echo(f"FEL: {line}", err=True)
         sys.exit(1)
-    problems = check_catalogue(catalogue, current_app.extensions["engine"].operations)
+    problems = check_catalogue(catalogue, current_app.extensions["engine"].operations,
+                               current_app.extensions["engine"].checks)
     for problem in problems:
         click.echo(f"FEL: {problem}", err=True)
     if problems:
@@ -135,7 +136,7 @@ def processes_deploy(files):
     with _sessions()() as session:
         try:
             results = deploy_files(session, engine.versions, contents, engine.operations,
-                                   actor_id=None)
+                                   actor_id=None, checks=engine.checks)
         except InvalidInput as err:
             _fail(err)
         session.commit()

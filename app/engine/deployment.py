@@ -148,7 +148,7 @@ def store_definition(session: Session, definition: ProcessDefinition, *,
 
 
 def deploy_files(session: Session, versions: Versions, files: dict[str, bytes], operations: dict,
-                 *, actor_id: int | None) -> list[tuple[ProcessVersion, bool]]:
+                 *, actor_id: int | None, checks: tuple = ()) -> list[tuple[ProcessVersion, bool]]:
     """Check uploaded BPMN/DMN and form files together with the current catalogue (the check
     of start-up) and store a new version of every process they change. Raise InvalidInput
     listing every problem (file, element) when the catalogue with them is not consistent."""
@@ -165,7 +165,7 @@ def deploy_files(session: Session, versions: Versions, files: dict[str, bytes], 
         except ProcessDefinitionError as err:
             raise InvalidInput("Processen kan inte driftsättas.",
                                {"filer": err.message.splitlines()}) from err
-    problems = check_catalogue(candidate, operations)
+    problems = check_catalogue(candidate, operations, checks)
     if problems:
         raise InvalidInput("Processen kan inte driftsättas.", {"filer": problems})
     touched = [d for d in candidate.processes.values()

@@ -85,9 +85,11 @@ class Engine:
     """Runs the catalogue's processes and persists their instances."""
 
     def __init__(self, catalogue: Catalogue, operations: dict, config: dict,
-                 on_saved: SavedHook | None = None, choices: ChoicesProvider | None = None):
+                 on_saved: SavedHook | None = None, choices: ChoicesProvider | None = None,
+                 checks: tuple = ()):
         self.catalogue = catalogue
         self.operations = operations
+        self.checks = checks  # the domain's catalogue checks (check_catalogue's `checks`)
         self.config = config
         self.on_saved = on_saved
         self.choices = choices

@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
@@ -83,6 +85,37 @@ class Catalogue:
                 for spec in shown_by_name(definition)
                 if (name := name_in(spec, lang))}
         return self._names[lang]
+
+
+@dataclass(frozen=True)
+class Element:
+    """A process element as the domain reads its declarations: its spiffworkflow properties,
+    the form a user task shows and the message a catch event waits for."""
+
+    element_id: str
+    name: str
+    properties: dict
+    user_task: bool
+    form: str | None = None
+    message: str | None = None
+    lane: str | None = None
+
+
+def elements_of(spec, subprocess_specs: dict) -> list[Element]:
+    """Return the user tasks and message catch events of a process and its subprocesses."""
+    specs = [*spec.task_specs.values(),
+             *(s for sub in subprocess_specs.values() for s in sub.task_specs.values())]
+    elements = []
+    for task_spec in specs:
+        event = getattr(task_spec, "event_definition", None)
+        message = event.name if isinstance(event, MessageEventDefinition) else None
+        user_task = isinstance(task_spec, UserTask)
+        if user_task or message:
+            properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            elements.append(Element(task_spec.bpmn_id, task_spec.bpmn_name or "",
+                                    dict(properties), user_task, form_name_of(task_spec),
+                                    message, task_spec.lane))
+    return elements
 
 
 def instructions_in(task_spec, lang: str | None = None) -> str | None:
@@ -186,9 +219,11 @@ def load_catalogue(processes_dir: Path, forms_dir: Path) -> Catalogue:
     return Catalogue(processes=processes, forms=forms)
 
 
-def check_catalogue(catalogue: Catalogue, operations: dict) -> list[str]:
-    """Return every consistency problem of the catalogue (empty when all is well)."""
-    problems: list[str] = []
+def check_catalogue(catalogue: Catalogue, operations: dict,
+                    checks: Sequence[Callable[[Catalogue], list[str]]] = ()) -> list[str]:
+    """Return every consistency problem of the catalogue (empty when all is well); `checks`
+    are the domain's own (e.g. the declarations its processes must carry)."""
+    problems: list[str] = [problem for check in checks for problem in check(catalogue)]
     used_forms: set[str] = set()
     files = {}
     for definition in catalogue.processes.values():

@@ -24,7 +24,7 @@ def index():
         ProcessVersion.process_id, ProcessVersion.created_at.desc())).all()
     current_catalogue = catalogue()
     current = {d.content_hash for d in current_catalogue.processes.values()}
-    problems = check_catalogue(current_catalogue, engine().operations)
+    problems = check_catalogue(current_catalogue, engine().operations, engine().checks)
     incidents = open_incidents(db())
     cases = applications_by_instance(db(), {i.instance_id for i in incidents if i.instance_id})
     return render_template("admin/index.html", versions=versions, counts=counts,

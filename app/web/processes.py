@@ -28,7 +28,7 @@ def deploy():
              for f in request.files.getlist("filer") if f.filename}
     try:
         results = deploy_files(db(), engine().versions, files, engine().operations,
-                               actor_id=current_user().id)
+                               actor_id=current_user().id, checks=engine().checks)
     except InvalidInput as err:
         db().rollback()
         return index(errors={"filer": [err.message, *err.errors.get("filer", [])]}), 422
