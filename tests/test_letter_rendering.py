@@ -24,11 +24,15 @@ LOGO = Path(DEFAULTS["LETTER_LOGO"])
 REASON = "Ansökan kom in den 20 mars 2027, efter sista ansökningsdag den 1 mars 2027."
 OFFICER = SimpleNamespace(display_name="Bo Beslut", title="Enhetschef")
 LOGO_ALT = rb"/Alt ?\(Huddinge kommun logotyp\)"
+TRYGGHETSFOND = SimpleNamespace(name="Trygghetsfonden", process_id="trygghetsfond", organ="",
+                                signatory_name="", signatory_title="", cost_centre="",
+                                cost_centre_name="", project_pattern="")
 
 
-def case(outcome: str = "avvisning", number: int = 1, **decision) -> tuple:
-    """A decision, its application and case data, as plain objects."""
+def case(outcome: str = "avvisning", number: int = 1, fund=TRYGGHETSFOND, **decision) -> tuple:
+    """A decision, its application (to `fund`) and case data, as plain objects."""
     application = SimpleNamespace(
+        round=SimpleNamespace(fund=fund),
         diarienummer=f"KS-2027/{number:04d}", title="Nattvandring i Vårby",
         public_description="Vuxna nattvandrar i Vårby centrum.",
         requested_amount=Decimal(90_000),

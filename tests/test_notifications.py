@@ -29,6 +29,7 @@ from app.web.outbox import bp as outbox_bp
 from tests.conftest import login, make_test_app
 
 CONTEXT = {
+    "fund": "Trygghetsfonden 2027",
     "diarienummer": "KS-2027/0042",
     "titel": "Nattvandring i Flemingsberg – vår och höst",
     "organisation": "Kultur- och fritidsnämnden",

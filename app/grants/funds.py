@@ -1,8 +1,10 @@
 """Funds: create and edit a fund (its process, diarium prefix, owning organ, letter
 signature and finance dimensions). The only writers of the funds table."""
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +22,8 @@ FUND_FIELDS = ("name", "description", "process_id", "diarie_prefix", "organ", "s
                "allow_overlapping_rounds")
 # Placeholders a project pattern may use (app.payouts.export.project_code).
 PROJECT_SAMPLE = {"prefix": "KS", "year": "2027", "year2": "27", "seq": "0001"}
+# A process id that can name a folder: a BPMN id (an XML NCName) without dots or dashes.
+PROCESS_FOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,26 @@ def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
         cost_centre=fund.cost_centre or str(settings["FINANCE_FUND_COST_CENTRE"]),
         cost_centre_name=fund.cost_centre_name or settings["FINANCE_FUND_COST_CENTRE_NAME"],
         project_pattern=fund.project_pattern or settings["FINANCE_PROJECT_PATTERN"])
+
+
+def with_fund_settings(fund: Fund, config: Mapping) -> dict:
+    """The settings with the fund's own values in place of the global ones: LETTER_NAMND (the
+    organ letters name), FINANCE_FUND_COST_CENTRE[_NAME] and FINANCE_PROJECT_PATTERN."""
+    settings = fund_settings(fund, config)
+    return {**DEFAULTS, **config, "LETTER_NAMND": settings.organ,
+            "FINANCE_FUND_COST_CENTRE": settings.cost_centre,
+            "FINANCE_FUND_COST_CENTRE_NAME": settings.cost_centre_name,
+            "FINANCE_PROJECT_PATTERN": settings.project_pattern}
+
+
+def texts_folder(fund: Fund, config: Mapping, part: str) -> str:
+    """The fund's own texts of one kind (`letters`, `messages`) as a folder path:
+    `<PROCESSES_DIR>/<process id>/<part>`, if the process has that folder; '' if not (or if
+    the process id could not be a folder name)."""
+    if not PROCESS_FOLDER.fullmatch(fund.process_id or ""):
+        return ""
+    folder = Path(config.get("PROCESSES_DIR", DEFAULTS["PROCESSES_DIR"]), fund.process_id, part)
+    return str(folder) if folder.is_dir() else ""
 
 
 def clean_fund(session: Session, form: Mapping, processes: Collection[str],

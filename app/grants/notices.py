@@ -7,6 +7,7 @@ from app.accounts.models import User, UserRole
 from app.engine.instances import OperationContext
 from app.engine.models import HumanTask
 from app.grants.applications import application_of_step
+from app.grants.funds import texts_folder
 from app.grants.models import OUTCOME_NAMES, Application
 from app.notifications.outbox import enqueue
 
@@ -65,7 +66,12 @@ def open_task_recipients(ctx: OperationContext, application: Application, data: 
 
 
 def notice_context(application: Application, data: dict, config: dict) -> dict:
+    """A case message's keys; `fund` names the fund and `messages_folder` is its process's
+    own texts (app.notifications.texts)."""
+    fund = application.round.fund
     return {
+        "fund": fund.name,
+        "messages_folder": texts_folder(fund, config, "messages"),
         "diarienummer": application.diarienummer or "",
         "titel": application.title,
         "organisation": application.organisation.name,

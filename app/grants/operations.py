@@ -13,6 +13,7 @@ from app.formatting import STOCKHOLM, kronor
 from app.grants import budget
 from app.grants.applications import application_of_step, copy_summary
 from app.grants.diarium import next_diarienummer
+from app.grants.funds import with_fund_settings
 from app.grants.models import (
     DECISION_OUTCOMES,
     FORMAL_OUTCOMES,
@@ -66,7 +67,8 @@ def record_decision(ctx: OperationContext, data: dict) -> dict:
     decision = _add_decision(
         ctx, application, outcome=outcome, amount=granted,
         motivation=data.get("beslut_motivering", ""), conditions=data.get("beslut_villkor", ""),
-        level=level, organ=deciding_organ({**DEFAULTS, **ctx.config}, level, data.get("organ")),
+        level=level, organ=deciding_organ(with_fund_settings(application.round.fund, ctx.config),
+                                          level, data.get("organ")),
         delegation_reference=data.get("delegationspunkt", ""),
         presenter_id=_preparer_id(ctx), meeting_date=_date(data.get("sammantradesdatum")),
         meeting_paragraph=data.get("paragraf"))
@@ -87,7 +89,7 @@ def record_formal_decision(ctx: OperationContext, data: dict) -> dict:
     outcome = data.get("kontroll_utfall")
     if outcome not in FORMAL_OUTCOMES:
         raise ValueError(f"okänt utfall {outcome!r}")
-    config = {**DEFAULTS, **ctx.config}
+    config = with_fund_settings(application.round.fund, ctx.config)
     decision = _add_decision(
         ctx, application, outcome=outcome, amount=Decimal(0),
         motivation=data.get(f"{outcome}_motivering") or "", level="delegat",

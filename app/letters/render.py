@@ -17,12 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from app.config import DEFAULTS
 from app.formatting import STOCKHOLM, kronor, long_date, to_local_date
+from app.grants.funds import texts_folder, with_fund_settings
 from app.letters.fetcher import LOGO_URL, SCHEME, LetterAssetFetcher
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -35,6 +36,13 @@ FORMAL_OUTCOMES = ("avvisning", "avskrivning")
 LETTER_KEYS = ("LETTER_KOMMUN", "LETTER_NAMND", "LETTER_ADDRESS", "LETTER_CONTACT",
                "LETTER_APPEAL_TEXT", "LETTER_LOGO")
 POOL_SIZE = 8  # idle renderers kept; more concurrent renders make (and then drop) their own
+# A letter's template is named after the outcome's meaning (app/letters/templates/<meaning>.html
+# or the process's own processes/<process id>/letters/<meaning>.html).
+MEANINGS = ("granted", "partly_granted", "rejected", "dismissed", "written_off")
+# Until the outcomes are read from the process's declarations: the stored outcome values of
+# decisions made so far, by meaning.
+STORED_OUTCOMES = {"bifall": "granted", "delvis_bifall": "partly_granted", "avslag": "rejected",
+                   "avvisning": "dismissed", "avskrivning": "written_off"}
 
 
 def _long_date(value) -> str:
@@ -44,10 +52,37 @@ def _long_date(value) -> str:
     return long_date(to_local_date(value))
 
 
-# Autoescaped everywhere: applicant text can never become markup.
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_env.filters.update({"kr": kronor, "langt_datum": _long_date})
+_environments: dict[str, Environment] = {}
+
+
+def letter_environment(folder: str = "") -> Environment:
+    """The templates of one process: its own folder first (a template there replaces the
+    default of the same name, `base.html` and `_terms.html` included), then the defaults.
+    Autoescaped everywhere: applicant text can never become markup. Jinja's loaders refuse
+    names that leave their folder (`..`), so a template reaches nothing else on disk."""
+    environment = _environments.get(folder)
+    if environment is None:
+        defaults = FileSystemLoader(TEMPLATES)
+        loader = ChoiceLoader([FileSystemLoader(folder), defaults]) if folder else defaults
+        environment = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
+                                  trim_blocks=True, lstrip_blocks=True)
+        environment.filters.update({"kr": kronor, "langt_datum": _long_date})
+        _environments[folder] = environment
+    return environment
+
+
+def outcome_meaning(outcome: str) -> str:
+    """The meaning of a decision's outcome (granted, rejected …), which names its template."""
+    meaning = outcome if outcome in MEANINGS else STORED_OUTCOMES.get(outcome)
+    if meaning is None:
+        raise ValueError(f"okänt beslut {outcome!r}: inget beslutsbrev")
+    return meaning
+
+
+def fund_letter_context(application, config: Mapping) -> dict:
+    """The fund's part of a letter: its name and its process's letter folder."""
+    fund = application.round.fund
+    return {"fund": fund.name, "letters_folder": texts_folder(fund, config, "letters")}
 
 
 @dataclass
@@ -87,7 +122,9 @@ def deciding_organ(config: Mapping, level: str, organ: str | None = None) -> str
 
 def letter_context(decision, application, data: Mapping, config: Mapping,
                    draft: bool = False) -> dict:
-    """The template's variables from a decision (or DecisionFacts), its case and case data."""
+    """The template's variables from a decision (or DecisionFacts), its case and case data;
+    the fund's organ and finance settings stand in for the global ones (LETTER_NAMND …)."""
+    config = with_fund_settings(application.round.fund, config)
     contact = data.get("kontaktperson") or {}
     delegation_reference = decision.delegation_reference or ""
     if decision.outcome in FORMAL_OUTCOMES and not delegation_reference:
@@ -98,6 +135,7 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
     return {
         "draft": draft,
         "outcome": decision.outcome,
+        "meaning": outcome_meaning(decision.outcome),
         "amount": decision.amount,
         "requested_amount": application.requested_amount,
         "motivation": decision.motivation or "",
@@ -125,13 +163,16 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
         "follow_up": data.get("aterrapportering_datum"),
         **{key.removeprefix("LETTER_").lower(): config.get(key, DEFAULTS[key])
            for key in LETTER_KEYS},
+        **fund_letter_context(application, config),
     }
 
 
 def render_html(context: Mapping) -> str:
-    """The letter as HTML, from the template named after the outcome (no logo unless the
-    context has `logo_url`)."""
-    return _env.get_template(f"{context['outcome']}.html").render({"logo_url": "", **context})
+    """The letter as HTML, from the template named after the outcome's meaning, the process's
+    own first (no logo unless the context has `logo_url`)."""
+    environment = letter_environment(context.get("letters_folder", ""))
+    meaning = context.get("meaning") or outcome_meaning(context["outcome"])
+    return environment.get_template(f"{meaning}.html").render({"logo_url": "", **context})
 
 
 @dataclass

@@ -1,6 +1,11 @@
 """Message texts: Jinja plain-text templates in messages/<kind>.txt (Swedish) and
 messages/en/<kind>.txt (English, the same keys).
 
+A fund's process may have its own texts, `processes/<process id>/messages/<kind>.txt` and
+`…/messages/en/<kind>.txt`: a message whose context names that folder (`messages_folder`, from
+the case's notice context) is rendered from the process's file if it has one, else from the
+neutral default here; includes (the footer) are looked up the same way.
+
 A template starts with a Jinja comment naming its context keys, then the line
 `Ämne: …` (`Subject: …` in English), then the body. Users have no language of their own, so
 every message is Swedish with the English version below it; the subject stays Swedish.
@@ -10,7 +15,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template,
+                    TemplateNotFound)
 
 MESSAGES_DIR = Path(__file__).parent / "messages"
 SUBJECT_PREFIX = "Ämne:"
@@ -20,22 +26,31 @@ TRANSLATION_RULE = "-" * 40
 SUBJECT_MAX = 300
 _LEADING_COMMENT = re.compile(r"\A\s*\{#.*?#\}\s*", re.DOTALL)
 
-# Plain-text e-mail, never HTML: escaping would put "&amp;" in the applicant's inbox.
-_env = Environment(
-    loader=FileSystemLoader(MESSAGES_DIR),
-    autoescape=False,  # noqa: S701
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=False,
-)
+
+
+@cache
+def _environment(own: str = "") -> Environment:
+    """The templates of one process's folder `own` (first) and the defaults; plain-text
+    e-mail, never HTML: escaping would put "&amp;" in the applicant's inbox."""
+    defaults = FileSystemLoader(MESSAGES_DIR)
+    return Environment(
+        loader=ChoiceLoader([FileSystemLoader(own), defaults]) if own else defaults,
+        autoescape=False,  # noqa: S701
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
 
 
 def render_message(kind: str, context: dict) -> tuple[str, str]:
-    """Return the subject and body of a message of this kind; raise on a missing key."""
-    subject, body = _render(_templates(kind), context)
+    """Return the subject and body of a message of this kind (the process's own text if the
+    context's `messages_folder` has it); raise on a missing key."""
+    own = context.get("messages_folder") or ""
+    subject, body = _render(_templates(kind, own=own), context)
     for folder, prefix, heading in TRANSLATIONS:
-        translated_subject, translated_body = _render(_templates(kind, folder, prefix), context)
+        translated_subject, translated_body = _render(
+            _templates(kind, folder, prefix, own), context)
         body += (f"\n{TRANSLATION_RULE}\n{heading}: {translated_subject}\n\n"
                  f"{translated_body}")
     return subject, body
@@ -52,13 +67,19 @@ def _render(templates: tuple[Template, Template], context: dict) -> tuple[str, s
 
 
 @cache
-def _templates(kind: str, folder: str = "", prefix: str = SUBJECT_PREFIX
+def _templates(kind: str, folder: str = "", prefix: str = SUBJECT_PREFIX, own: str = ""
                ) -> tuple[Template, Template]:
-    path = MESSAGES_DIR / folder / f"{kind}.txt"
-    if not re.fullmatch(r"[a-z]+", kind) or not path.is_file():
-        raise ValueError(f"okänd meddelandetyp {kind!r}" + (f" ({folder})" if folder else ""))
-    source = path.read_text(encoding="utf-8")
+    environment = _environment(own)
+    name = f"{folder}/{kind}.txt" if folder else f"{kind}.txt"
+    try:
+        if not re.fullmatch(r"[a-z]+", kind):
+            raise TemplateNotFound(name)
+        source, path, _ = environment.loader.get_source(environment, name)
+    except TemplateNotFound:
+        raise ValueError(f"okänd meddelandetyp {kind!r}"
+                         + (f" ({folder})" if folder else "")) from None
     first, _, body = _LEADING_COMMENT.sub("", source, count=1).partition("\n")
     if not first.startswith(prefix):
-        raise ValueError(f"{folder}/{kind}.txt börjar inte med raden '{prefix} …'")
-    return (_env.from_string(first.removeprefix(prefix)), _env.from_string(body))
+        raise ValueError(f"{path} börjar inte med raden '{prefix} …'")
+    return (environment.from_string(first.removeprefix(prefix)),
+            environment.from_string(body))
