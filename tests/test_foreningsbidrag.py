@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.accounts.passwords import hash_password
 from app.accounts.users import create_user
+from app.engine.models import HumanTask
 from app.engine.timers import run_due_timers
 from app.formatting import local_today
 from app.grants.funds import create_fund
@@ -213,3 +214,34 @@ def test_foreningsbidrag_end_to_end_through_the_web(client, sessions, engine, fo
         paid = session.scalars(select(OutboxMessage).where(
             OutboxMessage.kind == "utbetalning")).one()
         assert "föreningsbidrag" in paid.body and "Trygghetsfonden" not in paid.body
+
+
+def test_the_demo_has_the_second_fund_with_cases_in_motion(session, sessions, engine, demo):
+    from app.demo_funds import load_demo_funds
+    from app.grants.models import Fund, Organisation
+
+    today = local_today()
+    created = load_demo_funds(session, engine, today)
+    session.commit()
+    assert created == ["fond Föreningsbidrag 2027", "5 ärenden i Föreningsbidrag 2027"]
+    fund = session.scalars(select(Fund).where(Fund.process_id == "foreningsbidrag")).one()
+    assert fund.rounds[0].is_open(today)
+    associations = session.scalars(select(Organisation).where(
+        Organisation.kind == "forening")).all()
+    assert len(associations) == 4
+    assert {a.account_kind for a in associations} == {"bankgiro", "plusgiro"}
+    open_tasks = dict(session.execute(
+        select(Application.title, HumanTask.task_name).join(
+            HumanTask, HumanTask.instance_id == Application.process_instance_id)
+        .where(HumanTask.completed_at.is_(None))).all())
+    assert open_tasks == {
+        "Sommarläger för unga i Vårby": "foreningskontroll",  # submitted
+        "Läxhjälp två kvällar i veckan": "foreningskomplettering",  # in formal check
+        "Kulturkvällar i Vårby gård": "beslutsgodkannande",  # four eyes above 50 000 kr
+        "Simskola för nyanlända barn": "foreningsrapport",  # paid, follow-up asked for
+    }
+    decided = session.scalars(select(Decision).order_by(Decision.id)).all()
+    assert [d.amount for d in decided] == [30000, 35000]
+    assert [p.status for p in session.scalars(select(Payout).order_by(Payout.id))] == [
+        "planned", "paid"]
+    assert load_demo_funds(session, engine, today) == []  # once only
