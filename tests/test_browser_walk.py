@@ -280,7 +280,8 @@ def company_case_granted(site) -> str:
         plan = [{"datum": iso(), "belopp": 90000}]
         complete(session, engine, application, "beredning",
                  proposal_data("bifall", 90000, utbetalningsplan=plan), "handlaggare")
-        complete(session, engine, application, "beslut", decision_data(), "beslutsfattare")
+        complete(session, engine, application, "beslut", decision_data(amount=90000),
+                 "beslutsfattare")
         return application.diarienummer
 
 

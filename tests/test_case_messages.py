@@ -52,7 +52,8 @@ def decided(session, engine) -> Application:
     complete(session, engine, application, "beredning",
              proposal_data("bifall", 90000, utbetalningsplan=[
                  {"datum": local_today().isoformat(), "belopp": 90000}]), "handlaggare")
-    complete(session, engine, application, "beslut", decision_data("bifall"), "beslutsfattare")
+    complete(session, engine, application, "beslut", decision_data("bifall", 90000),
+             "beslutsfattare")
     return application
 
 

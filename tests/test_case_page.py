@@ -244,7 +244,8 @@ def test_a_decided_case_shows_its_outcome(client, demo, session, engine, outcome
     complete(session, engine, application, "beredning", proposal_data(
         outcome, amount, **({"utbetalningsplan": [{"datum": "2027-02-01", "belopp": amount}]}
                             if amount else {})), "handlaggare")
-    complete(session, engine, application, "beslut", decision_data(outcome), "beslutsfattare")
+    complete(session, engine, application, "beslut", decision_data(outcome, amount or None),
+             "beslutsfattare")
     login(client, "sokande")
     detail = page(client, f"/ansokningar/{application.id}")
     [badge] = detail.xpath("//dd/span[contains(@class, 'status-badge')]")

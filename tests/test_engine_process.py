@@ -64,7 +64,8 @@ def test_decision_maker_is_never_the_preparer(session, engine, demo):
              "handlaggare")
     with pytest.raises(NotAllowed, match="fyraögonsprincipen"):
         complete(session, engine, application, "beslut",
-                 {"beslut": "bifall", "beslut_motivering": "Jag beslutar själv.",
+                 {"beslut": "bifall", "beviljat_belopp": 90000,
+                  "beslut_motivering": "Jag beslutar själv.",
                   "beslut_jav_intygande": True}, "handlaggare")
 
 

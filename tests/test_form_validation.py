@@ -56,7 +56,7 @@ def test_formell_kontroll_requires_the_text_its_outcome_needs(real_forms, data, 
     assert defn.validate_data({"kontroll_utfall": "komplett"}) == {}
 
 
-def test_beslut_requires_an_amount_only_for_a_partial_grant(real_forms):
+def test_beslut_requires_an_amount_for_a_grant_or_partial_grant(real_forms):
     defn = real_forms["beslut"]
     form = defn.make_form(MultiDict([("beslut", "delvis_bifall"),
                                      ("beslut_motivering", "Enligt riktlinjerna."),
@@ -66,6 +66,8 @@ def test_beslut_requires_an_amount_only_for_a_partial_grant(real_forms):
     assert form.beviljat_belopp.errors == [REQUIRED]
     assert form.errors == {"beviljat_belopp": [REQUIRED]}
     assert defn.validate_data({"beslut": "bifall", "beslut_motivering": "Enligt riktlinjerna.",
+                               "beslut_jav_intygande": True}) == {"beviljat_belopp": [REQUIRED]}
+    assert defn.validate_data({"beslut": "avslag", "beslut_motivering": "Enligt riktlinjerna.",
                                "beslut_jav_intygande": True}) == {}
 
 

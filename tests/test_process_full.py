@@ -59,7 +59,7 @@ def decided(session, engine, outcome="bifall", amount=90000, decision=None):
     """A case decided by a delegated officer (≤ 100 000 kr)."""
     application = proposed(session, engine, outcome, amount)
     complete(session, engine, application, "beslut",
-             decision or decision_data(outcome, amount if outcome == "delvis_bifall" else None),
+             decision or decision_data(outcome, amount if outcome != "avslag" else None),
              "beslutsfattare")
     session.refresh(application)
     return application
@@ -123,7 +123,7 @@ def test_decision_level_comes_from_the_delegation_table(session, engine, demo, a
     complete(session, engine, application, "beredning", proposal_data("bifall", amount),
              "handlaggare")
     assert open_task_names(session, application) == [task]
-    data = {"beslut": "bifall", "beslut_motivering": "Enligt förslaget."}
+    data = {"beslut": "bifall", "beviljat_belopp": amount, "beslut_motivering": "Enligt förslaget."}
     if task == "namndbeslut":
         data.update(sammantradesdatum="2027-02-10", paragraf="§ 42", organ=level)
     else:
@@ -154,7 +154,8 @@ def test_the_minutes_name_the_deciding_committee_and_the_letter_says_so(
         complete(session, engine, application, "beredning", proposal_data("bifall", 300_000),
                  "handlaggare")
         complete(session, engine, application, "namndbeslut", {
-            "beslut": "bifall", "beslut_motivering": "Enligt förslaget.", "organ": "ks",
+            "beslut": "bifall", "beviljat_belopp": 300_000,
+            "beslut_motivering": "Enligt förslaget.", "organ": "ks",
             "sammantradesdatum": "2027-02-10", "paragraf": "§ 42"}, "beslutsfattare")
         decision = session.scalars(select(Decision)).one()
         assert (decision.level, decision.organ) == ("au", "Kommunstyrelsen")
@@ -300,7 +301,8 @@ def test_decision_maker_who_declares_jav_is_barred(session, engine, demo):
                              "Jag sitter i styrelsen för föreningen.")
     session.commit()
     with pytest.raises(NotAllowed, match="jäv"):
-        complete(session, engine, application, "beslut", decision_data(), "beslutsfattare")
+        complete(session, engine, application, "beslut", decision_data(amount=90000),
+                 "beslutsfattare")
 
 
 def test_aterkrav(session, sessions, engine, demo):

@@ -91,7 +91,8 @@ def test_happy_path_through_every_role(client, demo, sessions):
 
     login(client, "beslutsfattare")
     complete_in_inbox(client, "Beslut", [
-        ("beslut", "bifall"), ("beslut_motivering", "Åtgärden bygger på lägesbilden."),
+        ("beslut", "bifall"), ("beviljat_belopp", "90000"),
+        ("beslut_motivering", "Åtgärden bygger på lägesbilden."),
         ("beslut_jav_intygande", "y")])
     page = client.get(case_url).get_data(as_text=True)
     assert "Bifall" in page and "90\u00a0000\u00a0kr" in page

@@ -99,6 +99,8 @@ class Element:
     form: str | None = None
     message: str | None = None
     lane: str | None = None
+    # The variable a message catch event stores the message's payload in.
+    message_variable: str | None = None
 
 
 def elements_of(spec, subprocess_specs: dict) -> list[Element]:
@@ -114,7 +116,8 @@ def elements_of(spec, subprocess_specs: dict) -> list[Element]:
             properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
             elements.append(Element(task_spec.bpmn_id, task_spec.bpmn_name or "",
                                     dict(properties), user_task, form_name_of(task_spec),
-                                    message, task_spec.lane))
+                                    message, task_spec.lane,
+                                    getattr(event, "message_var", None) if message else None))
     return elements
 
 

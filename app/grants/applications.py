@@ -15,6 +15,7 @@ from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.formatting import short_date
 from app.forms.inputs import attachment_items
 from app.grants import permissions
+from app.grants.declarations import ProcessDeclarations, declarations_of_instance
 from app.grants.models import Application, JavDeclaration, Round
 from app.grants.rules import amount, check_task_data, task_data_problems
 from app.storage import FileStorage, storage_from_config
@@ -56,16 +57,17 @@ def complete_task(session: Session, engine: Engine, user: User, task_id: str, da
     problem = permissions.four_eyes_problem(session, user, task, application, jav)
     if problem:
         raise NotAllowed(problem)
+    decl = declarations_of_instance(session, task.instance)
     if application is not None:
-        check_task_data(application, task.task_name, task.instance.data, data, today)
+        check_task_data(decl, application, task.task_name, task.instance.data, data, today)
     dropped = _dropped_files(task.instance.data or {}, data)
     engine.complete_locked_task(session, task, data, actor_id=user.id)
     for field, ids in dropped.items():  # "Ta bort" on a file an earlier form handed in
         remove_attachments(session, storage_from_config(engine.config),
                            instance_id=task.instance_id, field=field, ids=ids, kept=(),
                            user_id=user.id)
-    if application is not None and task.task_name == "bedomning":
-        _record_reviewer_jav(session, application, user, data)
+    if application is not None and decl.step_of(task.task_name) == "review":
+        _record_reviewer_jav(session, decl, application, user, task, data)
     return application
 
 
@@ -89,7 +91,8 @@ def task_problems(session: Session, user: User, task_id: str, data: dict,
     application = application_of_instance(session, task.instance_id)
     if application is None:
         return {}
-    return task_data_problems(application, task.task_name, task.instance.data, data, today)
+    return task_data_problems(declarations_of_instance(session, task.instance), application,
+                              task.task_name, task.instance.data, data, today)
 
 
 def declare_jav(session: Session, user: User, task_id: str, reason: str) -> Application:
@@ -107,11 +110,11 @@ def declare_jav(session: Session, user: User, task_id: str, reason: str) -> Appl
     return application
 
 
-def _record_reviewer_jav(session, application, user, data) -> None:
-    review = data.get("bedomning") or {}
-    if review.get("jav") == "jav":
+def _record_reviewer_jav(session, decl, application, user, task, data) -> None:
+    if decl.outcome("review_conflict", data) == "conflict":
         session.add(JavDeclaration(application_id=application.id, user_id=user.id,
-                                   task_name="bedomning", reason=review.get("jav_skal", "")))
+                                   task_name=task.task_name,
+                                   reason=decl.value("review_conflict_reason", data) or ""))
         record_event(session, "jav_declared", f"{user.display_name} anmälde jäv (bedömning)",
                      actor_id=user.id, instance_id=application.process_instance_id)
 
@@ -126,7 +129,8 @@ def withdraw_application(session: Session, engine: Engine, user: User, applicati
     problem = permissions.withdrawal_problem(application)
     if problem:
         raise Conflict(problem)
-    engine.send_message(session, application.process_instance_id, "aterkallelse",
+    message = declarations_of_instance(session, application.instance).message("withdrawal")
+    engine.send_message(session, application.process_instance_id, message,
                         {"orsak": reason.strip()[:2000], "av": user.username},
                         actor_id=user.id)
     return application
@@ -153,7 +157,7 @@ def save_draft(session: Session, engine: Engine, user: User, task_id: str, data:
     engine.save_draft(session, task_id, data, actor_id=user.id)
     application = application_of_instance(session, task.instance_id)
     if application is not None and application.submitted_at is None:
-        copy_summary(application, data)
+        copy_summary(declarations_of_instance(session, task.instance), application, data)
 
 
 def visible_task(session: Session, user: User, task_id: str) -> HumanTask:
@@ -172,7 +176,7 @@ def sync_application(session: Session, instance: ProcessInstance,
     if application is None:
         return
     if instance.status == "running" and instance.data:
-        copy_summary(application, instance.data)
+        copy_summary(declarations_of_instance(session, instance), application, instance.data)
     if instance.status in ("completed", "cancelled"):
         application.status = instance.end_name or "Avslutad"
         application.closed_at = instance.completed_at
@@ -197,10 +201,11 @@ def _waiting_status(application: Application, instance: ProcessInstance) -> str:
     return f"{prefix}, väntar till {short_date(instance.next_timer_at)}"
 
 
-def copy_summary(application: Application, data: dict) -> None:
-    application.title = str(data.get("titel") or "")[:200]
-    application.public_description = str(data.get("kort_beskrivning") or "")
-    application.requested_amount = amount(data.get("sokt_belopp"))
+def copy_summary(decl: ProcessDeclarations, application: Application, data: dict) -> None:
+    """Copy the declared title, summary and requested amount onto the case row."""
+    application.title = str(decl.value("title", data) or "")[:200]
+    application.public_description = str(decl.value("summary", data) or "")
+    application.requested_amount = amount(decl.value("requested_amount", data))
 
 
 def application_of_step(ctx) -> Application:

@@ -17,6 +17,7 @@ from app.engine.instances import OperationContext
 from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import kronor
 from app.grants.applications import application_of_step
+from app.grants.declarations import declarations_of_instance
 from app.grants.ledger_models import LedgerEntry
 from app.grants.models import Application, Round
 from app.grants.rules import amount as to_amount
@@ -209,25 +210,30 @@ def check_ledger(session: Session, round_id: int) -> list[str]:
 # -- service-task operations (BPMN spiffworkflow:serviceTaskOperator) ------------------------
 
 def reserve_operation(ctx: OperationContext, data: dict) -> dict:
-    """Reservera budget: reserve the officer's proposed amount (forslag_belopp)."""
+    """Reservera budget: reserve the officer's proposed amount (the declared
+    proposal_amount; without a proposal step, the requested amount)."""
     application = application_of_step(ctx)
-    if data.get("forslag") == "avslag" or not to_amount(data.get("forslag_belopp")):
+    decl = declarations_of_instance(ctx.session, ctx.instance)
+    meaning = "proposal_amount" if decl.field("proposal_amount") else "requested_amount"
+    proposed = decl.value(meaning, data)
+    if decl.outcome("proposal_outcome", data) == "rejected" or not to_amount(proposed):
         released = release(ctx.session, application, actor_id=ctx.actor_id,
                            reason="Förslag om avslag")
         return {"reserverat": "0", "slappt": str(released)}
     try:
-        entry, remaining = _reserve(ctx.session, application, data.get("forslag_belopp"),
-                                    ctx.actor_id)
-    except InvalidInput as err:  # shown on the beredning form's amount field
+        entry, remaining = _reserve(ctx.session, application, proposed, ctx.actor_id)
+    except InvalidInput as err:  # shown on the form's amount field
         messages = [m for found in err.errors.values() for m in found] or [err.message]
-        raise InvalidInput(err.message, {"forslag_belopp": messages}) from err
+        raise InvalidInput(err.message, {decl.path(meaning): messages}) from err
     return {"reserverat": str(entry.amount), "kvar": str(remaining)}
 
 
 def release_operation(ctx: OperationContext, data: dict) -> dict:
     """Släpp reservation: give the reserved money back (avslag, withdrawal, write-off)."""
     application = application_of_step(ctx)
-    reason = "Avslag" if data.get("beslut") == "avslag" else "Ärendet avslutat utan beviljning"
+    decl = declarations_of_instance(ctx.session, ctx.instance)
+    reason = ("Avslag" if decl.outcome("decision_outcome", data) == "rejected"
+              else "Ärendet avslutat utan beviljning")
     released = release(ctx.session, application, actor_id=ctx.actor_id, reason=reason)
     remaining = ledger_for(ctx.session, application.round_id).remaining
     return {"slappt": str(released), "kvar": str(remaining)}

@@ -95,6 +95,7 @@ class ProcessDeclarations:
     process_id: str
     steps: Mapping[str, str]  # user task id → step
     messages: Mapping[str, str]  # meaning → message name
+    payloads: Mapping[str, str]  # meaning → the variable the message's payload lands in
     fields: Mapping[str, tuple[FieldRef, ...]]  # meaning → where (one per form declaring it)
     outcomes: Mapping[str, Mapping[str, str]]  # outcome field meaning → {value: outcome}
 
@@ -109,6 +110,11 @@ class ProcessDeclarations:
     def message(self, meaning: str) -> str | None:
         """Return the message name that means `meaning`, or None when not declared."""
         return self.messages.get(meaning)
+
+    def payload(self, meaning: str, data: Mapping) -> Mapping:
+        """Return the payload a declared message brought into the case data ({} if none)."""
+        found = data.get(self.payloads.get(meaning) or "")
+        return found if isinstance(found, Mapping) else {}
 
     def field(self, meaning: str) -> FieldRef | None:
         """Return where the first form declaring `meaning` holds it, or None."""
@@ -126,6 +132,17 @@ class ProcessDeclarations:
             found = _walk(data, ref.path)
             if found is not _MISSING:
                 return found
+        return default
+
+    def value_in(self, meaning: str, container: str, data: Mapping | None, default=None):
+        """Return the value of `meaning` in a copy of the object field `container` (e.g. a
+        review in the case's list of reviews): its path relative to the container."""
+        for ref in self.fields.get(meaning, ()):
+            for outer in self.fields.get(container, ()):
+                if ref.form == outer.form and ref.path[:len(outer.path)] == outer.path:
+                    found = _walk(data, ref.path[len(outer.path):])
+                    if found is not _MISSING:
+                        return found
         return default
 
     def outcome(self, meaning: str, data: Mapping | None) -> str | None:
@@ -157,6 +174,8 @@ def build_declarations(process_id: str, elements: list[Element],
              if e.user_task and e.properties.get(STEP_PROPERTY)}
     messages = {e.properties[MESSAGE_PROPERTY]: e.message for e in elements
                 if e.message and e.properties.get(MESSAGE_PROPERTY)}
+    payloads = {e.properties[MESSAGE_PROPERTY]: e.message_variable for e in elements
+                if e.message and e.message_variable and e.properties.get(MESSAGE_PROPERTY)}
     fields: dict[str, list[FieldRef]] = {}
     outcomes: dict[str, dict[str, str]] = {}
     used = sorted({e.form for e in elements if e.user_task and e.form in schemas})
@@ -170,6 +189,7 @@ def build_declarations(process_id: str, elements: list[Element],
                 outcomes.setdefault(meaning, {}).update(node[OUTCOMES_KEYWORD])
     return ProcessDeclarations(
         process_id, MappingProxyType(steps), MappingProxyType(messages),
+        MappingProxyType(payloads),
         MappingProxyType({m: tuple(refs) for m, refs in fields.items()}),
         MappingProxyType({m: MappingProxyType(v) for m, v in outcomes.items()}))
 

@@ -127,6 +127,9 @@ DECISION_OUTCOMES = {"bifall": "Bifall", "delvis_bifall": "Delvis bifall", "avsl
 # Decisions on formal grounds, made by the officer at the formal check (no trial of the merits).
 FORMAL_OUTCOMES = {"avvisning": "Avvisning", "avskrivning": "Avskrivning"}
 OUTCOME_NAMES = {**DECISION_OUTCOMES, **FORMAL_OUTCOMES}
+# A declared outcome (x-grant-outcomes) → the code a decision is stored with.
+OUTCOME_CODES = {"granted": "bifall", "partly_granted": "delvis_bifall", "rejected": "avslag",
+                 "dismissed": "avvisning", "written_off": "avskrivning"}
 
 
 class Decision(Base):

@@ -1,14 +1,15 @@
 """Notices to the people of a case, queued in the outbox with the case step that causes them."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, object_session
 
 from app.accounts.models import User, UserRole
 from app.engine.instances import OperationContext
 from app.engine.models import HumanTask
 from app.grants.applications import application_of_step
+from app.grants.declarations import declarations_of_instance
 from app.grants.funds import texts_folder
-from app.grants.models import OUTCOME_NAMES, Application
+from app.grants.models import OUTCOME_CODES, OUTCOME_NAMES, Application
 from app.notifications.outbox import enqueue
 
 APPLICANT_KINDS = {"kvitto", "komplettering", "beslut", "aterrapportering"}
@@ -16,18 +17,31 @@ APPLICANT_KINDS = {"kvitto", "komplettering", "beslut", "aterrapportering"}
 WITHDRAWAL = "aterkallelse"
 SHARED_KINDS = {WITHDRAWAL}
 OFFICER_ROLE = "handlaggare"
+APPLICANT_ROLE = "sokande"
 # A recipient needs an address, not roles: no second statement for them.
 WITHOUT_ROLES = lazyload(User.role_rows)
 
 
 def applicant_recipients(session: Session, application: Application, data: dict) -> list:
-    """The applying organisation's users and the application's contact person."""
+    """The applying organisation's users and the application's contact person (the
+    declared contact_email)."""
     users = list(session.scalars(
         select(User).join(UserRole).where(User.organisation_id == application.organisation_id,
-                                          UserRole.role == "sokande", User.active.is_(True))
+                                          UserRole.role == APPLICANT_ROLE,
+                                          User.active.is_(True))
         .options(WITHOUT_ROLES)))
-    contact = (data.get("kontaktperson") or {}).get("epost")
-    return users + ([contact] if contact else [])
+    contact = declarations_of_instance(session, application.instance).value(
+        "contact_email", data)
+    return users + ([contact] if isinstance(contact, str) and contact else [])
+
+
+def role_recipients(session: Session, roles) -> list[User]:
+    """The active users who have one of `roles`."""
+    if not roles:
+        return []
+    return list(session.scalars(
+        select(User).join(UserRole).where(UserRole.role.in_(roles), User.active.is_(True))
+        .distinct().options(WITHOUT_ROLES)))
 
 
 def users_named(session: Session, usernames) -> list[User]:
@@ -52,23 +66,31 @@ def officer_recipients(session: Session, application: Application) -> list[User]
 
 
 def open_task_recipients(ctx: OperationContext, application: Application, data: dict) -> list:
-    """Who holds the case's open tasks when the step runs: their assignees, or the applicant
-    for scoped tasks. The tasks come from the workflow being advanced, so a reminder whose
-    timer fires in the very step that opened the tasks reaches them too."""
+    """Who holds the case's open tasks when the step runs: each task's assignee, else
+    everyone who may claim it (the applicant's organisation for its tasks, the users of the
+    task's role for the others). The tasks come from the workflow being advanced, so a
+    reminder whose timer fires in the very step that opened the tasks reaches them too."""
     session = ctx.session
     tasks = ctx.open_tasks() if ctx.open_tasks is not None else session.scalars(
         select(HumanTask).where(HumanTask.instance_id == application.process_instance_id,
                                 HumanTask.completed_at.is_(None))).all()
-    recipients = users_named(session, {t.assignee for t in tasks if t.assignee})
-    if any(t.organisation_id is not None for t in tasks):
+    recipients: list = users_named(session, {t.assignee for t in tasks if t.assignee})
+    unassigned = [t for t in tasks if not t.assignee]
+    if any(t.organisation_id is not None for t in unassigned):
         recipients += applicant_recipients(session, application, data)
+    named = {user.id for user in recipients if isinstance(user, User)}
+    recipients += [user for user in role_recipients(session, {
+        t.role for t in unassigned if t.organisation_id is None and t.role})
+        if user.id not in named]
     return recipients
 
 
 def notice_context(application: Application, data: dict, config: dict) -> dict:
-    """A case message's keys; `fund` names the fund and `messages_folder` is its process's
-    own texts (app.notifications.texts)."""
+    """A case message's keys, from the declared fields; `fund` names the fund and
+    `messages_folder` is its process's own texts (app.notifications.texts)."""
     fund = application.round.fund
+    decl = declarations_of_instance(object_session(application), application.instance)
+    outcome = (decl.outcome("decision_outcome", data) or decl.outcome("check_outcome", data))
     return {
         "fund": fund.name,
         "messages_folder": texts_folder(fund, config, "messages"),
@@ -76,12 +98,16 @@ def notice_context(application: Application, data: dict, config: dict) -> dict:
         "titel": application.title,
         "organisation": application.organisation.name,
         "url": f"{config['BASE_URL'].rstrip('/')}/ansokningar/{application.id}",
-        "frist": data.get("komplettering_frist") or data.get("bedomning_frist")
-        or data.get("aterrapportering_datum") or "",
-        "meddelande": data.get("kontroll_meddelande") or data.get("granskning_meddelande") or "",
-        "utfall": OUTCOME_NAMES.get(data.get("beslut") or data.get("kontroll_utfall") or "", ""),
+        "frist": _first(decl, data, "completion_deadline", "review_deadline", "report_due"),
+        "meddelande": _first(decl, data, "completion_message", "report_review_message"),
+        "utfall": OUTCOME_NAMES.get(OUTCOME_CODES.get(outcome or "", ""), ""),
         "uppgift": "",
     }
+
+
+def _first(decl, data: dict, *meanings: str) -> str:
+    return next((str(value) for meaning in meanings
+                 if (value := decl.value(meaning, data))), "")
 
 
 def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
@@ -93,14 +119,16 @@ def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:
         recipients = (applicant_recipients(ctx.session, application, data)
                       + officer_recipients(ctx.session, application))
     elif typ == "tilldelning":
-        recipients = users_named(ctx.session, data.get("bedomare"))
+        decl = declarations_of_instance(ctx.session, ctx.instance)
+        recipients = users_named(ctx.session, decl.value("reviewers", data))
     elif typ == "paminnelse":
         recipients = open_task_recipients(ctx, application, data)
     else:
         raise ValueError(f"okänd meddelandetyp {typ!r}")
     context = notice_context(application, data, ctx.config)
-    if typ == WITHDRAWAL:  # the withdrawal message (BPMN variable) holds the applicant's reason
-        context["meddelande"] = str((data.get(WITHDRAWAL) or {}).get("orsak") or "")
+    if typ == WITHDRAWAL:  # the withdrawal message's payload holds the applicant's reason
+        payload = declarations_of_instance(ctx.session, ctx.instance).payload("withdrawal", data)
+        context["meddelande"] = str(payload.get("orsak") or "")
     round_no = data.get("komplettering_omgangar", 0)
     key = f"{ctx.instance.id}:{typ}:{round_no}:{ctx.now.date().isoformat()}"
     queued = enqueue(ctx.session, typ, recipients, context, instance_id=ctx.instance.id,

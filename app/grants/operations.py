@@ -12,17 +12,20 @@ from app.engine.models import HumanTask
 from app.formatting import STOCKHOLM, kronor
 from app.grants import budget
 from app.grants.applications import application_of_step, copy_summary
+from app.grants.declarations import ProcessDeclarations, declarations_of_instance
 from app.grants.diarium import next_diarienummer
 from app.grants.funds import with_fund_settings
 from app.grants.models import (
-    DECISION_OUTCOMES,
     FORMAL_OUTCOMES,
+    OUTCOME_CODES,
+    OUTCOME_NAMES,
     Application,
     Decision,
     RepaymentClaim,
 )
 from app.grants.notices import applicant_recipients, notice_context, send_notice
 from app.grants.rules import amount as to_amount
+from app.grants.rules import decided_amount
 from app.letters.issue import issue_letter  # also registers the letters table at start-up
 from app.letters.render import deciding_organ
 from app.notifications.outbox import enqueue
@@ -39,7 +42,8 @@ def register_application(ctx: OperationContext, data: dict) -> dict:
         prefix = application.round.fund.diarie_prefix
         number = next_diarienummer(ctx.session, prefix, year, ctx.config["DIARIE_PATTERN"])
         with ctx.session.no_autoflush:  # the case row is written once, with the whole step
-            copy_summary(application, data)
+            copy_summary(declarations_of_instance(ctx.session, ctx.instance), application,
+                         data)
             application.diarienummer = number
             application.submitted_at = application.registered_at = ctx.now
             record_event(ctx.session, "registered", f"Registrerad med diarienummer {number}",
@@ -55,30 +59,29 @@ def record_decision(ctx: OperationContext, data: dict) -> dict:
     """Registrera beslut: store the decision as made (never changed afterwards) and turn the
     reservation into a grant, or release it on avslag."""
     application = application_of_step(ctx)
-    outcome = data["beslut"]
-    if outcome not in DECISION_OUTCOMES:
-        raise ValueError(f"okänt beslut {outcome!r}")
-    granted = {
-        "bifall": application.requested_amount or Decimal(0),
-        "delvis_bifall": to_amount(data.get("beviljat_belopp")) or Decimal(0),
-        "avslag": Decimal(0),
-    }[outcome]
+    decl = declarations_of_instance(ctx.session, ctx.instance)
+    outcome = OUTCOME_CODES.get(decl.outcome("decision_outcome", data) or "")
+    if outcome is None:
+        raise ValueError(f"okänt beslut {decl.value('decision_outcome', data)!r}")
+    granted = decided_amount(decl, data)  # what the decision says, for every outcome
     level = data.get("beslutsniva", "delegat")
     decision = _add_decision(
         ctx, application, outcome=outcome, amount=granted,
-        motivation=data.get("beslut_motivering", ""), conditions=data.get("beslut_villkor", ""),
+        motivation=decl.value("decision_motivation", data) or "",
+        conditions=decl.value("decision_conditions", data) or "",
         level=level, organ=deciding_organ(with_fund_settings(application.round.fund, ctx.config),
-                                          level, data.get("organ")),
+                                          level, decl.value("decision_organ", data)),
         delegation_reference=data.get("delegationspunkt", ""),
-        presenter_id=_preparer_id(ctx), meeting_date=_date(data.get("sammantradesdatum")),
-        meeting_paragraph=data.get("paragraf"))
+        presenter_id=_preparer_id(ctx, decl),
+        meeting_date=_date(decl.value("meeting_date", data)),
+        meeting_paragraph=decl.value("meeting_paragraph", data))
     if granted > 0:
         budget.convert_to_grant(ctx.session, application, granted, actor_id=ctx.actor_id)
-        create_payouts(ctx.session, decision, data.get("utbetalningsplan"),
+        create_payouts(ctx.session, decl, decision, decl.value("payout_plan", data),
                        actor_id=ctx.actor_id)
     else:
         budget.release(ctx.session, application, actor_id=ctx.actor_id, reason="Avslag")
-    _decided(ctx, decision, data, f"Beslut: {DECISION_OUTCOMES[outcome]}, {kronor(granted)}")
+    _decided(ctx, decision, data, f"Beslut: {OUTCOME_NAMES[outcome]}, {kronor(granted)}")
     return {"beslut_id": decision.id, "beviljat": str(granted)}
 
 
@@ -86,13 +89,15 @@ def record_formal_decision(ctx: OperationContext, data: dict) -> dict:
     """Registrera avvisning/avskrivning: the officer's decision at the formal check, on
     formal grounds (no amount), with its letter."""
     application = application_of_step(ctx)
-    outcome = data.get("kontroll_utfall")
+    decl = declarations_of_instance(ctx.session, ctx.instance)
+    said = decl.outcome("check_outcome", data) or ""
+    outcome = OUTCOME_CODES.get(said)
     if outcome not in FORMAL_OUTCOMES:
-        raise ValueError(f"okänt utfall {outcome!r}")
+        raise ValueError(f"okänt utfall {decl.value('check_outcome', data)!r}")
     config = with_fund_settings(application.round.fund, ctx.config)
     decision = _add_decision(
         ctx, application, outcome=outcome, amount=Decimal(0),
-        motivation=data.get(f"{outcome}_motivering") or "", level="delegat",
+        motivation=decl.value(f"{said}_motivation", data) or "", level="delegat",
         organ=deciding_organ(config, "delegat"),
         delegation_reference=config["LETTER_FORMAL_DELEGATION"])
     budget.release(ctx.session, application, actor_id=ctx.actor_id,
@@ -139,14 +144,16 @@ def register_repayment_claim(ctx: OperationContext, data: dict) -> dict:
     """Registrera återkrav: tranches not yet sent are cancelled; of the money sent, what was
     not used is claimed back (finance reclaims it)."""
     application = application_of_step(ctx)
+    decl = declarations_of_instance(ctx.session, ctx.instance)
     cancel_unpaid(ctx.session, application, actor_id=ctx.actor_id, reason="återkrav")
     sent = sent_amount(ctx.session, application.id)
-    unused = sent - (to_amount(data.get("anvant_belopp")) or Decimal(0))
-    claimed = to_amount(data.get("aterkrav_belopp")) or max(unused, Decimal(0))
+    unused = sent - (to_amount(decl.value("used_amount", data)) or Decimal(0))
+    claimed = to_amount(decl.value("claim_amount", data)) or max(unused, Decimal(0))
     if claimed <= 0:
         return {"aterkrav": "0"}
     claim = RepaymentClaim(application_id=application.id, amount=claimed,
-                           reason=data.get("granskning_meddelande", "") or "Oförbrukade medel",
+                           reason=decl.value("report_review_message", data)
+                           or "Oförbrukade medel",
                            created_by_id=ctx.actor_id)
     ctx.session.add(claim)
     ctx.session.flush()
@@ -156,10 +163,14 @@ def register_repayment_claim(ctx: OperationContext, data: dict) -> dict:
     return {"aterkrav_id": claim.id, "aterkrav": str(claimed)}
 
 
-def _preparer_id(ctx: OperationContext) -> int | None:
+def _preparer_id(ctx: OperationContext, decl: ProcessDeclarations) -> int | None:
+    """The officer who prepared the case (the declared proposal step), if it has one."""
+    proposal = decl.tasks_of("proposal")
+    if not proposal:
+        return None
     return ctx.session.scalars(
         select(HumanTask.completed_by_id).where(
-            HumanTask.instance_id == ctx.instance.id, HumanTask.task_name == "beredning",
+            HumanTask.instance_id == ctx.instance.id, HumanTask.task_name.in_(proposal),
             HumanTask.outcome == "completed").order_by(HumanTask.completed_at.desc())).first()
 
 

@@ -1,10 +1,11 @@
 """Who may see and do what. Every view asks these before it acts."""
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.accounts.models import User
 from app.engine.models import HumanTask
+from app.grants.declarations import declarations_of_instance
 from app.grants.models import Application, JavDeclaration
 
 # Roles that work on every case of the fund (the applicant sees only its organisation's).
@@ -95,6 +96,9 @@ def withdrawal_problem(application: Application) -> str | None:
         return "Ärendet är redan avslutat."
     if application.submitted_at is None:
         return "Utkastet är inte inskickat; det behöver inte återkallas."
+    decl = declarations_of_instance(object_session(application), application.instance)
+    if decl.message("withdrawal") is None:
+        return "Ansökningar till den här fonden kan inte återkallas här."
     return None
 
 

@@ -20,6 +20,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import STOCKHOLM, kronor
 from app.forms.validation import free_text_problem
 from app.grants import budget
+from app.grants.declarations import declarations_of_instance
 from app.grants.diarium import next_diarienummer
 from app.payouts import pain001, sie, summary
 from app.payouts.attest import require_finance
@@ -29,7 +30,6 @@ from app.payouts.models import BATCH_STATES, FILE_KINDS, BatchFile, BatchItem, P
 from app.payouts.payees import payee_problems
 from app.storage import FileStorage, put_in_transaction
 
-PAYOUT_MESSAGE = "utbetalning_klar"
 BATCH_PATTERN = "{prefix}-{year}-{seq:04d}"
 
 
@@ -167,8 +167,12 @@ def _tell_process(session: Session, engine: Engine, user: User, payout: Payout,
     instance_id = payout.application.process_instance_id
     payload = {"utbetalning": payout.tranche, "belopp": str(payout.amount),
                "utbetald": batch.paid_on.isoformat(), "batch": batch.number}
+    message = declarations_of_instance(session, payout.application.instance).message(
+        "payout_done")
     try:
-        engine.send_message(session, instance_id, PAYOUT_MESSAGE, payload, actor_id=user.id)
+        if message is None:  # the process does not wait for payouts
+            raise Conflict("Processen väntar inte på utbetalningar.")
+        engine.send_message(session, instance_id, message, payload, actor_id=user.id)
     except Conflict:
         # The process is not waiting for this tranche (a later one, or the case has ended):
         # the payment is still recorded on the case.

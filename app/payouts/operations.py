@@ -6,17 +6,17 @@ from app.audit import record_event
 from app.engine.instances import OperationContext
 from app.formatting import kronor
 from app.grants.applications import application_of_step
+from app.grants.declarations import declarations_of_instance
 from app.grants.notices import applicant_recipients, notice_context
 from app.notifications.outbox import enqueue
 from app.payouts.plans import meet_conditions
-
-PAYOUT_VARIABLE = "utbetalning_info"  # the BPMN messageVariable of "utbetalning_klar"
 
 
 def register_payout(ctx: OperationContext, data: dict) -> dict:
     """Registrera utbetalning: finance has paid a tranche; tell the applicant."""
     application = application_of_step(ctx)
-    paid = data.get(PAYOUT_VARIABLE) or {}
+    # The payload of the declared payout_done message (batches._tell_process sends it).
+    paid = declarations_of_instance(ctx.session, ctx.instance).payload("payout_done", data)
     amount = kronor(Decimal(str(paid.get("belopp") or 0)))
     tranche = paid.get("utbetalning", "")
     record_event(ctx.session, "payout_paid",

@@ -11,28 +11,32 @@ from app.audit import record_event
 from app.errors import InvalidInput
 from app.formatting import kronor, to_local_date
 from app.grants import budget
+from app.grants.declarations import ProcessDeclarations
 from app.grants.models import Application, Decision
 from app.grants.rules import amount as to_amount
 from app.grants.rules import plan_problems
 from app.payouts.models import Payout
 
 
-def create_payouts(session: Session, decision: Decision, plan: Sequence[Mapping] | None, *,
-                   actor_id: int | None) -> list[Payout]:
-    """The decision's tranches, in date order (a grant with no plan is paid at once)."""
+def create_payouts(session: Session, decl: ProcessDeclarations, decision: Decision,
+                   plan: Sequence[Mapping] | None, *, actor_id: int | None) -> list[Payout]:
+    """The decision's tranches (the declared payout plan's), in date order; a grant with no
+    plan is paid at once."""
     application = decision.application
-    rows = [row for row in plan or [] if isinstance(row, Mapping)] or [
-        {"datum": to_local_date(decision.decided_at).isoformat(), "belopp": decision.amount}]
-    problems = plan_problems(rows, decision.amount)
+    rows = [row for row in plan or [] if isinstance(row, Mapping)]
+    problems = plan_problems(decl, rows, decision.amount) if rows else []
     if problems:
-        raise InvalidInput("Utbetalningsplanen stämmer inte.", {"utbetalningsplan": problems})
+        raise InvalidInput("Utbetalningsplanen stämmer inte.",
+                           {decl.path("payout_plan"): problems})
+    tranches = sorted((str(decl.value("tranche_date", row)), to_amount(
+        decl.value("tranche_amount", row)), (decl.value("tranche_condition", row) or "").strip())
+        for row in rows) or [(to_local_date(decision.decided_at).isoformat(), decision.amount, "")]
     payouts = []
-    for number, row in enumerate(sorted(rows, key=lambda r: str(r["datum"])), start=1):
-        condition = (row.get("villkor") or "").strip()
+    for number, (due_on, amount, condition) in enumerate(tranches, start=1):
         payouts.append(Payout(
             application_id=application.id, decision_id=decision.id, tranche=number,
             reference=payout_reference(application.diarienummer, number),
-            amount=to_amount(row["belopp"]), due_on=date.fromisoformat(str(row["datum"])),
+            amount=amount, due_on=date.fromisoformat(due_on),
             condition=condition, status="waiting" if condition else "planned"))
     session.add_all(payouts)
     session.flush()

@@ -1,11 +1,12 @@
 """What a user is told after completing a task: what the step set going, in plain words."""
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.engine.models import HumanTask
 from app.engine.tasks import tasks_opened_with
 from app.formatting import local_today, short_date
+from app.grants.declarations import declarations_of_instance
 from app.grants.rules import task_warnings
 
 
@@ -29,5 +30,6 @@ def form_warnings(task: HumanTask, definition, form, application) -> list[str]:
     task, e.g. a follow-up date before the project ends."""
     if application is None or definition is None:
         return []
-    return task_warnings(application, task.task_name, task.instance.data,
+    return task_warnings(declarations_of_instance(object_session(task), task.instance),
+                         application, task.task_name, task.instance.data,
                          definition.to_data(form), local_today())
