@@ -22,7 +22,8 @@ FUND_OPTIONS = [
     ("signatory_title", "--signatory-title", "Undertecknarens titel."),
     ("cost_centre", "--cost-centre", "Fondens ansvar/kostnadsställe."),
     ("cost_centre_name", "--cost-centre-name", "Ansvarets namn."),
-    ("project_pattern", "--project-pattern", "Projektkod, t.ex. TF{year2}-{seq}."),
+    ("project_pattern", "--project-pattern", "Projektkod, t.ex. {prefix}{year2}-{seq}."),
+    ("transfer_account", "--transfer-account", "Konto för fondens överföringar, t.ex. 7990."),
 ]
 ROUND_OPTIONS = [
     ("name", "--name", "Omgångens namn."),
@@ -108,7 +109,8 @@ def funds_list():
 def funds_create(**values):
     values["allow_overlapping_rounds"] = "ja" if values["allow_overlapping_rounds"] else ""
     fund = _run(lambda session: funds.create_fund(
-        session, values, processes=_catalogue(session).processes, actor_id=None))
+        session, values, processes=_catalogue(session).processes, actor_id=None,
+        config=current_app.config))
     click.echo(f"Fonden {fund.name} är skapad (id {fund.id}).")
 
 
@@ -123,7 +125,7 @@ def funds_edit(fund_id, **given):
         values = {**funds.fund_values(fund), **{k: v for k, v in given.items() if v is not None}}
         values["allow_overlapping_rounds"] = "ja" if values["allow_overlapping_rounds"] else ""
         return funds.update_fund(session, fund, values, processes=_catalogue(session).processes,
-                                 actor_id=None)
+                                 actor_id=None, config=current_app.config)
 
     fund = _run(edit)
     click.echo(f"Fonden {fund.name} är sparad.")

@@ -99,9 +99,11 @@ DEFAULTS: dict[str, object] = {
     "FINANCE_INITIATING_PARTY_SCHEME": "BANK",
     # Finance: SIE verifikation series for payouts and återkrav.
     "FINANCE_SIE_SERIES": "T",
-    # Finance: account debited/credited for transfers between ansvar (both sides of a #VER).
+    # Finance: account debited/credited for transfers between ansvar (both sides of a #VER);
+    # a fund's own account replaces it.
     "FINANCE_TRANSFER_ACCOUNT": "7990",
-    # Finance: the fund's own ansvar/kostnadsställe (dimension 1), the side money leaves.
+    # Finance: the fund's own ansvar/kostnadsställe (dimension 1), the side money leaves; a
+    # fund's own cost centre replaces it.
     "FINANCE_FUND_COST_CENTRE": "1100",
     # Finance: the name of the fund's ansvar in SIE #OBJEKT.
     "FINANCE_FUND_COST_CENTRE_NAME": "KS Trygghetsfond",
@@ -109,7 +111,8 @@ DEFAULTS: dict[str, object] = {
     "FINANCE_DIM_COST_CENTRE": 1,
     # Finance: SIE dimension number of projekt (each case is a project object).
     "FINANCE_DIM_PROJECT": 6,
-    # Finance: project object code from the diarienummer: {prefix}, {year2}, {seq}.
+    # Finance: project object code from the diarienummer: {prefix}, {year}, {year2}, {seq}; a
+    # fund's own pattern replaces it (funds with other diarium prefixes need one).
     "FINANCE_PROJECT_PATTERN": "TF{year2}-{seq}",
     # Finance: prefix of payout batch numbers (UB-2027-0001).
     "FINANCE_BATCH_PREFIX": "UB",

@@ -42,7 +42,11 @@ def case(number: int) -> tuple[DecisionFacts, SimpleNamespace, dict]:
         public_description="Vuxna nattvandrar fredag och lördag kväll i centrala Flemingsberg "
                            "och kring pendeltågsstationen, i samverkan med polisen.",
         requested_amount=requested,
-        organisation=SimpleNamespace(name="Kultur- och fritidsnämnden"))
+        organisation=SimpleNamespace(name="Kultur- och fritidsnämnden"),
+        round=SimpleNamespace(fund=SimpleNamespace(
+            name="Trygghetsfonden", process_id="trygghetsfond", organ="", signatory_name="",
+            signatory_title="", cost_centre="", cost_centre_name="", project_pattern="",
+            transfer_account="")))
     half = granted // 2
     data = {
         "kontaktperson": {"namn": "Sara Sökande", "epost": "sara@huddinge.example"},

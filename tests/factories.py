@@ -39,11 +39,13 @@ def user(session, username: str) -> User:
     return session.scalars(select(User).where(User.username == username)).one()
 
 
-def make_application(session, engine, username: str = "sokande") -> Application:
-    """Start a draft application in the demo round (committed)."""
-    fund_round = session.scalars(select(Round)).first()
+def make_application(session, engine, username: str = "sokande",
+                     round_id: int | None = None) -> Application:
+    """Start a draft application in the round (default: the demo round; committed)."""
+    if round_id is None:
+        round_id = session.scalars(select(Round.id)).first()
     application = applications.start_application(session, engine, user(session, username),
-                                                  fund_round.id, local_today())
+                                                  round_id, local_today())
     session.commit()
     return application
 
@@ -65,8 +67,9 @@ def complete(session, engine, application: Application, task_name: str, data: di
     return task
 
 
-def submitted_application(session, engine, username: str = "sokande", **data) -> Application:
-    application = make_application(session, engine, username)
+def submitted_application(session, engine, username: str = "sokande",
+                          round_id: int | None = None, **data) -> Application:
+    application = make_application(session, engine, username, round_id)
     complete(session, engine, application, "ansokan", application_data(**data), username)
     return application
 

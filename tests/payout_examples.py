@@ -19,7 +19,7 @@ SETTINGS = ExportSettings()
 CASE = {  # a nämnd's case, the default for make_line and make_claim
     "diarienummer": "KS-2027/0123", "title": "Trygghetsvandring i Vårby – kvällstid",
     "payee_name": "Kultur- och fritidsnämnden", "payee_kind": "namnd", "cost_centre": "4200",
-    "project": "TF27-0123",
+    "project": "TF27-0123", "fund_name": "Trygghetsfonden",
 }
 
 

@@ -133,8 +133,9 @@ def test_editing_a_fund_audits_each_change_and_keeps_other_names_unique(session,
 
 
 def test_fund_settings_fall_back_to_the_global_settings(session, demo, app):
-    bare = new_fund(session, organ="", signatory_name="", cost_centre="", cost_centre_name="",
-                    project_pattern="")
+    # The demo fund's prefix: the two share its numbers, so the global pattern cannot collide.
+    bare = new_fund(session, diarie_prefix="KS", organ="", signatory_name="", cost_centre="",
+                    cost_centre_name="", project_pattern="")
     settings = funds.fund_settings(bare, app.config)
     assert (settings.organ, settings.cost_centre, settings.project_pattern) == (
         app.config["LETTER_NAMND"], app.config["FINANCE_FUND_COST_CENTRE"],

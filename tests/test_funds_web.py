@@ -229,8 +229,12 @@ def test_the_pages_speak_english_too(client, session, demo):
 # -- the commands ------------------------------------------------------------------------------
 
 def test_the_commands_create_a_fund_open_a_round_and_change_it(runner, session, demo):
-    result = runner.invoke(args=["funds", "create", "--name", "Sommarlovsfonden", "--process",
-                                 "trygghetsfond", "--diarie-prefix", "SF"])
+    command = ["funds", "create", "--name", "Sommarlovsfonden", "--process", "trygghetsfond",
+               "--diarie-prefix", "SF"]
+    result = runner.invoke(args=command)  # the global TF{year2}-{seq} is the demo fund's too
+    assert result.exit_code == 1
+    assert "--project-pattern: Den gemensamma projektkoden" in result.output
+    result = runner.invoke(args=[*command, "--project-pattern", "{prefix}{year2}-{seq}"])
     assert result.exit_code == 0, result.output
     fund = fresh(session, Fund, name="Sommarlovsfonden")
     result = runner.invoke(args=["funds", "edit", str(fund.id), "--organ", "KFN"])

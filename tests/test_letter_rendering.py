@@ -26,7 +26,7 @@ OFFICER = SimpleNamespace(display_name="Bo Beslut", title="Enhetschef")
 LOGO_ALT = rb"/Alt ?\(Huddinge kommun logotyp\)"
 TRYGGHETSFOND = SimpleNamespace(name="Trygghetsfonden", process_id="trygghetsfond", organ="",
                                 signatory_name="", signatory_title="", cost_centre="",
-                                cost_centre_name="", project_pattern="")
+                                cost_centre_name="", project_pattern="", transfer_account="")
 
 
 def case(outcome: str = "avvisning", number: int = 1, fund=TRYGGHETSFOND, **decision) -> tuple:

@@ -45,9 +45,10 @@ def make_timers_due(session, engine, application):
 SMALL = {"budget": [{"post": "Arvoden", "belopp": 90000}], "sokt_belopp": 90000}
 
 
-def proposed(session, engine, outcome="bifall", amount=90000):
-    """A case reviewed and prepared, waiting for a delegated officer's decision."""
-    application = submitted_application(session, engine, **SMALL)
+def proposed(session, engine, outcome="bifall", amount=90000, round_id=None):
+    """A case reviewed and prepared, waiting for a delegated officer's decision (in the round,
+    default: the demo round)."""
+    application = submitted_application(session, engine, round_id=round_id, **SMALL)
     to_review(session, engine, application)
     review_all(session, engine, application)
     complete(session, engine, application, "beredning", proposal_data(outcome, amount),
@@ -55,9 +56,9 @@ def proposed(session, engine, outcome="bifall", amount=90000):
     return application
 
 
-def decided(session, engine, outcome="bifall", amount=90000, decision=None):
+def decided(session, engine, outcome="bifall", amount=90000, decision=None, round_id=None):
     """A case decided by a delegated officer (≤ 100 000 kr)."""
-    application = proposed(session, engine, outcome, amount)
+    application = proposed(session, engine, outcome, amount, round_id)
     complete(session, engine, application, "beslut",
              decision or decision_data(outcome, amount if outcome != "avslag" else None),
              "beslutsfattare")

@@ -19,9 +19,11 @@ from app.payouts.identifiers import cost_centre as check_cost_centre
 # The editable fields, in the order forms show them.
 FUND_FIELDS = ("name", "description", "process_id", "diarie_prefix", "organ", "signatory_name",
                "signatory_title", "cost_centre", "cost_centre_name", "project_pattern",
-               "allow_overlapping_rounds")
+               "transfer_account", "allow_overlapping_rounds")
 # Placeholders a project pattern may use (app.payouts.export.project_code).
 PROJECT_SAMPLE = {"prefix": "KS", "year": "2027", "year2": "27", "seq": "0001"}
+# An account of the kommun's chart of accounts (BAS: four digits).
+LEDGER_ACCOUNT = re.compile(r"[0-9]{4}")
 # A process id that can name a folder: a BPMN id (an XML NCName) without dots or dashes.
 PROCESS_FOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
@@ -36,6 +38,7 @@ class FundSettings:
     cost_centre: str
     cost_centre_name: str
     project_pattern: str
+    transfer_account: str
 
 
 def list_funds(session: Session) -> list[Fund]:
@@ -51,9 +54,10 @@ def get_fund(session: Session, fund_id: int) -> Fund:
 
 
 def create_fund(session: Session, form: Mapping, *, processes: Collection[str],
-                actor_id: int | None) -> Fund:
-    """Create a fund from the form's values; every bad field is named."""
-    values = clean_fund(session, form, processes)
+                actor_id: int | None, config: Mapping | None = None) -> Fund:
+    """Create a fund from the form's values; every bad field is named. `config` gives the
+    global project pattern a fund without its own uses (default: the built-in settings)."""
+    values = clean_fund(session, form, processes, config=config)
     fund = Fund(**values)
     session.add(fund)
     flush_unique(session, "Fonden innehåller fel.", "name",
@@ -64,9 +68,9 @@ def create_fund(session: Session, form: Mapping, *, processes: Collection[str],
 
 
 def update_fund(session: Session, fund: Fund, form: Mapping, *, processes: Collection[str],
-                actor_id: int | None) -> Fund:
+                actor_id: int | None, config: Mapping | None = None) -> Fund:
     """Save the fund's changed values; an audit event lists each change (before, after)."""
-    values = clean_fund(session, form, processes, fund)
+    values = clean_fund(session, form, processes, fund, config=config)
     changed = {name: [getattr(fund, name), value] for name, value in values.items()
                if getattr(fund, name) != value}
     for name, value in values.items():
@@ -88,24 +92,28 @@ def fund_values(fund: Fund | None) -> dict:
 
 def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
     """Return the fund's organ, signature and finance dimensions, falling back to the
-    global settings (LETTER_NAMND, FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN)."""
+    global settings (LETTER_NAMND, FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN,
+    FINANCE_TRANSFER_ACCOUNT)."""
     settings = {**DEFAULTS, **config}
     return FundSettings(
         organ=fund.organ or settings["LETTER_NAMND"],
         signatory_name=fund.signatory_name, signatory_title=fund.signatory_title,
         cost_centre=fund.cost_centre or str(settings["FINANCE_FUND_COST_CENTRE"]),
         cost_centre_name=fund.cost_centre_name or settings["FINANCE_FUND_COST_CENTRE_NAME"],
-        project_pattern=fund.project_pattern or settings["FINANCE_PROJECT_PATTERN"])
+        project_pattern=fund.project_pattern or settings["FINANCE_PROJECT_PATTERN"],
+        transfer_account=fund.transfer_account or str(settings["FINANCE_TRANSFER_ACCOUNT"]))
 
 
 def with_fund_settings(fund: Fund, config: Mapping) -> dict:
     """The settings with the fund's own values in place of the global ones: LETTER_NAMND (the
-    organ letters name), FINANCE_FUND_COST_CENTRE[_NAME] and FINANCE_PROJECT_PATTERN."""
+    organ letters name), FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN and
+    FINANCE_TRANSFER_ACCOUNT."""
     settings = fund_settings(fund, config)
     return {**DEFAULTS, **config, "LETTER_NAMND": settings.organ,
             "FINANCE_FUND_COST_CENTRE": settings.cost_centre,
             "FINANCE_FUND_COST_CENTRE_NAME": settings.cost_centre_name,
-            "FINANCE_PROJECT_PATTERN": settings.project_pattern}
+            "FINANCE_PROJECT_PATTERN": settings.project_pattern,
+            "FINANCE_TRANSFER_ACCOUNT": settings.transfer_account}
 
 
 def texts_folder(fund: Fund, config: Mapping, part: str) -> str:
@@ -119,7 +127,7 @@ def texts_folder(fund: Fund, config: Mapping, part: str) -> str:
 
 
 def clean_fund(session: Session, form: Mapping, processes: Collection[str],
-               fund: Fund | None = None) -> dict:
+               fund: Fund | None = None, config: Mapping | None = None) -> dict:
     """Return the form's values checked; raise InvalidInput naming every bad field."""
     fields = FormFields(form)
     values = {
@@ -136,10 +144,13 @@ def clean_fund(session: Session, form: Mapping, processes: Collection[str],
         "cost_centre_name": fields.text("cost_centre_name", "Ansvarets namn", 200,
                                         required=False),
         "project_pattern": _project_pattern(fields),
+        "transfer_account": _transfer_account(fields),
         "allow_overlapping_rounds": fields.flag("allow_overlapping_rounds"),
     }
     if values["name"] and "name" not in fields.errors:
         _refuse_taken_name(session, fields, values["name"], fund)
+    if not {"diarie_prefix", "project_pattern"} & set(fields.errors):
+        _refuse_colliding_codes(session, fields, values, fund, {**DEFAULTS, **(config or {})})
     fields.raise_if_any("Fonden innehåller fel.")
     return values
 
@@ -177,11 +188,52 @@ def _project_pattern(fields: FormFields) -> str:
         sample = value.format(**PROJECT_SAMPLE)
     except (KeyError, ValueError, IndexError, AttributeError):
         sample = None
-    if sample is None or "{seq}" not in value:
-        fields.problem("project_pattern", "Projektkoden ska innehålla {seq} och får bara "
-                                          "använda {prefix}, {year}, {year2} och {seq}, "
-                                          "t.ex. TF{year2}-{seq}.")
+    if sample is None or "{seq}" not in value or not ("{year}" in value or "{year2}" in value):
+        fields.problem("project_pattern", "Projektkoden ska innehålla {seq} och {year} eller "
+                                          "{year2} och får bara använda {prefix}, {year}, "
+                                          "{year2} och {seq}, t.ex. {prefix}{year2}-{seq}.")
     return value
+
+
+def _transfer_account(fields: FormFields) -> str:
+    value = fields.raw("transfer_account")
+    if value and not LEDGER_ACCOUNT.fullmatch(value):
+        fields.problem("transfer_account", "Kontot ska vara fyra siffror ur kontoplanen, "
+                                           "t.ex. 7990.")
+    return value
+
+
+def project_sample(pattern: str, prefix: str) -> str:
+    """The project code a pattern gives the first case of 2027 with this diarium prefix."""
+    return pattern.format(**{**PROJECT_SAMPLE, "prefix": prefix})
+
+
+def _refuse_colliding_codes(session: Session, fields: FormFields, values: Mapping,
+                            fund: Fund | None, config: Mapping) -> None:
+    """Refuse a project pattern (the fund's own, else the global FINANCE_PROJECT_PATTERN)
+    that gives the same code as another fund's for a different diarienummer. Funds with the
+    same prefix share its number sequence, so only funds with other prefixes can collide: the
+    pattern must then include {prefix} or a fund code of its own."""
+    own, prefix = values["project_pattern"], values["diarie_prefix"]
+    general = str(config["FINANCE_PROJECT_PATTERN"])
+    code = project_sample(own or general, prefix)
+    others = select(Fund.name, Fund.diarie_prefix, Fund.project_pattern).where(
+        Fund.diarie_prefix != prefix)
+    if fund is not None:
+        others = others.where(Fund.id != fund.id)
+    for name, other_prefix, other_pattern in session.execute(others.order_by(Fund.name)):
+        if project_sample(other_pattern or general, other_prefix) != code:
+            continue
+        numbers = f"{prefix}-2027/0001 och {other_prefix}-2027/0001"
+        if own:
+            message = (f"Projektkoden krockar med fonden {name}: båda ger {code} ({numbers}). "
+                       "Ta med {prefix} eller en egen fondkod, t.ex. {prefix}{year2}-{seq}.")
+        else:
+            message = (f"Den gemensamma projektkoden {general} ger samma kod som fonden "
+                       f"{name}: {code} ({numbers}). Ange en egen projektkod med {{prefix}} "
+                       "eller en egen fondkod, t.ex. {prefix}{year2}-{seq}.")
+        fields.problem("project_pattern", message)
+        return
 
 
 def _refuse_taken_name(session: Session, fields: FormFields, name: str,

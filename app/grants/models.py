@@ -49,6 +49,8 @@ class Fund(Base):
     cost_centre: Mapped[str] = mapped_column(String(20), default="")
     cost_centre_name: Mapped[str] = mapped_column(String(200), default="")
     project_pattern: Mapped[str] = mapped_column(String(40), default="")
+    # The account its SIE transfers are booked on; empty: FINANCE_TRANSFER_ACCOUNT.
+    transfer_account: Mapped[str] = mapped_column(String(10), default="")
     # May rounds of this fund take applications in overlapping periods?
     allow_overlapping_rounds: Mapped[bool] = mapped_column(default=False)
 

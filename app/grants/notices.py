@@ -86,14 +86,10 @@ def open_task_recipients(ctx: OperationContext, application: Application, data: 
 
 
 def notice_context(application: Application, data: dict, config: dict) -> dict:
-    """A case message's keys, from the declared fields; `fund` names the fund and
-    `messages_folder` is its process's own texts (app.notifications.texts)."""
-    fund = application.round.fund
+    """What a notice's text may say about the case; the fields are the declared ones."""
     decl = declarations_of_instance(object_session(application), application.instance)
     outcome = (decl.outcome("decision_outcome", data) or decl.outcome("check_outcome", data))
     return {
-        "fund": fund.name,
-        "messages_folder": texts_folder(fund, config, "messages"),
         "diarienummer": application.diarienummer or "",
         "titel": application.title,
         "organisation": application.organisation.name,
@@ -102,12 +98,20 @@ def notice_context(application: Application, data: dict, config: dict) -> dict:
         "meddelande": _first(decl, data, "completion_message", "report_review_message"),
         "utfall": OUTCOME_NAMES.get(OUTCOME_CODES.get(outcome or "", ""), ""),
         "uppgift": "",
+        **fund_notice_context(application, config),
     }
 
 
 def _first(decl, data: dict, *meanings: str) -> str:
     return next((str(value) for meaning in meanings
                  if (value := decl.value(meaning, data))), "")
+
+
+def fund_notice_context(application: Application, config: dict) -> dict:
+    """The fund's part of a case message: `fund` names it, `messages_folder` is its process's
+    own texts (app.notifications.texts)."""
+    fund = application.round.fund
+    return {"fund": fund.name, "messages_folder": texts_folder(fund, config, "messages")}
 
 
 def send_notice(ctx: OperationContext, data: dict, typ: str = "") -> dict:

@@ -79,10 +79,16 @@ def outcome_meaning(outcome: str) -> str:
     return meaning
 
 
-def fund_letter_context(application, config: Mapping) -> dict:
-    """The fund's part of a letter: its name and its process's letter folder."""
+def fund_letter_context(decision, application, config: Mapping) -> dict:
+    """The fund's part of a letter: its name, its organ (the letterhead's nämnd and the
+    deciding organ of a decision that names none; the global LETTER_NAMND if the fund names
+    none), the outcome's meaning and the process's letter folder."""
     fund = application.round.fund
-    return {"fund": fund.name, "letters_folder": texts_folder(fund, config, "letters")}
+    settings = with_fund_settings(fund, config)
+    return {"fund": fund.name, "namnd": settings["LETTER_NAMND"],
+            "organ": decision.organ or deciding_organ(settings, decision.level),
+            "meaning": outcome_meaning(decision.outcome),
+            "letters_folder": texts_folder(fund, config, "letters")}
 
 
 @dataclass
@@ -122,9 +128,7 @@ def deciding_organ(config: Mapping, level: str, organ: str | None = None) -> str
 
 def letter_context(decision, application, data: Mapping, config: Mapping,
                    draft: bool = False) -> dict:
-    """The template's variables from a decision (or DecisionFacts), its case and case data;
-    the fund's organ and finance settings stand in for the global ones (LETTER_NAMND …)."""
-    config = with_fund_settings(application.round.fund, config)
+    """The template's variables from a decision (or DecisionFacts), its case and case data."""
     contact = data.get("kontaktperson") or {}
     delegation_reference = decision.delegation_reference or ""
     if decision.outcome in FORMAL_OUTCOMES and not delegation_reference:
@@ -135,7 +139,6 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
     return {
         "draft": draft,
         "outcome": decision.outcome,
-        "meaning": outcome_meaning(decision.outcome),
         "amount": decision.amount,
         "requested_amount": application.requested_amount,
         "motivation": decision.motivation or "",
@@ -163,7 +166,7 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
         "follow_up": data.get("aterrapportering_datum"),
         **{key.removeprefix("LETTER_").lower(): config.get(key, DEFAULTS[key])
            for key in LETTER_KEYS},
-        **fund_letter_context(application, config),
+        **fund_letter_context(decision, application, config),
     }
 
 

@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from app.formatting import to_local_date
+from app.grants.funds import fund_settings
 from app.grants.models import Application, RepaymentClaim
 from app.payouts.lines import ClaimLine, PayoutLine
 from app.payouts.models import Payout
@@ -37,13 +38,21 @@ def claim_lines(claims: Iterable[RepaymentClaim], config: Mapping) -> list[Claim
 
 
 def _case(application: Application, config: Mapping) -> dict:
+    """The case's part of a line; the fund's ansvar and project pattern are the fund's own,
+    else the global settings."""
     organisation = application.organisation
+    fund = application.round.fund
+    settings = fund_settings(fund, config)
     return {
         "diarienummer": application.diarienummer or "",
         "title": application.title,
         "payee_name": organisation.name,
         "payee_kind": organisation.kind,
         "cost_centre": organisation.cost_centre or "",
-        "project": project_code(application.diarienummer, config["FINANCE_PROJECT_PATTERN"]),
+        "project": project_code(application.diarienummer, settings.project_pattern),
         "org_number": organisation.org_number or "",
+        "fund_name": fund.name,
+        "fund_cost_centre": settings.cost_centre,
+        "fund_cost_centre_name": settings.cost_centre_name,
+        "transfer_account": settings.transfer_account,
     }

@@ -32,6 +32,10 @@ class PayoutLine:
     account_kind: str = ""  # "bankgiro" | "plusgiro" | "iban" for an external payee
     account: str = ""  # bankgiro/plusgiro digits only, or a compact IBAN
     bic: str = ""  # optional, with an IBAN
+    fund_name: str = ""  # the fund the money leaves (voucher and remittance texts)
+    fund_cost_centre: str = ""  # the fund's ansvar; empty: ExportSettings.fund_cost_centre
+    fund_cost_centre_name: str = ""  # its name in SIE #OBJEKT
+    transfer_account: str = ""  # the fund's SIE account; empty: ExportSettings.transfer_account
 
     @property
     def internal(self) -> bool:
@@ -53,6 +57,10 @@ class ClaimLine:
     cost_centre: str = ""
     project: str = ""
     org_number: str = ""
+    fund_name: str = ""
+    fund_cost_centre: str = ""
+    fund_cost_centre_name: str = ""
+    transfer_account: str = ""
 
     @property
     def internal(self) -> bool:
@@ -61,7 +69,8 @@ class ClaimLine:
 
 @dataclass(frozen=True)
 class ExportSettings:
-    """The finance configuration the formats need (FINANCE_* settings)."""
+    """The finance configuration the formats need (FINANCE_* settings); the fund's ansvar
+    here is the default of lines whose fund has none of its own."""
 
     kommun_name: str = "Huddinge kommun"
     org_number: str = "212000-0068"
@@ -119,3 +128,13 @@ class ExportBatch:
     @property
     def external(self) -> list[PayoutLine]:
         return [line for line in self.lines if not line.internal]
+
+
+def fund_side(record: PayoutLine | ClaimLine, settings: ExportSettings) -> tuple[str, str, str]:
+    """The fund's ansvar, that ansvar's name and the fund's name for a record: the record's
+    fund's own values, else the settings' (the global FINANCE_FUND_COST_CENTRE[_NAME])."""
+    if record.fund_cost_centre:
+        code, name = record.fund_cost_centre, record.fund_cost_centre_name or record.fund_name
+    else:
+        code, name = settings.fund_cost_centre, settings.fund_cost_centre_name
+    return code, name, record.fund_name or name

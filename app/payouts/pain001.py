@@ -11,7 +11,7 @@ from lxml import etree
 
 from app.payouts import identifiers
 from app.payouts.charset import fit_text
-from app.payouts.lines import ExportBatch, ExportSettings, PayoutLine
+from app.payouts.lines import ExportBatch, ExportSettings, PayoutLine, fund_side
 from app.payouts.sie import format_amount
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
@@ -39,7 +39,7 @@ def write(batch: ExportBatch, settings: ExportSettings) -> bytes:
                settings.initiating_party_scheme)
     instruction = _add_instruction(initiation, batch, settings, count, total)
     for line in lines:
-        _add_transfer(instruction, line)
+        _add_transfer(instruction, line, settings)
     body = etree.tostring(document, encoding="UTF-8", xml_declaration=False, pretty_print=True)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
@@ -64,7 +64,7 @@ def _add_instruction(parent: etree._Element, batch: ExportBatch, settings: Expor
     return instruction
 
 
-def _add_transfer(parent: etree._Element, line: PayoutLine) -> None:
+def _add_transfer(parent: etree._Element, line: PayoutLine, settings: ExportSettings) -> None:
     if line.amount <= 0:
         raise ValueError(f"{line.reference}: beloppet ska vara större än noll.")
     try:
@@ -96,7 +96,8 @@ def _add_transfer(parent: etree._Element, line: PayoutLine) -> None:
             _add(scheme, "Prtry", "BGNR")
         else:
             _add(scheme, "Cd", "BBAN")
-    _add(_add(transfer, "RmtInf"), "Ustrd", _text(f"Trygghetsfonden {line.diarienummer}", 140))
+    fund = fund_side(line, settings)[2]
+    _add(_add(transfer, "RmtInf"), "Ustrd", _text(f"{fund} {line.diarienummer}", 140))
 
 
 def _add_party(parent: etree._Element, tag: str, name: str, identifier: str,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from app.payouts import identifiers
 from app.payouts.charset import fit_text
-from app.payouts.lines import ClaimLine, ExportBatch, ExportSettings, PayoutLine
+from app.payouts.lines import ClaimLine, ExportBatch, ExportSettings, PayoutLine, fund_side
 
 ENCODING = "cp437"
 CENT = Decimal("0.01")
@@ -22,6 +22,7 @@ LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 
 @dataclass(frozen=True)
 class _Transaction:
+    account: str
     cost_centre: str
     project: str
     amount: Decimal
@@ -40,9 +41,9 @@ def write_payouts(batch: ExportBatch, settings: ExportSettings) -> bytes:
     if not lines:
         raise ValueError("Batchen har inga interna överföringar att bokföra.")
     vouchers = [
-        _transfer(line, settings, f"Trygghetsfonden {line.diarienummer}", -line.amount,
-                  "Från trygghetsfonden", f"Till {line.payee_name}")
-        for line in lines
+        _transfer(line, settings, f"{fund} {line.diarienummer}", -line.amount, f"Från {fund}",
+                  f"Till {line.payee_name}")
+        for line in lines for fund in [fund_side(line, settings)[2]]
     ]
     generated_on = batch.created_at.astimezone(LOCAL_TIME).date()
     return _write(settings, lines, vouchers, generated_on, batch.execution_date, batch.created_by)
@@ -56,7 +57,8 @@ def write_claims(claims: Sequence[ClaimLine], settings: ExportSettings, generate
         raise ValueError("Det finns inga interna återkrav att bokföra.")
     vouchers = [
         _transfer(claim, settings, f"Återkrav {claim.diarienummer}", claim.amount,
-                  "Återkrav till trygghetsfonden", f"Återkrav från {claim.payee_name}")
+                  f"Återkrav till {fund_side(claim, settings)[2]}",
+                  f"Återkrav från {claim.payee_name}")
         for claim in internal
     ]
     return _write(settings, internal, vouchers, generated_on, generated_on, user)
@@ -64,16 +66,19 @@ def write_claims(claims: Sequence[ClaimLine], settings: ExportSettings, generate
 
 def _transfer(record: PayoutLine | ClaimLine, settings: ExportSettings, text: str,
               fund_amount: Decimal, fund_text: str, payee_text: str) -> _Voucher:
-    """Move an amount between the fund's ansvar and the record's; fund_amount < 0 pays out."""
+    """Move an amount between the fund's ansvar and the record's on the fund's transfer
+    account (the record's fund's own, else the settings'); fund_amount < 0 pays out."""
     if record.amount <= 0:
         raise ValueError(f"{record.reference}: beloppet ska vara större än noll.")
     try:
         cost_centre = identifiers.cost_centre(record.cost_centre)
     except ValueError as error:
         raise ValueError(f"{record.reference}: {error}") from None
+    account = record.transfer_account or settings.transfer_account
     return _Voucher(text, (
-        _Transaction(settings.fund_cost_centre, record.project, fund_amount, fund_text),
-        _Transaction(cost_centre, record.project, -fund_amount, payee_text),
+        _Transaction(account, fund_side(record, settings)[0], record.project, fund_amount,
+                     fund_text),
+        _Transaction(account, cost_centre, record.project, -fund_amount, payee_text),
     ))
 
 
@@ -102,15 +107,15 @@ def _header(settings: ExportSettings, generated_on: date, user: str) -> list[str
 
 
 def _objects(settings: ExportSettings, records: Sequence[PayoutLine | ClaimLine]) -> list[str]:
-    """Declare the fund's ansvar first, then each other ansvar and each project once, by code."""
-    cost_centres = {settings.fund_cost_centre: settings.fund_cost_centre_name}
+    """Declare the funds' ansvar first, then each other ansvar and each project once, by code."""
+    funds = dict(fund_side(record, settings)[:2] for record in records)
+    cost_centres = dict(funds)
     projects: dict[str, str] = {}
     for record in records:
         cost_centres.setdefault(record.cost_centre.strip(), record.payee_name)
         if record.project:
             projects.setdefault(record.project, record.title)
-    fund = settings.fund_cost_centre
-    ordered = [fund, *sorted(code for code in cost_centres if code != fund)]
+    ordered = [*sorted(funds), *sorted(code for code in cost_centres if code not in funds)]
     return [
         *(f"#OBJEKT {settings.dim_cost_centre} {quote(code)} {quote(cost_centres[code])}"
           for code in ordered),
@@ -134,7 +139,7 @@ def _voucher_lines(settings: ExportSettings, voucher: _Voucher, booked_on: date,
         objects = [f"{settings.dim_cost_centre} {quote(transaction.cost_centre)}"]
         if transaction.project:
             objects.append(f"{settings.dim_project} {quote(transaction.project)}")
-        lines.append(f"\t#TRANS {settings.transfer_account} {{{' '.join(objects)}}} "
+        lines.append(f"\t#TRANS {transaction.account} {{{' '.join(objects)}}} "
                      f"{format_amount(transaction.amount)} {day} {quote(transaction.text)}")
     lines.append("}")
     return lines

@@ -3,7 +3,7 @@ changes a round's budget and closes a round early (app.grants.funds, app.grants.
 
 from collections.abc import Mapping
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.errors import InvalidInput
@@ -28,7 +28,7 @@ def create():
         return _fund_page(None, funds.fund_values(None))
     try:
         fund = funds.create_fund(db(), request.form, processes=_processes(),
-                                 actor_id=current_user().id)
+                                 actor_id=current_user().id, config=current_app.config)
     except InvalidInput as err:
         db().rollback()
         return _fund_page(None, request.form, err.errors), 422
@@ -45,7 +45,7 @@ def edit(fund_id: int):
         return _fund_page(fund, funds.fund_values(fund))
     try:
         funds.update_fund(db(), fund, request.form, processes=_processes(),
-                          actor_id=current_user().id)
+                          actor_id=current_user().id, config=current_app.config)
     except InvalidInput as err:
         db().rollback()
         return _fund_page(fund, request.form, err.errors), 422
