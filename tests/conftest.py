@@ -113,7 +113,7 @@ class FreshEngine:
             return value
         engine = self.original
         fresh = Engine(engine.catalogue, engine.operations, engine.config,
-                       on_saved=engine.on_saved, choices=engine.choices)
+                       on_saved=engine.on_saved, choices=engine.choices, checks=engine.checks)
         return getattr(fresh, name)
 
 

@@ -143,7 +143,7 @@ def to_review(session, engine, application, reviewers=("bedomare", "bedomare2"),
     complete(session, engine, application, "formell_kontroll",
              {"kontroll_utfall": "komplett"}, "handlaggare")
     complete(session, engine, application, "tilldela_bedomare",
-             {"bedomare": list(reviewers), "bedomning_frist": deadline}, "handlaggare")
+             {"valda_bedomare": list(reviewers), "bedomning_frist": deadline}, "handlaggare")
 
 
 def review_all(session, engine, application, reviewers=("bedomare", "bedomare2"), score=4):

@@ -38,7 +38,8 @@ EXAMPLES = {
                                "antalet nattvandringar.",
         "komplettering_frist": "2027-03-29",
     },
-    "tilldela-bedomare": {"bedomare": ["bedomare", "bedomare2"], "bedomning_frist": "2027-04-15"},
+    "tilldela-bedomare": {"valda_bedomare": ["bedomare", "bedomare2"],
+                          "bedomning_frist": "2027-04-15"},
     "bedomning": {"bedomning": {
         "jav": "ingen",
         "kriterier": {name: {"poang": 4, "motivering": "Tydligt och väl underbyggt."}

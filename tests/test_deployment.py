@@ -219,7 +219,7 @@ def test_a_case_moves_to_a_new_version_and_goes_on_with_a_fresh_engine(session, 
     complete(session, engine, application, "formell_kontroll", {"kontroll_utfall": "komplett"},
              "handlaggare")
     complete(session, engine, application, "tilldela_bedomare",
-             {"bedomare": ["bedomare", "bedomare2"], "bedomning_frist": "2030-01-31"},
+             {"valda_bedomare": ["bedomare", "bedomare2"], "bedomning_frist": "2030-01-31"},
              "handlaggare")
     assert open_task_names(session, application) == ["bedomning", "bedomning"]
     event = session.scalars(select(AuditEvent).where(

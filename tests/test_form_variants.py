@@ -99,12 +99,13 @@ def test_tilldela_bedomare_gets_the_reviewers_at_run_time(real_forms):
     filled = defn.with_choices(BEDOMARE_CHOICES)
 
     html = render(filled.make_form(), filled)
-    labels = [html.xpath(f"//label[@for='bedomare-{i}']")[0].text_content() for i in (0, 1)]
+    labels = [html.xpath(f"//label[@for='valda_bedomare-{i}']")[0].text_content()
+              for i in (0, 1)]
     assert labels == ["Bo Bedömare", "Berit Bedömare"]
-    assert html.get_element_by_id("bedomare-0").get("value") == "bedomare"
+    assert html.get_element_by_id("valda_bedomare-0").get("value") == "bedomare"
     assert filled.validate_data({**EXAMPLES["tilldela-bedomare"],
-                                 "bedomare": ["bedomare", "bedomare"]}) == {
-        "bedomare": ["Samma val får bara förekomma en gång."]}
+                                 "valda_bedomare": ["bedomare", "bedomare"]}) == {
+        "valda_bedomare": ["Samma val får bara förekomma en gång."]}
 
 
 # Dates relative to today ---------------------------------------------------------------------
@@ -217,11 +218,12 @@ def test_subset_without_any_known_field_is_an_error(real_forms, names):
 
 
 def test_subset_and_with_choices_combine(real_forms):
-    defn = real_forms["tilldela-bedomare"].subset(["bedomare"]).with_choices(BEDOMARE_CHOICES)
+    defn = real_forms["tilldela-bedomare"].subset(["valda_bedomare"]).with_choices(
+        BEDOMARE_CHOICES)
 
     assert defn.options_sources() == {"bedomare"}
-    assert defn.validate_data({"bedomare": ["bedomare2"]}) == {}
-    assert defn.validate_data({"bedomare": ["x"]}) == {"bedomare.0": [CHOICE]}
+    assert defn.validate_data({"valda_bedomare": ["bedomare2"]}) == {}
+    assert defn.validate_data({"valda_bedomare": ["x"]}) == {"valda_bedomare.0": [CHOICE]}
 
 
 # check_definition: custom keywords and run-time choices --------------------------------------

@@ -14,13 +14,17 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from app.config import DEFAULTS
+from app.config import DEFAULTS, ROOT
+from app.engine.specs import load_catalogue
+from app.grants.declarations import catalogue_declarations
 from app.letters import render
 from app.letters.fetcher import LOGO_URL, LetterAssetFetcher, RefusedURL
 from app.letters.render import DecisionFacts, letter_context, render_pdf
 from tests.test_letters import inflated, pdf_text
 
 LOGO = Path(DEFAULTS["LETTER_LOGO"])
+# The shipped process's declarations: the case data below uses its fields.
+DECL = catalogue_declarations(load_catalogue(ROOT / "processes", ROOT / "forms"))["trygghetsfond"]
 REASON = "Ansökan kom in den 20 mars 2027, efter sista ansökningsdag den 1 mars 2027."
 OFFICER = SimpleNamespace(display_name="Bo Beslut", title="Enhetschef")
 LOGO_ALT = rb"/Alt ?\(Huddinge kommun logotyp\)"
@@ -47,7 +51,7 @@ def case(outcome: str = "avvisning", number: int = 1, fund=TRYGGHETSFOND, **deci
 
 
 def context(outcome: str = "avvisning", number: int = 1, config=None, **decision) -> dict:
-    return letter_context(*case(outcome, number, **decision), config or DEFAULTS)
+    return letter_context(*case(outcome, number, **decision), config or DEFAULTS, decl=DECL)
 
 
 def grant_context(number: int) -> dict:
@@ -269,7 +273,7 @@ def test_an_edited_stylesheet_gets_a_new_renderer(monkeypatch):
 
 
 def test_a_draft_has_the_utkast_header_and_watermark(tmp_path):
-    pdf = render_pdf(letter_context(*case("avvisning"), DEFAULTS, draft=True))
+    pdf = render_pdf(letter_context(*case("avvisning"), DEFAULTS, draft=True, decl=DECL))
     text = pdf_text(pdf)
     assert "UTKAST – inte ett beslut" in text and "Huddinge kommun · Kommunstyrelsen" in text
     (tmp_path / "draft.pdf").write_bytes(pdf)

@@ -291,7 +291,7 @@ def test_jav_recusal_asks_the_officer_for_another_reviewer(session, engine, demo
     assert session.scalars(select(JavDeclaration)).one().user.username == "bedomare"
     with pytest.raises(InvalidInput):  # the jävig reviewer cannot be chosen again
         complete(session, engine, application, "tilldela_bedomare",
-                 {"bedomare": ["bedomare"], "bedomning_frist": "2030-01-31"}, "handlaggare")
+                 {"valda_bedomare": ["bedomare"], "bedomning_frist": "2030-01-31"}, "handlaggare")
 
 
 def test_decision_maker_who_declares_jav_is_barred(session, engine, demo):

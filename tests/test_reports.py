@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.demo import DEMO_CASES, load_demo_cases
+from app.demo import demo_files, load_demo_cases
 from app.formatting import local_today
 from app.grants.models import Application
 from app.spreadsheet import csv_cell
@@ -76,7 +76,8 @@ def test_ledger_page_shows_the_round(app, session, engine, demo):
 
 
 def test_living_demo_has_a_case_in_every_state(session, engine, demo):
-    assert load_demo_cases(session, engine, local_today()) == len(DEMO_CASES)
+    assert load_demo_cases(session, engine, local_today()) == sum(
+        len(demo["cases"]) for demo in demo_files())
     session.commit()
     statuses = set(session.scalars(select(Application.status)))
     for expected in ("Utkast", "Komplettering", "Bedömning", "Beslut", "Avslag",

@@ -224,7 +224,7 @@ def test_cases_complete_across_two_web_processes_and_two_workers(cluster):
                                        [("kontroll_utfall", "komplett"), ("slutfor", "1")])
         assert status == 302, page[:2000]
         status, _, page = officer.post(officer.task_url(there, "Tilldela bedömare", title), [
-            ("bedomare", "bedomare"), ("bedomare", "bedomare2"),
+            ("valda_bedomare", "bedomare"), ("valda_bedomare", "bedomare2"),
             ("bedomning_frist", "2030-01-31"), ("slutfor", "1")])
         assert status == 302, page[:2000]
 

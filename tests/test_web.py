@@ -67,7 +67,8 @@ def test_happy_path_through_every_role(client, demo, sessions):
     login(client, "handlaggare")
     complete_in_inbox(client, "Formell kontroll", [("kontroll_utfall", "komplett")])
     complete_in_inbox(client, "Tilldela bedömare", [
-        ("bedomare", "bedomare"), ("bedomare", "bedomare2"), ("bedomning_frist", "2030-01-31")])
+        ("valda_bedomare", "bedomare"), ("valda_bedomare", "bedomare2"),
+        ("bedomning_frist", "2030-01-31")])
     logout(client)
 
     for reviewer, score in (("bedomare", 4), ("bedomare2", 3)):

@@ -245,10 +245,10 @@ def completed_tasks(session: Session, instance_id: int) -> list[HumanTask]:
     return list(session.scalars(query))
 
 
-def completed_by_user(session: Session, user_id: int, task_name: str) -> list[HumanTask]:
-    """Return the tasks of one kind a user has completed, newest first."""
+def completed_by_user(session: Session, user_id: int, role: str) -> list[HumanTask]:
+    """Return the tasks of one role's lane a user has completed, newest first."""
     query = (select(HumanTask)
-             .where(HumanTask.completed_by_id == user_id, HumanTask.task_name == task_name,
+             .where(HumanTask.completed_by_id == user_id, HumanTask.role == role,
                     HumanTask.outcome == "completed")
              .order_by(HumanTask.completed_at.desc()))
     return list(session.scalars(query))

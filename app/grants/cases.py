@@ -11,10 +11,8 @@ from app.forms.languages import SOURCE_LANGUAGE
 from app.forms.presenters import Entry, describe
 from app.grants import permissions
 from app.grants.models import Application
-from app.grants.reviews import review_table
+from app.grants.reviews import review_form_of, review_table
 
-# The form whose data is the reviews (its schema names the criteria and their weights).
-REVIEW_FORM = "bedomning"
 # The role whose forms everyone who may see the case may read (the application itself).
 APPLICANT_ROLE = "sokande"
 
@@ -43,7 +41,7 @@ def case_summary(session: Session, user: User, application: Application, forms: 
     forms = {name: form.in_language(lang) for name, form in forms.items()}
     summary = CaseSummary(application, sections=_sections(session, user, application, forms,
                                                           leave_out, lang))
-    review_form = forms.get(REVIEW_FORM)
+    review_form = review_form_of(forms)
     if review_form is not None and permissions.can_see_reviews(session, user, application):
         summary.reviews = review_table(session, review_form.schema, application)
     return summary

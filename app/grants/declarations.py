@@ -47,7 +47,7 @@ FIELDS: dict[str, tuple[str, ...] | None] = {
     "review": ("review",), "review_conflict": ("review",),
     "review_conflict_reason": ("review",), "review_scores": ("review",),
     "review_recommendation": ("review",), "review_amount": ("review",),
-    "review_comment": ("review",),
+    "review_comment": ("review",), "criterion_score": None, "criterion_motivation": None,
     "proposal_outcome": ("proposal",), "proposal_amount": ("proposal",),
     "proposal_motivation": ("proposal",), "proposal_conditions": ("proposal",),
     "payout_plan": ("proposal", "decision"), "tranche_amount": None, "tranche_date": None,
@@ -150,6 +150,11 @@ class ProcessDeclarations:
         value = self.value(meaning, data)
         return self.outcomes.get(meaning, {}).get(value) if isinstance(value, str) else None
 
+    def outcome_in(self, meaning: str, container: str, data: Mapping | None) -> str | None:
+        """Return what the outcome field `meaning` means in a copy of `container`."""
+        value = self.value_in(meaning, container, data)
+        return self.outcomes.get(meaning, {}).get(value) if isinstance(value, str) else None
+
     def outcome_value(self, meaning: str, outcome: str) -> str | None:
         """Return the form value of the outcome field `meaning` that means `outcome`."""
         return next((value for value, said in self.outcomes.get(meaning, {}).items()
@@ -213,20 +218,36 @@ _BY_HASH: dict[str, ProcessDeclarations] = {}
 
 
 def declarations_of(session: Session, version: ProcessVersion) -> ProcessDeclarations:
-    """Return the declarations of a stored process version (read once per version)."""
+    """Return the declarations of a stored process version (read once per version). A
+    version stored before processes declared anything reads those of the newest version of
+    its process that does (its cases keep running on new code)."""
     found = _BY_HASH.get(version.content_hash)
     if found is None:
-        sources, forms = session.execute(
-            select(ProcessVersion.sources, ProcessVersion.forms)
-            .where(ProcessVersion.id == version.id)).one()
-        spec, subprocess_specs = specs_of_version(sources, version.process_id)
-        if forms is None:  # versions stored before forms were: they run with forms/
-            forms = {name: {"schema": form.schema} for name, form in
-                     load_form_catalogue(Path(DEFAULTS["FORMS_DIR"])).items()}
-        found = build_declarations(version.process_id, elements_of(spec, subprocess_specs),
-                                   {name: form["schema"] for name, form in forms.items()})
+        found = _read(session, version.id, version.process_id)
+        if not found.steps:
+            newer = session.execute(
+                select(ProcessVersion.id, ProcessVersion.content_hash)
+                .where(ProcessVersion.process_id == version.process_id,
+                       ProcessVersion.id > version.id)
+                .order_by(ProcessVersion.id.desc())).first()
+            if newer is None:
+                return found  # not remembered: a newer version may be stored later
+            found = _BY_HASH.get(newer.content_hash) or _read(
+                session, newer.id, version.process_id)
         _BY_HASH[version.content_hash] = found
     return found
+
+
+def _read(session: Session, version_id: int, process_id: str) -> ProcessDeclarations:
+    sources, forms = session.execute(
+        select(ProcessVersion.sources, ProcessVersion.forms)
+        .where(ProcessVersion.id == version_id)).one()
+    spec, subprocess_specs = specs_of_version(sources, process_id)
+    if forms is None:  # versions stored before forms were: they run with forms/
+        forms = {name: {"schema": form.schema} for name, form in
+                 load_form_catalogue(Path(DEFAULTS["FORMS_DIR"])).items()}
+    return build_declarations(process_id, elements_of(spec, subprocess_specs),
+                              {name: form["schema"] for name, form in forms.items()})
 
 
 def declarations_of_instance(session: Session, instance) -> ProcessDeclarations:

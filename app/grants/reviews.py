@@ -1,6 +1,8 @@
-"""Reviews (bedömningar): criteria and weights come from the review form; weighted totals
-and the case's rank among the round's applications."""
+"""Reviews (bedömningar): criteria and weights come from the review form (the form whose
+schema declares `"x-grant": "review_scores"`); weighted totals and the case's rank among the
+round's applications. The review's parts are found by their declared meanings."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -9,11 +11,13 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.engine.models import ProcessInstance
+from app.grants.declarations import FIELD_KEYWORD, OUTCOMES_KEYWORD, declared_properties
 from app.grants.models import Application
 
-REVIEW_PROPERTY = "bedomning"
-# The process variable that collects every review of a case.
+# The process variable that collects every review of a case (each the review object with
+# the reviewer's username under REVIEWER_KEY), set by the process's scripts.
 REVIEWS_VARIABLE = "alla_bedomningar"
+REVIEWER_KEY = "bedomare"
 
 
 @dataclass
@@ -21,6 +25,62 @@ class Criterion:
     key: str
     title: str
     weight: int
+    score_key: str = ""
+    motivation_key: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewShape:
+    """Where a review object holds its parts (paths relative to the review object)."""
+
+    scores: tuple[str, ...] = ()
+    conflict: tuple[str, ...] = ()
+    conflict_outcomes: Mapping = field(default_factory=dict)
+    recommendation: tuple[str, ...] = ()
+    amount: tuple[str, ...] = ()
+    comment: tuple[str, ...] = ()
+
+    def get(self, review: Mapping, part: str, default=None):
+        value: object = review
+        path = getattr(self, part)
+        if not path:
+            return default
+        for key in path:
+            if not isinstance(value, Mapping) or key not in value:
+                return default
+            value = value[key]
+        return value
+
+    def is_conflict(self, review: Mapping) -> bool:
+        return self.conflict_outcomes.get(self.get(review, "conflict")) == "conflict"
+
+
+_PARTS = {"review_scores": "scores", "review_conflict": "conflict",
+          "review_recommendation": "recommendation", "review_amount": "amount",
+          "review_comment": "comment"}
+
+
+def review_shape(review_schema: Mapping) -> ReviewShape:
+    """Read where the review form's declared parts lie within its review object."""
+    found = {node.get(FIELD_KEYWORD): (path, node) for path, node in
+             declared_properties(review_schema)}
+    base = found.get("review", ((), {}))[0]
+    parts = {part: path[len(base):] for meaning, part in _PARTS.items()
+             if (path := found.get(meaning, ((), {}))[0])[:len(base)] == base and path}
+    outcomes = found.get("review_conflict", ((), {}))[1].get(OUTCOMES_KEYWORD) or {}
+    return ReviewShape(conflict_outcomes=outcomes, **parts)
+
+
+def scores_node(schema: Mapping) -> Mapping | None:
+    """The object field of a form that holds the review scores (x-grant review_scores)."""
+    return next((node for _path, node in declared_properties(schema)
+                 if node.get(FIELD_KEYWORD) == "review_scores"), None)
+
+
+def review_form_of(forms: Mapping):
+    """The form (of `forms`) reviewers fill in, or None."""
+    return next((form for form in forms.values() if scores_node(form.schema) is not None),
+                None)
 
 
 @dataclass
@@ -38,11 +98,16 @@ class ReviewRow:
 def criteria_of(review_schema: dict, weights: dict | None = None) -> list[Criterion]:
     """Read the criteria and their weights (x-vikt) from the review form's schema; `weights`
     (a round's, by criterion key) replaces the form's weight of each key it names."""
-    review = review_schema.get("properties", {}).get(REVIEW_PROPERTY, {})
-    criteria = review.get("properties", {}).get("kriterier", {}).get("properties", {})
+    criteria = (scores_node(review_schema) or {}).get("properties", {})
     weights = weights or {}
-    return [Criterion(key, node.get("title", key), int(weights.get(key, node.get("x-vikt", 1))))
+    return [Criterion(key, node.get("title", key), int(weights.get(key, node.get("x-vikt", 1))),
+                      _key_of(node, "criterion_score"), _key_of(node, "criterion_motivation"))
             for key, node in criteria.items()]
+
+
+def _key_of(criterion: Mapping, meaning: str) -> str:
+    return next((key for key, node in (criterion.get("properties") or {}).items()
+                 if isinstance(node, Mapping) and node.get(FIELD_KEYWORD) == meaning), "")
 
 
 def weighted_score(criteria: list[Criterion], scores: dict[str, int]) -> Decimal | None:
@@ -55,20 +120,23 @@ def weighted_score(criteria: list[Criterion], scores: dict[str, int]) -> Decimal
     return mean.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def review_rows(criteria: list[Criterion], reviews: list[dict]) -> list[ReviewRow]:
+def review_rows(shape: ReviewShape, criteria: list[Criterion],
+                reviews: list[dict]) -> list[ReviewRow]:
     """Turn the process's collected reviews into rows for a side-by-side table."""
     rows = []
-    for review in reviews:
-        marks = review.get("kriterier") or {}
-        scores = {k: v.get("poang") for k, v in marks.items() if isinstance(v, dict)}
+    keys = {c.key: c for c in criteria}
+    for review in (r for r in reviews if isinstance(r, Mapping)):
+        marks = shape.get(review, "scores") or {}
+        marks = {k: v for k, v in marks.items() if isinstance(v, dict) and k in keys}
+        scores = {k: v.get(keys[k].score_key) for k, v in marks.items()}
+        conflict = shape.is_conflict(review)
         rows.append(ReviewRow(
-            reviewer=review.get("bedomare", ""), jav=review.get("jav") == "jav", scores=scores,
-            motivations={k: v.get("motivering", "") for k, v in marks.items()
-                         if isinstance(v, dict)},
-            recommendation=review.get("rekommendation", ""),
-            recommended_amount=review.get("rekommenderat_belopp"),
-            comment=review.get("kommentar", ""),
-            weighted=None if review.get("jav") == "jav" else weighted_score(criteria, scores)))
+            reviewer=review.get(REVIEWER_KEY, ""), jav=conflict, scores=scores,
+            motivations={k: v.get(keys[k].motivation_key, "") for k, v in marks.items()},
+            recommendation=shape.get(review, "recommendation", ""),
+            recommended_amount=shape.get(review, "amount"),
+            comment=shape.get(review, "comment", ""),
+            weighted=None if conflict else weighted_score(criteria, scores)))
     return rows
 
 
@@ -80,7 +148,7 @@ def case_score(rows: list[ReviewRow]) -> Decimal | None:
     return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def round_ranking(session: Session, criteria: list[Criterion],
+def round_ranking(session: Session, shape: ReviewShape, criteria: list[Criterion],
                   round_id: int) -> list[tuple[int, Decimal]]:
     """Return (application id, score) of the round's reviewed applications, best first."""
     query = (select(Application.id, ProcessInstance.data)
@@ -88,7 +156,8 @@ def round_ranking(session: Session, criteria: list[Criterion],
              .where(Application.round_id == round_id))
     scored = []
     for application_id, data in session.execute(query):
-        score = case_score(review_rows(criteria, (data or {}).get(REVIEWS_VARIABLE) or []))
+        score = case_score(review_rows(shape, criteria,
+                                       (data or {}).get(REVIEWS_VARIABLE) or []))
         if score is not None:
             scored.append((application_id, score))
     return sorted(scored, key=lambda pair: pair[1], reverse=True)
@@ -108,11 +177,12 @@ def review_table(session: Session, review_schema: dict, application: Application
     if not reviews:
         return None
     criteria = criteria_of(review_schema, application.round.criteria_weights)
-    rows = review_rows(criteria, reviews)
+    shape = review_shape(review_schema)
+    rows = review_rows(shape, criteria, reviews)
     names = dict(session.execute(select(User.username, User.display_name).where(
         User.username.in_([r.reviewer for r in rows]))).all())
     for row in rows:
         row.reviewer = names.get(row.reviewer, row.reviewer)
-    ranking = round_ranking(session, criteria, application.round_id)
+    ranking = round_ranking(session, shape, criteria, application.round_id)
     return {"criteria": criteria, "rows": rows, "score": case_score(rows),
             "rank": rank_of(ranking, application.id), "ranked": len(ranking)}

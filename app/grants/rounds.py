@@ -13,10 +13,10 @@ from app.audit import record_event
 from app.errors import NotFound
 from app.formatting import kronor
 from app.grants.budget import Ledger, ledger_for
-from app.grants.cases import REVIEW_FORM
+from app.grants.declarations import ProcessDeclarations
 from app.grants.fields import FormFields
 from app.grants.models import Fund, Round
-from app.grants.reviews import Criterion, criteria_of
+from app.grants.reviews import Criterion, criteria_of, review_form_of
 
 WEIGHT_PREFIX = "vikt_"  # form fields of the criteria weights: vikt_<criterion key>
 MAX_WEIGHT = 100
@@ -27,7 +27,7 @@ ROUND_FIELDS = ("name", "opens_on", "closes_on", "period_start", "period_end", "
 def review_criteria(forms: Mapping, lang: str | None = None) -> list[Criterion]:
     """The criteria reviewers score and their weights in the review form (the catalogue's),
     with their titles in `lang`."""
-    review_form = forms.get(REVIEW_FORM)
+    review_form = review_form_of(forms)
     if review_form is None:
         return []
     return criteria_of(review_form.in_language(lang).schema)
@@ -39,10 +39,11 @@ def round_criteria(criteria: list[Criterion], fund_round: Round) -> list[Criteri
     return [Criterion(c.key, c.title, int(weights.get(c.key, c.weight))) for c in criteria]
 
 
-def deadline_days(fund_round: Round) -> dict[str, int]:
+def deadline_days(decl: ProcessDeclarations, fund_round: Round) -> dict[str, int]:
     """Days from today of the round's default deadlines, by form field (the formal check's
-    request for komplettering)."""
-    return {"komplettering_frist": fund_round.komplettering_days}
+    declared completion_deadline)."""
+    field = decl.field("completion_deadline")
+    return {field.path[-1]: fund_round.komplettering_days} if field else {}
 
 
 def get_round(session: Session, round_id: int) -> Round:

@@ -15,6 +15,7 @@ from app.errors import InvalidInput
 from app.formatting import kronor
 from app.grants.declarations import GRANTING, ProcessDeclarations
 from app.grants.models import Application
+from app.grants.reviews import REVIEWER_KEY, REVIEWS_VARIABLE
 
 MAX_KOMPLETTERING_ROUNDS = 3
 Errors = dict[str, list[str]]
@@ -125,9 +126,9 @@ def reviewer_rules(decl: ProcessDeclarations, application: Application, merged: 
     """Enough reviewers, none jävig, none who has already reviewed the case."""
     chosen = decl.value("reviewers", data) or []
     javiga = set(merged.get("javiga_bedomare") or [])
-    reviews = [r for r in merged.get("alla_bedomningar") or [] if isinstance(r, Mapping)]
-    earlier = {r.get(decl.path("reviewers")) for r in reviews}
-    valid = sum(1 for r in reviews if decl.outcome("review_conflict", r) == "none")
+    reviews = [r for r in merged.get(REVIEWS_VARIABLE) or [] if isinstance(r, Mapping)]
+    earlier = {r.get(REVIEWER_KEY) for r in reviews}
+    valid = sum(1 for r in reviews if decl.outcome_in("review_conflict", "review", r) == "none")
     errors: Errors = {}
     where = decl.path("reviewers")
     if javiga & set(chosen):

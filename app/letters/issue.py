@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import utcnow
 from app.engine.models import HumanTask
-from app.grants.models import Application, Decision
+from app.grants.declarations import GRANTING, declarations_of_instance
+from app.grants.models import OUTCOME_CODES, Application, Decision
 from app.grants.rules import amount as to_amount
 from app.letters.models import Letter
 from app.letters.render import DecisionFacts, letter_context, letter_filename, render_pdf
@@ -49,21 +50,29 @@ def issue_letter(session: Session, storage: FileStorage, decision: Decision, con
 
 def proposed_decision(session: Session, application: Application, data: Mapping,
                       decider: User | None = None) -> DecisionFacts:
-    """The decision the latest proposal (beredning) would make, for a preview letter."""
-    outcome = data.get("forslag") or "bifall"
-    amount = Decimal(0) if outcome not in ("bifall", "delvis_bifall") else (
-        to_amount(data.get("forslag_belopp")) or application.requested_amount or Decimal(0))
+    """The decision the latest proposal (the declared proposal step) would make, for a
+    preview letter (without a proposal: a grant of the requested amount)."""
+    decl = declarations_of_instance(session, application.instance)
+    said = decl.outcome("proposal_outcome", data) or "granted"
+    amount = Decimal(0) if said not in GRANTING else (
+        to_amount(decl.value("proposal_amount", data)) or application.requested_amount
+        or Decimal(0))
     return DecisionFacts(
-        outcome=outcome, amount=amount, motivation=data.get("forslag_motivering", ""),
-        conditions=data.get("villkor") or data.get("beslut_villkor") or "",
+        outcome=OUTCOME_CODES[said], amount=amount,
+        motivation=decl.value("proposal_motivation", data) or "",
+        conditions=decl.value("proposal_conditions", data)
+        or decl.value("decision_conditions", data) or "",
         decided_at=utcnow(), level=data.get("beslutsniva") or "delegat",
         delegation_reference=data.get("delegationspunkt") or "",
-        decided_by=decider, presenter=_preparer(session, application))
+        decided_by=decider, presenter=_preparer(session, decl, application))
 
 
-def _preparer(session: Session, application: Application) -> User | None:
+def _preparer(session: Session, decl, application: Application) -> User | None:
+    proposal = decl.tasks_of("proposal")
+    if not proposal:
+        return None
     return session.scalars(
         select(User).join(HumanTask, HumanTask.completed_by_id == User.id).where(
             HumanTask.instance_id == application.process_instance_id,
-            HumanTask.task_name == "beredning", HumanTask.outcome == "completed")
+            HumanTask.task_name.in_(proposal), HumanTask.outcome == "completed")
         .order_by(HumanTask.completed_at.desc())).first()

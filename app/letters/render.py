@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.orm import object_session
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from app.config import DEFAULTS
 from app.formatting import STOCKHOLM, kronor, long_date, to_local_date
+from app.grants.declarations import ProcessDeclarations, declarations_of_instance
 from app.grants.funds import texts_folder, with_fund_settings
 from app.letters.fetcher import LOGO_URL, SCHEME, LetterAssetFetcher
 
@@ -127,9 +129,11 @@ def deciding_organ(config: Mapping, level: str, organ: str | None = None) -> str
 
 
 def letter_context(decision, application, data: Mapping, config: Mapping,
-                   draft: bool = False) -> dict:
-    """The template's variables from a decision (or DecisionFacts), its case and case data."""
-    contact = data.get("kontaktperson") or {}
+                   draft: bool = False, decl: ProcessDeclarations | None = None) -> dict:
+    """The template's variables from a decision (or DecisionFacts), its case and case data
+    (its declared fields: `decl`, else the declarations of the case's process)."""
+    if decl is None:
+        decl = declarations_of_instance(object_session(application), application.instance)
     delegation_reference = decision.delegation_reference or ""
     if decision.outcome in FORMAL_OUTCOMES and not delegation_reference:
         delegation_reference = config.get("LETTER_FORMAL_DELEGATION",
@@ -155,15 +159,18 @@ def letter_context(decision, application, data: Mapping, config: Mapping,
         "presenter_title": getattr(presenter, "title", "") or "",
         "diarienummer": application.diarienummer or "",
         "organisation": application.organisation.name,
-        "contact_name": contact.get("namn", ""),
-        "contact_email": contact.get("epost", ""),
-        "title": application.title or data.get("titel", ""),
-        "description": application.public_description or data.get("kort_beskrivning", ""),
-        "start": data.get("startdatum"),
-        "end": data.get("slutdatum"),
-        "payout_plan": [row for row in data.get("utbetalningsplan") or []
+        "contact_name": decl.value("contact_name", data) or "",
+        "contact_email": decl.value("contact_email", data) or "",
+        "title": application.title or decl.value("title", data) or "",
+        "description": application.public_description or decl.value("summary", data) or "",
+        "start": decl.value("project_start", data),
+        "end": decl.value("project_end", data),
+        "payout_plan": [{"date": decl.value("tranche_date", row),
+                         "amount": decl.value("tranche_amount", row),
+                         "condition": decl.value("tranche_condition", row) or ""}
+                        for row in decl.value("payout_plan", data) or []
                         if isinstance(row, Mapping)],
-        "follow_up": data.get("aterrapportering_datum"),
+        "follow_up": decl.value("report_due", data),
         **{key.removeprefix("LETTER_").lower(): config.get(key, DEFAULTS[key])
            for key in LETTER_KEYS},
         **fund_letter_context(decision, application, config),

@@ -13,6 +13,7 @@ from app.formatting import local_today
 from app.forms.presenters import form_layout
 from app.grants import applications, permissions
 from app.grants.cases import case_summary
+from app.grants.declarations import declarations_of_instance
 from app.grants.rounds import deadline_days
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
 from app.web.context import case_forms, current_user, db, engine, language, login_required
@@ -51,9 +52,10 @@ def _finance_work(user) -> dict | None:
 
 def _reviewed_cases(user) -> list:
     """Cases the reviewer has submitted a review in (their door to the others' reviews)."""
-    if not user.has_role("bedomare"):
+    if not user.has_role(permissions.REVIEWER_ROLE):
         return []
-    done = completed_by_user(db(), user.id, "bedomning")
+    # The tasks in the reviewer's lane are reviews.
+    done = completed_by_user(db(), user.id, permissions.REVIEWER_ROLE)
     # A reviewer who has reviewed sees the reviews of every case they may still see.
     cases = applications.applications_by_instance(db(), {t.instance_id for t in done}, user)
     return [cases[t.instance_id] for t in done if t.instance_id in cases]
@@ -74,7 +76,9 @@ def task_page(task_id: str):
     form = definition.make_form(formdata=request.form if request.method == "POST" else None,
                                 data=task.draft if task.draft is not None
                                 else definition.prefill(task.instance.data), base=FlaskForm,
-                                days=application and deadline_days(application.round))
+                                days=application and deadline_days(
+                                    declarations_of_instance(db(), task.instance),
+                                    application.round))
     status, problem = 200, permissions.four_eyes_problem(db(), user, task, application)
     if request.method == "POST" and problem is None:
         outcome = _submit(task, definition, form, application)
@@ -86,6 +90,8 @@ def task_page(task_id: str):
     return render_template(
         "tasks/form.html", task=task, form=form, definition=definition, application=application,
         summary=summary, can_declare_jav=application is not None and task.role != "sokande",
+        is_decision=declarations_of_instance(db(), task.instance).step_of(
+            task.task_name) == "decision",
         instructions=_instructions(task),
         problem=problem, warnings=form_warnings(task, definition, form, application),
         **form_layout(definition, form),
