@@ -43,7 +43,8 @@ def forening(session, demo, app, tmp_path):
     fund = create_fund(session, {
         "name": "Föreningsbidrag 2027", "process_id": "foreningsbidrag", "diarie_prefix": "KFN",
         "organ": "Kultur- och fritidsnämnden", "cost_centre": "4210",
-        "cost_centre_name": "KFN Föreningsbidrag"}, processes={"foreningsbidrag"},
+        "cost_centre_name": "KFN Föreningsbidrag", "project_pattern": "KFN{year2}-{seq}"},
+        processes={"foreningsbidrag"},
         actor_id=admin.id)
     open_round(session, fund, {
         "name": "Föreningsbidrag våren 2027", "opens_on": today.isoformat(),
@@ -170,6 +171,7 @@ def test_foreningsbidrag_end_to_end_through_the_web(client, sessions, engine, fo
     assert "Kultur- och fritidsnämnden beviljar Vårby Ungdomsförening föreningsbidrag med " \
            "60 000 kr" in text
     assert "ur trygghetsfonden" not in text.lower()
+    assert "Föreningen ska lämna en återrapport senast" in text
     logout(client)
 
     # Finance attests, exports the payout to the association's bankgiro and marks it paid.
@@ -186,6 +188,9 @@ def test_foreningsbidrag_end_to_end_through_the_web(client, sessions, engine, fo
     pain = client.get(f"{batch_url}/filer/pain001").data.decode()
     assert "50501055" in pain and "60000" in pain
     assert set(files) >= {"pain001", "csv"}
+    summary = client.get(f"{batch_url}/filer/csv").data.decode("utf-8-sig")
+    assert f"KFN{local_today().year % 100:02d}-0001" in summary  # the fund's own project code
+    assert "Vårby Ungdomsförening;Betalning" in summary and "Bankgiro 5050-1055" in summary
     assert post(client, batch_url + "/utbetald", [("utbetald_datum", today),
                                                   ("bekraftat_utbetald", "ja")]).status_code == 302
     logout(client)
