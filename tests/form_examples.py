@@ -87,7 +87,7 @@ EXAMPLES = {
         "aktivitet": "Sommarläger för unga i Vårby",
         "sammanfattning": "Fem dagars läger med idrott och friluftsliv för unga i Vårby.",
         "kontakt": {"namn": "Fia Förening", "epost": "fia@forening.example"},
-        "organisationsnummer": "802015-4327", "kontotyp": "bankgiro", "kontonummer": "5050-1055",
+        "orgnummer": "802015-4327", "kontotyp": "bankgiro", "kontonummer": "5050-1055",
         "medlemsantal": 180,
         "verksamhet": "Ett sommarläger med fotboll, bad och friluftsliv för 40 unga.",
         "aktivitet_start": "2027-06-20", "aktivitet_slut": "2027-06-25",
@@ -103,7 +103,7 @@ EXAMPLES = {
     "forening-beslut": {
         "beslut_utfall": "delvis_bifall", "beviljas": 60000,
         "utbetalning": [{"dag": "2027-05-02", "summa": 60000}], "rapport_senast": "2027-09-30",
-        "villkor": "Bussen ingår inte.", "skal": "Lägret beviljas; bussen ryms inte i bidraget.",
+        "villkor": "Bussen ingår inte.", "beslutsmotivering": "Lägret beviljas; bussen ryms inte i bidraget.",
         "ingen_jav": True,
     },
     "forening-godkannande": {"godkannande": "godkant", "godkannare_ingen_jav": True},
@@ -130,7 +130,7 @@ VARIANTS = [
                           "kontonummer": "12 34 56-6"}),
     ("forening-kontroll", {"kontroll": "avvisning",
                            "skal_avvisning": "Föreningen är inte en ideell förening."}),
-    ("forening-beslut", {"beslut_utfall": "avslag", "skal": "Aktiviteten hör inte till "
+    ("forening-beslut", {"beslut_utfall": "avslag", "beslutsmotivering": "Aktiviteten hör inte till "
                          "bidragets ändamål.", "ingen_jav": True}),
     ("forening-godkannande", {"godkannande": "tillbaka", "godkannare_ingen_jav": True,
                               "godkannande_kommentar": "Motivera varför bussen inte ingår."}),

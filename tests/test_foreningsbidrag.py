@@ -79,7 +79,7 @@ def application_pairs(**changes) -> list[tuple[str, str]]:
         "sammanfattning": "Fem dagars läger med idrott och friluftsliv för unga i Vårby.",
         "verksamhet": "Föreningen ordnar ett sommarläger med fotboll, bad och friluftsliv för "
                       "40 unga från Vårby, med ledare från föreningen.",
-        "medlemsantal": "180", "organisationsnummer": ORG_NUMBER, "kontotyp": "bankgiro",
+        "medlemsantal": "180", "orgnummer": ORG_NUMBER, "kontotyp": "bankgiro",
         "kontonummer": BANKGIRO, "kontakt-namn": "Fia Förening",
         "kontakt-epost": "fia@forening.example", "aktivitet_start": "2027-06-20",
         "aktivitet_slut": "2027-06-25", "kostnader-0-post": "Lägerplats och mat",
@@ -102,7 +102,7 @@ def test_foreningsbidrag_end_to_end_through_the_web(client, sessions, engine, fo
 
     # The association's organisationsnummer and bankgiro are checked, each on its field.
     refused = post(client, task_url, application_pairs(
-        organisationsnummer="802015-4328", kontonummer="5050-1056"), slutfor="1")
+        orgnummer="802015-4328", kontonummer="5050-1056"), slutfor="1")
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
     assert "organisationsnummer med 10 siffror" in page
@@ -143,7 +143,7 @@ def test_foreningsbidrag_end_to_end_through_the_web(client, sessions, engine, fo
         ("beslut_utfall", "delvis_bifall"), ("beviljas", "60000"),
         ("utbetalning-0-dag", local_today().isoformat()), ("utbetalning-0-summa", "60000"),
         ("rapport_senast", (local_today() + timedelta(days=120)).isoformat()),
-        ("skal", "Lägret beviljas; bussen ryms inte i bidraget."), ("ingen_jav", "y")])
+        ("beslutsmotivering", "Lägret beviljas; bussen ryms inte i bidraget."), ("ingen_jav", "y")])
     with sessions() as session:
         assert session.scalars(select(Decision)).first() is None  # not until it is approved
     # The approval is a decision maker's task, not the deciding officer's.

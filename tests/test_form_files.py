@@ -134,8 +134,8 @@ def test_example_data_is_valid_and_survives_a_round_trip_through_the_form(real_f
     ("granska-aterrapport", {"aterkrav_belopp": 0}, {"aterkrav_belopp": ["Får vara lägst 1."]}),
     ("granska-aterrapport", {"granskning": "komplettera", "aterkrav_belopp": None},
      {"granskning_meddelande": [REQUIRED]}),
-    ("forening-ansokan", {"organisationsnummer": "802015-4328", "kontonummer": "5050-1056"},
-     {"organisationsnummer": ["Ange föreningens organisationsnummer med 10 siffror, t.ex. "
+    ("forening-ansokan", {"orgnummer": "802015-4328", "kontonummer": "5050-1056"},
+     {"orgnummer": ["Ange föreningens organisationsnummer med 10 siffror, t.ex. "
                               "802015-4327; kontrollsiffran ska stämma."],
       "kontonummer": ["Ange ett giltigt bankgironummer (7 eller 8 siffror) eller "
                       "plusgironummer (2–8 siffror) för den valda kontotypen; kontrollsiffran "
