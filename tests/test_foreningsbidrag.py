@@ -88,6 +88,27 @@ def application_pairs(**changes) -> list[tuple[str, str]]:
     return list(values.items())
 
 
+def submitted(client, round_id: int) -> str:
+    """The association's officer applies; return the case page."""
+    login(client, "forening")
+    started = client.post("/ansokningar/ny", data={"round_id": round_id,
+                                                   "csrf_token": csrf_token(client)})
+    task_url = TASK_URL.search(started.headers["Location"]).group(0)
+    sent = post(client, task_url, application_pairs(), slutfor="1")
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:3000]
+    logout(client)
+    return sent.headers["Location"]
+
+
+def decide(client, amount: int):
+    complete_in_inbox(client, "Beslut", [
+        ("beslut_utfall", "delvis_bifall"), ("beviljas", str(amount)),
+        ("utbetalning-0-dag", local_today().isoformat()), ("utbetalning-0-summa", str(amount)),
+        ("rapport_senast", (local_today() + timedelta(days=120)).isoformat()),
+        ("beslutsmotivering", "Lägret beviljas; bussen ryms inte i bidraget."),
+        ("ingen_jav", "y")])
+
+
 def inbox_titles(client) -> list[str]:
     page = html.fromstring(client.get("/uppgifter").get_data(as_text=True))
     return [a.text_content().strip() for a in page.xpath("//table//a")]
@@ -139,11 +160,7 @@ def test_foreningsbidrag_end_to_end_through_the_web(client, sessions, engine, fo
     # The officer decides on delegation: 60 000 of 80 000, above the four-eyes limit.
     login(client, "handlaggare")
     complete_in_inbox(client, "Formell kontroll", [("kontroll", "komplett")])
-    complete_in_inbox(client, "Beslut", [
-        ("beslut_utfall", "delvis_bifall"), ("beviljas", "60000"),
-        ("utbetalning-0-dag", local_today().isoformat()), ("utbetalning-0-summa", "60000"),
-        ("rapport_senast", (local_today() + timedelta(days=120)).isoformat()),
-        ("beslutsmotivering", "Lägret beviljas; bussen ryms inte i bidraget."), ("ingen_jav", "y")])
+    decide(client, 60000)
     with sessions() as session:
         assert session.scalars(select(Decision)).first() is None  # not until it is approved
     # The approval is a decision maker's task, not the deciding officer's.
@@ -250,3 +267,49 @@ def test_the_demo_has_the_second_fund_with_cases_in_motion(session, sessions, en
     assert [p.status for p in session.scalars(select(Payout).order_by(Payout.id))] == [
         "planned", "paid"]
     assert load_demo_funds(session, engine, today) == []  # once only
+
+
+def test_the_approver_sends_the_decision_back_and_a_smaller_grant_needs_no_approval(
+        client, sessions, engine, forening):
+    case_url = submitted(client, forening)
+    login(client, "handlaggare")
+    complete_in_inbox(client, "Formell kontroll", [("kontroll", "komplett")])
+    decide(client, 75000)
+    logout(client)
+    login(client, "beslutsfattare")
+    page = client.get(open_task_url(client, "Godkänn beslut")).get_data(as_text=True)
+    assert "punkt 3.2" in page  # the decision table's delegation for more than 50 000 kr
+    refused = post(client, open_task_url(client, "Godkänn beslut"), [
+        ("godkannande", "tillbaka"), ("godkannare_ingen_jav", "y")], slutfor="1")
+    assert refused.status_code == 422  # sending it back needs a comment
+    complete_in_inbox(client, "Godkänn beslut", [
+        ("godkannande", "tillbaka"), ("godkannare_ingen_jav", "y"),
+        ("godkannande_kommentar", "Högst 50 000 kr ryms i år.")])
+    logout(client)
+    login(client, "handlaggare")
+    page = client.get(open_task_url(client, "Beslut")).get_data(as_text=True)
+    assert "Högst 50 000 kr ryms i år." in page
+    decide(client, 50000)
+    with sessions() as session:
+        decision = session.scalars(select(Decision)).one()
+        assert (decision.amount, decision.decided_by.username) == (50000, "handlaggare")
+        assert "punkt 3.1" in decision.delegation_reference
+    assert "Beviljad, väntar på utbetalning" in client.get(case_url).get_data(as_text=True)
+
+
+def test_the_association_withdraws_its_application_before_the_decision(
+        client, sessions, engine, forening):
+    case_url = submitted(client, forening)
+    login(client, "forening")
+    assert client.get(case_url + "/aterkalla").status_code == 200
+    response = post(client, case_url + "/aterkalla", [("orsak", "Lägret blev inställt.")])
+    assert response.status_code == 302
+    assert "Återkallad" in client.get(case_url).get_data(as_text=True)
+    logout(client)
+    login(client, "handlaggare")
+    assert "Formell kontroll" not in inbox_titles(client)
+    with sessions() as session:
+        notice = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "aterkallelse")).first()
+        assert notice is not None and "återkallad av föreningen" in notice.body
+        assert "Lägret blev inställt." in notice.body
