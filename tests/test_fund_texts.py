@@ -6,20 +6,23 @@ import io
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.config import ROOT
+from app.config import DEFAULTS, ROOT
 from app.errors import InvalidInput
 from app.formatting import local_today
 from app.grants import funds, rounds
 from app.grants.models import Fund, Organisation
-from app.letters.render import TEMPLATES
+from app.letters.fetcher import LetterAssetFetcher
+from app.letters.render import TEMPLATES, letter_context, render_pdf
 from app.notifications.models import OutboxMessage
 from app.notifications.texts import MESSAGES_DIR, render_message
 from app.storage import storage_from_config
+from tests.test_letter_rendering import TRYGGHETSFOND, case
 from tests.test_letters import letter_dir, pdf_text, stored_letter  # noqa: F401 (fixture)
 from tests.test_notifications import CONTEXT
 from tests.test_payouts import attested, new_batch
@@ -28,6 +31,11 @@ from tests.test_process_full import decided
 ORGAN = "Kultur- och fritidsnämnden"
 OWN_TEXTS = ROOT / "processes" / "trygghetsfond"
 YEAR2 = f"{local_today().year % 100:02d}"
+
+
+def replace_fund(**values) -> SimpleNamespace:
+    """A fund as a plain object (no database): the trygghetsfond's values, changed."""
+    return SimpleNamespace(**{**vars(TRYGGHETSFOND), **values})
 
 
 def demo_fund(session, **values) -> Fund:
@@ -164,8 +172,11 @@ def test_two_funds_pay_out_on_their_own_ansvar_with_codes_that_never_collide(
     pain = files["pain001"].decode()
     assert f"<Ustrd>Föreningsbidrag {external.diarienummer}</Ustrd>" in pain
     sheet = load_workbook(io.BytesIO(files["xlsx"])).active
-    projects = [row[6] for row in sheet.iter_rows(min_row=3, values_only=True) if row[1]]
-    assert sorted(projects) == sorted([f"TF{YEAR2}-0001", f"FB{YEAR2}-0001", f"FB{YEAR2}-0002"])
+    rows = [(row[6], row[11], row[12]) for row in sheet.iter_rows(min_row=3, values_only=True)
+            if row[1]]  # project, fund, the fund's ansvar
+    assert sorted(rows) == [(f"FB{YEAR2}-0001", "Föreningsbidrag", "4300"),
+                            (f"FB{YEAR2}-0002", "Föreningsbidrag", "4300"),
+                            (f"TF{YEAR2}-0001", "Trygghetsfonden 2027", "1100")]
 
 
 def test_a_pattern_that_would_collide_is_refused_naming_the_field(session, demo):
@@ -188,3 +199,26 @@ def test_a_pattern_that_would_collide_is_refused_naming_the_field(session, demo)
     # a fund code of its own, or the prefix, or the demo fund's prefix (one number sequence)
     assert second_fund(session, project_pattern="FB{year2}-{seq}").project_pattern
     assert second_fund(session, name="Tredje", diarie_prefix="KS", project_pattern="").id
+
+
+def test_a_process_letter_is_used_and_can_fetch_nothing_but_letter_assets(tmp_path):
+    own = tmp_path / "egen_process" / "letters"
+    own.mkdir(parents=True)
+    (own / "rejected.html").write_text(
+        '{% extends "base.html" %}{% block decision %}<p>{{ organ }} säger nej för '
+        '{{ fund }}.</p><img src="file:///etc/passwd" alt="">'
+        '<img src="https://example.invalid/x.png" alt="">{% endblock %}', encoding="utf-8")
+    fund = replace_fund(name="Egna fonden", process_id="egen_process", organ=ORGAN)
+    config = {**DEFAULTS, "PROCESSES_DIR": str(tmp_path)}
+    context = letter_context(*case("avslag", fund=fund), config)
+    fetcher = LetterAssetFetcher()
+    text = pdf_text(render_pdf(context, fetcher))
+    assert f"{ORGAN} säger nej för Egna fonden." in text
+    assert "Beslut om bidrag ur Egna fonden" in text  # base.html: the default
+    assert fetcher.refused == ["file:///etc/passwd", "https://example.invalid/x.png"]
+    # another outcome of the same process: the neutral default, naming the fund
+    context = letter_context(*case("avvisning", fund=fund), config)
+    assert "avvisar er ansökan om bidrag ur Egna fonden" in pdf_text(render_pdf(context))
+    # a process id that cannot be a folder name never reaches the disk
+    bad = replace_fund(name="Egna fonden", process_id="../egen_process", organ=ORGAN)
+    assert letter_context(*case("avslag", fund=bad), config)["letters_folder"] == ""

@@ -21,25 +21,25 @@ from tests.payout_examples import (
 )
 
 PAYOUT_HEADER = ["Referens", "Diarienummer", "Ärende", "Mottagare", "Typ", "Ansvar", "Projekt",
-                 "Organisationsnummer", "Konto", "Utbetalningsdag", "Delutbetalning",
-                 "Belopp (kr)"]
+                 "Organisationsnummer", "Konto", "Utbetalningsdag", "Delutbetalning", "Fond",
+                 "Fondens ansvar", "Belopp (kr)"]
 PAYOUT_ROWS = [
     ["TF-KS-2027-0123-1", "KS-2027/0123", "Trygghetsvandring i Vårby – kvällstid",
      "Kultur- och fritidsnämnden", "Intern överföring", "4200", "TF27-0123", "", "",
-     date(2027, 3, 20), 1, Decimal("250000.00")],
+     date(2027, 3, 20), 1, "Trygghetsfonden", "1100", Decimal("250000.00")],
     ["TF-KS-2027-0145-2", "KS-2027/0145", "Belysning vid Flemingsbergs station",
      "Natur- och byggnadsnämnden", "Intern överföring", "5300", "TF27-0145", "", "",
-     date(2027, 3, 20), 2, Decimal("87500.50")],
+     date(2027, 3, 20), 2, "Trygghetsfonden", "1100", Decimal("87500.50")],
     ["TF-KS-2027-0150-1", "KS-2027/0150", "Kameraövervakning i Skogås centrum",
      "Huge Fastigheter AB", "Betalning", "", "TF27-0150", "556036-0793", "Bankgiro 5050-1055",
-     date(2027, 3, 20), 1, Decimal("120000.00")],
+     date(2027, 3, 20), 1, "Trygghetsfonden", "1100", Decimal("120000.00")],
     ["TF-KS-2027-0151-1", "KS-2027/0151", "Trygga skolvägar – Länna",
      "Södertörns “Trygghetsförbund”", "Betalning", "", "TF27-0151", "222000-1230",
-     "Plusgiro 12 34 56-6", date(2027, 3, 20), 1, Decimal("45000.25")],
+     "Plusgiro 12 34 56-6", date(2027, 3, 20), 1, "Trygghetsfonden", "1100", Decimal("45000.25")],
     ["TF-KS-2027-0152-2", "KS-2027/0152", "Ljus i Sjödalen",
      "Huddinge Samhällsfastigheter AB’s Länna–del", "Betalning", "", "TF27-0152",
      "802481-1575", "IBAN SE18 5000 0000 0583 9825 7467", date(2027, 3, 20), 2,
-     Decimal("30000.00")],
+     "Trygghetsfonden", "1100", Decimal("30000.00")],
 ]
 PAYOUT_TOTALS = [("Summa interna överföringar", Decimal("337500.50")),
                  ("Summa betalningar", Decimal("195000.25")), ("Summa", Decimal("532500.75"))]
@@ -119,7 +119,7 @@ def test_batch_xlsx_formatting_and_properties():
     sheet = workbook["Utbetalningar"]
     assert sheet.freeze_panes == "A3"
     assert all(cell.font.b for cell in sheet[2])
-    assert sheet["L3"].number_format == summary.MONEY_FORMAT
+    assert sheet["N3"].number_format == summary.MONEY_FORMAT
     assert sheet["J3"].number_format == summary.DATE_FORMAT
     assert round(sheet.column_dimensions["C"].width) == 41  # 40 characters plus padding
     assert sheet[sheet.max_row][0].value == "Summa" and sheet[sheet.max_row][0].font.b

@@ -15,8 +15,14 @@ import re
 from functools import cache
 from pathlib import Path
 
-from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template,
-                    TemplateNotFound)
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+)
 
 MESSAGES_DIR = Path(__file__).parent / "messages"
 SUBJECT_PREFIX = "Ämne:"
@@ -25,7 +31,6 @@ TRANSLATIONS = (("en", "Subject:", "In English"),)
 TRANSLATION_RULE = "-" * 40
 SUBJECT_MAX = 300
 _LEADING_COMMENT = re.compile(r"\A\s*\{#.*?#\}\s*", re.DOTALL)
-
 
 
 @cache

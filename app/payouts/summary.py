@@ -15,14 +15,15 @@ from pathlib import Path
 import xlsxwriter
 
 from app.payouts import identifiers
-from app.payouts.lines import ClaimLine, ExportBatch, ExportSettings, PayoutLine
+from app.payouts.lines import ClaimLine, ExportBatch, ExportSettings, PayoutLine, fund_side
 from app.payouts.sie import LOCAL_TIME
 from app.spreadsheet import csv_text
 
 PAYOUT_COLUMNS = (
     ("Referens", 22), ("Diarienummer", 14), ("Ärende", 40), ("Mottagare", 32), ("Typ", 17),
     ("Ansvar", 8), ("Projekt", 12), ("Organisationsnummer", 20), ("Konto", 34),
-    ("Utbetalningsdag", 15), ("Delutbetalning", 14), ("Belopp (kr)", 16),
+    ("Utbetalningsdag", 15), ("Delutbetalning", 14), ("Fond", 24), ("Fondens ansvar", 14),
+    ("Belopp (kr)", 16),
 )
 CLAIM_COLUMNS = (
     ("Referens", 22), ("Diarienummer", 14), ("Ärende", 40), ("Mottagare", 32),
@@ -76,18 +77,20 @@ def _payout_table(batch: ExportBatch, settings: ExportSettings) -> _Table:
              f"{batch.execution_date}, skapad {local:%Y-%m-%d} av {batch.created_by}")
     return _Table(
         "Utbetalningar", title, PAYOUT_COLUMNS,
-        [_payout_row(line) for line in (*internal, *external)],
+        [_payout_row(line, settings) for line in (*internal, *external)],
         [("Summa interna överföringar", _sum(internal)), ("Summa betalningar", _sum(external)),
          ("Summa", _sum(batch.lines))],
         batch.created_at, batch.created_by)
 
 
-def _payout_row(line: PayoutLine) -> list:
+def _payout_row(line: PayoutLine, settings: ExportSettings) -> list:
     account = identifiers.describe_account(line.account_kind, line.account)
+    fund_cost_centre, _, fund = fund_side(line, settings)
     return [line.reference, line.diarienummer, line.title, line.payee_name,
             "Intern överföring" if line.internal else "Betalning", line.cost_centre,
             line.project, identifiers.format_org_number(line.org_number),
-            account if line.account else "", line.due_on, line.tranche, line.amount]
+            account if line.account else "", line.due_on, line.tranche, fund, fund_cost_centre,
+            line.amount]
 
 
 def _claim_table(claims: Sequence[ClaimLine]) -> _Table:
