@@ -203,7 +203,8 @@ def test_the_reviewer_help_says_what_the_process_requires(client, demo, session,
              "handlaggare")
     task = open_task(session, application, "tilldela_bedomare")
     login(client, "handlaggare")
-    help_text = page(client, f"/uppgifter/{task.id}").xpath("string(//p[@id='bedomare--help'])")
+    help_text = page(client, f"/uppgifter/{task.id}").xpath(
+        "string(//p[@id='valda_bedomare--help'])")
     assert "minst två bedömare" in help_text and "1–6" not in help_text
 
 

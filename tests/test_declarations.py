@@ -134,3 +134,17 @@ def test_the_engine_tests_catalogue_is_checked_without_the_grant_declarations():
     """The check is the domain's: engine fixtures and conformance processes need none."""
     catalogue = load_catalogue(ROOT / "processes", ROOT / "forms")
     assert check_catalogue(catalogue, SERVICE_OPERATIONS) == []
+
+
+def test_a_meaning_on_the_form_of_another_step_is_refused(tmp_path):
+    processes, forms = copy_catalogue(tmp_path)
+
+    def misplace(schema):
+        plain = next(node for node in schema["properties"].values() if "x-grant" not in node)
+        plain["x-grant"] = "used_amount"
+
+    edit_schema(forms, "beslut", misplace)
+    problems = problems_of(processes, forms)
+    assert problems and all("\"x-grant\": \"used_amount\" hör till report, inte till "
+                            "grant:step 'decision'" in p for p in problems), problems
+    assert all(p.startswith("trygghetsfond.bpmn: trygghetsfond/") for p in problems)

@@ -95,7 +95,7 @@ def test_an_empty_choice_list_accepts_nothing_and_a_form_without_choices_still_r
 
 def test_tilldela_bedomare_gets_the_reviewers_at_run_time(real_forms):
     defn = real_forms["tilldela-bedomare"]
-    assert defn.schema["properties"]["bedomare"]["items"] == {"type": "string"}
+    assert defn.schema["properties"]["valda_bedomare"]["items"] == {"type": "string"}
     filled = defn.with_choices(BEDOMARE_CHOICES)
 
     html = render(filled.make_form(), filled)

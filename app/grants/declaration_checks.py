@@ -40,7 +40,11 @@ def declaration_problems(catalogue: Catalogue) -> list[str]:
         for element in elements:
             step = element.properties.get(STEP_PROPERTY)
             form = catalogue.forms.get(element.form or "")
-            if form is not None and step in REQUIRED_FIELDS:
+            if form is None or step not in STEPS:
+                continue
+            problems += _misplaced_fields(f"{where}/{element.element_id}", element.form,
+                                          form.schema, step)
+            if step in REQUIRED_FIELDS:
                 problems += _missing_fields(f"{where}/{element.element_id}", element.form,
                                             form.schema, REQUIRED_FIELDS[step])
     for name, form in sorted(catalogue.forms.items()):
@@ -68,6 +72,15 @@ def _missing_fields(where: str, form: str, schema: Mapping, required) -> list[st
     return [f"{where}: formuläret forms/{form}-schema.json saknar ett fält med "
             f"\"{FIELD_KEYWORD}\": \"{meaning}\"" for meaning in required
             if meaning not in declared]
+
+
+def _misplaced_fields(where: str, form: str, schema: Mapping, step: str) -> list[str]:
+    """A meaning belongs to the forms of certain steps (an array item's to its array)."""
+    return [f"{where}: fältet {'.'.join(path)} i forms/{form}-schema.json: \"{FIELD_KEYWORD}\": "
+            f"\"{node[FIELD_KEYWORD]}\" hör till {', '.join(FIELDS[node[FIELD_KEYWORD]])}, inte "
+            f"till {STEP_PROPERTY} '{step}'"
+            for path, node in declared_properties(schema)
+            if FIELDS.get(node[FIELD_KEYWORD]) and step not in FIELDS[node[FIELD_KEYWORD]]]
 
 
 def _field_problems(schema: Mapping) -> list[str]:
