@@ -22,6 +22,7 @@ from app.config import ROOT
 from app.db import utcnow
 from app.db_timeouts import without_timeouts
 from app.demo import demo_logins, load_demo, load_demo_cases
+from app.demo_funds import load_demo_funds
 from app.engine.deployment import deploy_files, version_overview
 from app.engine.doctor import open_stuck_incident_count, raise_stuck_incidents
 from app.engine.migration import move_instances
@@ -91,9 +92,13 @@ def demo_load():
         session.commit()
         cases = load_demo_cases(session, current_app.extensions["engine"], local_today())
         session.commit()
+        funds = load_demo_funds(session, current_app.extensions["engine"], local_today())
+        session.commit()
     click.echo(f"Demodata: {len(created)} nya poster." if created else "Demodata finns redan.")
     if cases:
         click.echo(f"Demoärenden: {cases} ansökningar i olika skeden, skapade genom processen.")
+    if funds:
+        click.echo(f"Fler demofonder: {', '.join(funds)}.")
 
 
 @demo_cli.command("logins", help="Skriv ut demoinloggningarna.")

@@ -82,6 +82,35 @@ EXAMPLES = {
         "kommentar": "Färre kvällar än planerat under sommaren.",
     },
     "granska-aterrapport": {"granskning": "aterkrav", "aterkrav_belopp": 5000},
+    # The föreningsbidrag (processes/foreningsbidrag.bpmn).
+    "forening-ansokan": {
+        "aktivitet": "Sommarläger för unga i Vårby",
+        "sammanfattning": "Fem dagars läger med idrott och friluftsliv för unga i Vårby.",
+        "kontakt": {"namn": "Fia Förening", "epost": "fia@forening.example"},
+        "orgnummer": "802015-4327", "kontotyp": "bankgiro", "kontonummer": "5050-1055",
+        "medlemsantal": 180,
+        "verksamhet": "Ett sommarläger med fotboll, bad och friluftsliv för 40 unga.",
+        "aktivitet_start": "2027-06-20", "aktivitet_slut": "2027-06-25",
+        "kostnader": [{"post": "Lägerplats och mat", "summa": 70000},
+                      {"post": "Buss", "summa": 20000}],
+        "egen_insats": 10000, "belopp": 80000, "styrelsen_star_bakom": True,
+    },
+    "forening-kontroll": {
+        "kontroll": "komplettering", "kompletteras": ["kostnader", "belopp"],
+        "till_foreningen": "Dela upp lägerplatsen och maten på två rader.",
+        "svara_senast": "2027-03-01",
+    },
+    "forening-beslut": {
+        "beslut_utfall": "delvis_bifall", "beviljas": 60000,
+        "utbetalning": [{"dag": "2027-05-02", "summa": 60000}], "rapport_senast": "2027-09-30",
+        "villkor": "Bussen ingår inte.", "beslutsmotivering": "Lägret beviljas; bussen ryms inte i bidraget.",
+        "ingen_jav": True,
+    },
+    "forening-godkannande": {"godkannande": "godkant", "godkannare_ingen_jav": True},
+    "forening-rapport": {"genomforande": "Lägret genomfördes med 38 deltagare.",
+                         "deltagare": 38, "forbrukat": 50000},
+    "forening-rapportgranskning": {"rapport_bedomning": "aterkrav",
+                                   "rapport_anteckning": "10 000 kr användes inte."},
 }
 # Other outcomes the process takes; each must be valid too.
 VARIANTS = [
@@ -97,6 +126,14 @@ VARIANTS = [
     ("beredning", {"forslag": "avslag", "forslag_belopp": 0,
                    "forslag_motivering": "Insatsen hör inte till fondens ändamål."}),
     ("granska-aterrapport", {"granskning": "godkand"}),
+    ("forening-ansokan", {**EXAMPLES["forening-ansokan"], "kontotyp": "plusgiro",
+                          "kontonummer": "12 34 56-6"}),
+    ("forening-kontroll", {"kontroll": "avvisning",
+                           "skal_avvisning": "Föreningen är inte en ideell förening."}),
+    ("forening-beslut", {"beslut_utfall": "avslag", "beslutsmotivering": "Aktiviteten hör inte till "
+                         "bidragets ändamål.", "ingen_jav": True}),
+    ("forening-godkannande", {"godkannande": "tillbaka", "godkannare_ingen_jav": True,
+                              "godkannande_kommentar": "Motivera varför bussen inte ingår."}),
     ("granska-aterrapport", {"granskning": "komplettera",
                              "granskning_meddelande": "Redovisa hur kamerorna har använts."}),
 ]

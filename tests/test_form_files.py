@@ -134,6 +134,23 @@ def test_example_data_is_valid_and_survives_a_round_trip_through_the_form(real_f
     ("granska-aterrapport", {"aterkrav_belopp": 0}, {"aterkrav_belopp": ["Får vara lägst 1."]}),
     ("granska-aterrapport", {"granskning": "komplettera", "aterkrav_belopp": None},
      {"granskning_meddelande": [REQUIRED]}),
+    ("forening-ansokan", {"orgnummer": "802015-4328", "kontonummer": "5050-1056"},
+     {"orgnummer": ["Ange föreningens organisationsnummer med 10 siffror, t.ex. "
+                              "802015-4327; kontrollsiffran ska stämma."],
+      "kontonummer": ["Ange ett giltigt bankgironummer (7 eller 8 siffror) eller "
+                      "plusgironummer (2–8 siffror) för den valda kontotypen; kontrollsiffran "
+                      "ska stämma."]}),
+    ("forening-ansokan", {"kontotyp": "plusgiro", "kontonummer": "12 34 56-7"},
+     {"kontonummer": ["Ange ett giltigt bankgironummer (7 eller 8 siffror) eller "
+                      "plusgironummer (2–8 siffror) för den valda kontotypen; kontrollsiffran "
+                      "ska stämma."]}),
+    ("forening-kontroll", {"kompletteras": None, "svara_senast": None},
+     {"kompletteras": [REQUIRED], "svara_senast": [REQUIRED]}),
+    ("forening-beslut", {"beviljas": None, "utbetalning": None},
+     {"beviljas": [REQUIRED], "utbetalning": [REQUIRED_ROWS]}),
+    ("forening-beslut", {"utbetalning": [{"dag": "2027-05-02", "summa": 30000}] * 2},
+     {"utbetalning": ["Bidraget betalas ut vid ett tillfälle: ange en rad."]}),
+    ("forening-godkannande", {"godkannande": "tillbaka"}, {"godkannande_kommentar": [REQUIRED]}),
 ])
 def test_bad_data_gets_swedish_errors_on_the_fields_concerned(real_forms, name, changes, errors):
     defn = example_definition(real_forms, name)

@@ -11,6 +11,7 @@ from wtforms.fields import FieldList, FormField
 from app.forms.languages import SOURCE_LANGUAGE, translate
 from app.forms.languages import untranslated as _
 from app.forms.messages import message_for
+from app.payouts import identifiers
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str]
@@ -31,6 +32,14 @@ def is_email(instance) -> bool:
     if isinstance(instance, str):
         validate_email(instance, check_deliverability=False)
     return True
+
+
+# Swedish identifiers a form may ask for ("format": "organisationsnummer"), checked with their
+# check digit the same way as the administrator's organisation and payee fields.
+for _name, _check in (("organisationsnummer", identifiers.org_number),
+                      ("bankgiro", identifiers.bankgiro), ("plusgiro", identifiers.plusgiro)):
+    FORMAT_CHECKER.checks(_name, raises=ValueError)(
+        lambda instance, check=_check: not isinstance(instance, str) or bool(check(instance)))
 
 
 def make_validator(schema: dict) -> Draft202012Validator:
