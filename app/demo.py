@@ -133,12 +133,12 @@ def load_demo_cases(session: Session, engine, today: date,
         if fund is None or not fund.rounds:
             continue
         for case in demo["cases"]:
-            _drive_case(session, engine, fund.rounds[0], today, case)
+            drive_case(session, engine, fund.rounds[0], today, case)
             made += 1
     return made
 
 
-def _drive_case(session, engine, fund_round, today, case: dict) -> None:
+def drive_case(session, engine, fund_round, today, case: dict) -> None:
     from app.grants import applications
 
     users = {u.username: u for u in session.scalars(select(User))}
@@ -150,7 +150,7 @@ def _drive_case(session, engine, fund_round, today, case: dict) -> None:
         elif step.get("fire_timers"):
             engine.fire_timers(session, application.process_instance_id)
         else:
-            who, data = users[step["as"]], _dated(step["data"], today)
+            who, data = users[step["as"]], dated(step["data"], today)
             task = _open_task(session, application, step["task"], who.username)
             if step.get("draft"):
                 applications.save_draft(session, engine, who, task, data)
@@ -159,12 +159,12 @@ def _drive_case(session, engine, fund_round, today, case: dict) -> None:
         session.flush()
 
 
-def _dated(value, today: date):
+def dated(value, today: date):
     """The step's data with "@today" and "@today+N" as dates."""
     if isinstance(value, dict):
-        return {key: _dated(item, today) for key, item in value.items()}
+        return {key: dated(item, today) for key, item in value.items()}
     if isinstance(value, list):
-        return [_dated(item, today) for item in value]
+        return [dated(item, today) for item in value]
     if isinstance(value, str) and value.startswith(TODAY):
         days = int(value.removeprefix(TODAY) or 0)
         return (today + timedelta(days=days)).isoformat()

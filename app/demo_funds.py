@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.users import create_user
-from app.demo import DEMO_PASSWORD, _dated, _drive_case
+from app.demo import DEMO_PASSWORD, dated, drive_case
 from app.errors import InvalidInput
 from app.grants.funds import create_fund
 from app.grants.models import Fund, Organisation
@@ -40,7 +40,7 @@ def _load(session: Session, engine, demo: dict, today: date) -> list[str]:
     # Through the operations an administrator, an applicant and the staff use.
     fund = create_fund(session, demo["fund"], processes={demo["fund"]["process_id"]},
                        actor_id=None)
-    fund_round = open_round(session, fund, _dated(demo["round"], today), criteria=[],
+    fund_round = open_round(session, fund, dated(demo["round"], today), criteria=[],
                             today=today, actor_id=None)
     for values in demo.get("organisations", []):
         _ensure_organisation(session, values)
@@ -48,7 +48,7 @@ def _load(session: Session, engine, demo: dict, today: date) -> list[str]:
         _ensure_user(session, person)
     session.flush()
     for case in demo.get("cases", []):
-        _drive_case(session, engine, fund_round, today, case)
+        drive_case(session, engine, fund_round, today, case)
     return [f"fond {fund.name}", f"{len(demo.get('cases', []))} ärenden i {fund.name}"]
 
 

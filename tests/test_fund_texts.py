@@ -22,7 +22,7 @@ from app.letters.render import TEMPLATES, letter_context, render_pdf
 from app.notifications.models import OutboxMessage
 from app.notifications.texts import MESSAGES_DIR, render_message
 from app.storage import storage_from_config
-from tests.test_letter_rendering import TRYGGHETSFOND, case
+from tests.test_letter_rendering import DECL, TRYGGHETSFOND, case
 from tests.test_letters import letter_dir, pdf_text, stored_letter  # noqa: F401 (fixture)
 from tests.test_notifications import CONTEXT
 from tests.test_payouts import attested, new_batch
@@ -210,15 +210,15 @@ def test_a_process_letter_is_used_and_can_fetch_nothing_but_letter_assets(tmp_pa
         '<img src="https://example.invalid/x.png" alt="">{% endblock %}', encoding="utf-8")
     fund = replace_fund(name="Egna fonden", process_id="egen_process", organ=ORGAN)
     config = {**DEFAULTS, "PROCESSES_DIR": str(tmp_path)}
-    context = letter_context(*case("avslag", fund=fund), config)
+    context = letter_context(*case("avslag", fund=fund), config, decl=DECL)
     fetcher = LetterAssetFetcher()
     text = pdf_text(render_pdf(context, fetcher))
     assert f"{ORGAN} säger nej för Egna fonden." in text
     assert "Beslut om bidrag ur Egna fonden" in text  # base.html: the default
     assert fetcher.refused == ["file:///etc/passwd", "https://example.invalid/x.png"]
     # another outcome of the same process: the neutral default, naming the fund
-    context = letter_context(*case("avvisning", fund=fund), config)
+    context = letter_context(*case("avvisning", fund=fund), config, decl=DECL)
     assert "avvisar er ansökan om bidrag ur Egna fonden" in pdf_text(render_pdf(context))
     # a process id that cannot be a folder name never reaches the disk
     bad = replace_fund(name="Egna fonden", process_id="../egen_process", organ=ORGAN)
-    assert letter_context(*case("avslag", fund=bad), config)["letters_folder"] == ""
+    assert letter_context(*case("avslag", fund=bad), config, decl=DECL)["letters_folder"] == ""
