@@ -63,6 +63,7 @@
       var step = states.elements[id];
       if (!registry.get(id)) { return; }
       canvas.addMarker(id, "map-" + step.state.replace("_", "-"));
+      if (registry.get(id).type === "bpmn:SubProcess") { canvas.addMarker(id, "map-container"); }
       if (step.overdue) { canvas.addMarker(id, "map-overdue"); }
       if (step.state === "current") { current.push(id); }
     });
