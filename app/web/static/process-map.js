@@ -105,7 +105,14 @@
     figure.appendChild(canvasBox);
     figure.appendChild(panel);
     figure.hidden = false;
-    var viewer = new window.BpmnJS({ container: canvasBox });
+    var words = { "Open {element}": figure.getAttribute("data-open") };
+    var translate = function (template, replacements) {
+      return (words[template] || template).replace(/{([^}]+)}/g, function (_, key) {
+        return (replacements || {})[key] || "{" + key + "}";
+      });
+    };
+    var viewer = new window.BpmnJS({ container: canvasBox,
+                                     additionalModules: [{ translate: ["value", translate] }] });
     var canvas = viewer.get("canvas");
     tools.appendChild(button(figure.getAttribute("data-zoom-in"), "+", function () {
       canvas.zoom(canvas.zoom() * 1.25);
