@@ -11,10 +11,16 @@ from app.db import Base, make_engine
 from app.demo import load_demo
 from app.formatting import local_today
 from app.grants.models import Application
-from tests.browser import DESKTOP, axe_violations, format_violations, live_server, require, \
-    require_axe
+from tests.browser import (
+    DESKTOP,
+    axe_violations,
+    format_violations,
+    live_server,
+    require,
+    require_axe,
+)
 from tests.conftest import make_test_app
-from tests.factories import complete, review_all, submitted_application, to_review
+from tests.factories import review_all, submitted_application, to_review
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +46,7 @@ def served(tmp_path_factory, chromium):
         load_demo(session, local_today())
         session.commit()
         application = submitted_application(session, engine, titel="Kartan")
-        complete(session, engine, application, "formell_kontroll",
-                 {"kontroll_utfall": "komplett"}, "handlaggare")
-        complete(session, engine, application, "tilldela_bedomare",
-                 {"bedomare": ["bedomare", "bedomare2"], "bedomning_frist": "2030-01-31"},
-                 "handlaggare")
+        to_review(session, engine, application, deadline="2030-01-31")
         review_all(session, engine, application, reviewers=("bedomare",))
         case_id = session.scalars(select(Application.id)
                                   .where(Application.title == "Kartan")).one()

@@ -17,15 +17,13 @@ from tests.factories import (
     complete,
     decision_data,
     make_application,
-    proposal_data,
     review_all,
     submitted_application,
     to_review,
     user,
 )
-from tests.test_process_full import make_timers_due
+from tests.test_process_full import make_timers_due, proposed
 
-SMALL = {"budget": [{"post": "Arvoden", "belopp": 90000}], "sokt_belopp": 90000}
 KOMPLETTERING = {"kontroll_utfall": "komplettering", "komplettering_frist": "2030-01-01",
                  "komplettering_delar": ["malgrupp"], "kontroll_meddelande": "Beskriv målgruppen."}
 
@@ -140,11 +138,7 @@ def test_reviewers_names_are_the_staffs_and_each_reviewers_own(session, engine, 
 
 
 def test_a_decided_grant_waits_for_the_payout(session, engine, demo):
-    application = submitted_application(session, engine, **SMALL)
-    to_review(session, engine, application)
-    review_all(session, engine, application)
-    complete(session, engine, application, "beredning", proposal_data("bifall", 90000),
-             "handlaggare")
+    application = proposed(session, engine, "bifall", 90000)
     result = the_map(session, engine, application)
     assert current(result) == ["beslut", "handlaggning"]
     assert states(result, "namndbeslut", "reservera", "delegation") == {
@@ -162,11 +156,7 @@ def test_a_decided_grant_waits_for_the_payout(session, engine, demo):
 
 
 def test_a_rejection_ends_at_avslag(session, engine, demo):
-    application = submitted_application(session, engine, **SMALL)
-    to_review(session, engine, application)
-    review_all(session, engine, application)
-    complete(session, engine, application, "beredning", proposal_data("avslag", 0),
-             "handlaggare")
+    application = proposed(session, engine, "avslag", 0)
     complete(session, engine, application, "beslut", decision_data("avslag"), "beslutsfattare")
     result = the_map(session, engine, application)
     assert current(result) == []

@@ -80,7 +80,7 @@ def detail(application_id: int):
                            with_letter=decisions_with_letters(
                                db(), [d.id for d in application.decisions]),
                            payouts=payouts_of(db(), application.id),
-                           steps=process_map.present(process_map.map_of(application.id)))
+                           steps=process_map.present(process_map.map_for(application)))
 
 
 @bp.route("/ansokningar/<int:application_id>/aterkalla", methods=["GET", "POST"])

@@ -71,7 +71,11 @@ def diagram(application_id: int):
 
 def map_of(application_id: int) -> CaseMap:
     """The process map of a case the current user may see (else NotFound)."""
-    application = applications.get_application(db(), current_user(), application_id)
+    return map_for(applications.get_application(db(), current_user(), application_id))
+
+
+def map_for(application) -> CaseMap:
+    """The process map of a case the access check has given the current user."""
     return case_map(db(), engine(), current_user(), application, utcnow(), language())
 
 
