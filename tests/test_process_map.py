@@ -17,6 +17,7 @@ from tests.factories import (
     complete,
     decision_data,
     make_application,
+    pay_out,
     review_all,
     submitted_application,
     to_review,
@@ -155,6 +156,38 @@ def test_a_decided_grant_waits_for_the_payout(session, engine, demo):
     assert step(result, "beslut").runs[0].done_by == user(session, "beslutsfattare").display_name
 
 
+def test_the_follow_up_then_the_end(session, sessions, engine, demo):
+    from app.engine.timers import run_due_timers
+
+    application = proposed(session, engine, "bifall", 90000)
+    complete(session, engine, application, "beslut", decision_data("bifall"), "beslutsfattare")
+    pay_out(session, engine, application)
+    result = the_map(session, engine, application)
+    assert current(result) == ["vanta_aterrapportering"]
+    assert states(result, "vanta_utbetalning", "steg_registrera_utbetalning") == {
+        "vanta_utbetalning": "completed", "steg_registrera_utbetalning": "completed"}
+    make_timers_due(session, engine, application)
+    run_due_timers(sessions, engine)
+    result = the_map(session, engine, application)
+    assert current(result) == ["aterrapportering"]
+    assert "Flow_skicka_aterrapportering" in result.flows_taken
+    complete(session, engine, application, "aterrapportering",
+             {"genomfort": "Nattvandringar varje helg.", "anvant_belopp": 90000,
+              "indikator_utfall": [{"indikator": "Trygghet", "utfall": "66 %"}]}, "sokande")
+    complete(session, engine, application, "granska_aterrapport", {"granskning": "godkand"},
+             "handlaggare")
+    result = the_map(session, engine, application)
+    assert current(result) == []
+    assert states(result, "granska_aterrapport", "villkor_uppfyllda", "avslutad",
+                  "avslutad_aterkrav") == {
+        "granska_aterrapport": "completed", "villkor_uppfyllda": "completed",
+        "avslutad": "completed", "avslutad_aterkrav": "not_reached"}
+    assert {"Flow_godkand", "Flow_villkor_avslutad"} <= set(result.flows_taken)
+    assert "Flow_aterkrav" not in result.flows_taken
+    listed = [s.element.id for s in result.listed() if s.state == "completed"]
+    assert listed[-1] == "avslutad" and listed.index("beslut") < listed.index("aterrapportering")
+
+
 def test_a_rejection_ends_at_avslag(session, engine, demo):
     application = proposed(session, engine, "avslag", 0)
     complete(session, engine, application, "beslut", decision_data("avslag"), "beslutsfattare")
@@ -186,11 +219,14 @@ def test_the_diagram_is_the_version_the_case_runs_on(session, engine, demo):
     application = submitted_application(session, engine)
     version = application.instance.process_version
     diagram = diagram_of(engine, version, "en")
-    assert diagram.xml == next(text for name, text in version.sources.items()
-                               if name.endswith(".bpmn"))
     names = {e.id: e.name for e in diagram.elements}
     assert names["formell_kontroll"] == "Formal check"
     assert diagram.flows[("start", "ansokan")] == ("Flow_start_ansokan",)
+    # the diagram an English reader gets names the steps in English; the Swedish one is the file
+    assert 'id="formell_kontroll" name="Formal check"' in diagram.xml
+    swedish = diagram_of(engine, version, "sv")
+    assert swedish.xml == next(text for name, text in version.sources.items()
+                               if name.endswith(".bpmn"))
 
 
 def test_durations_in_words():

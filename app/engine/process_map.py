@@ -65,13 +65,18 @@ def diagram_of(engine, version: ProcessVersion, lang: str) -> Diagram:
             if getattr(task_spec, "bpmn_id", None):
                 names[task_spec.bpmn_id] = (name_in(task_spec, lang) or task_spec.bpmn_name
                                             or task_spec.bpmn_id, task_spec.lane)
-    xml = _bpmn_file(version)
-    nodes, flows = _parse(xml)
-    elements = tuple(Element(node_id, kind, names.get(node_id, (name, None))[0] or node_id,
-                             names.get(node_id, (None, None))[1],
-                             role_for_lane(names.get(node_id, (None, None))[1]))
-                     for node_id, kind, name in nodes)
-    return Diagram(xml, elements, flows)
+    source = _bpmn_file(version)
+    nodes, flows = _parse(source)
+    elements = tuple(_element(node, names.get(node[0])) for node in nodes)
+    renamed = tuple(sorted((e.id, e.name) for e, (_id, _kind, name) in
+                           zip(elements, nodes, strict=True) if name and e.name != name))
+    return Diagram(_renamed(source, renamed) if renamed else source, elements, flows)
+
+
+def _element(node: tuple[str, str, str], spec_name: tuple | None) -> Element:
+    node_id, kind, name = node
+    shown, lane = spec_name or (name, None)
+    return Element(node_id, kind, shown or node_id, lane, role_for_lane(lane))
 
 
 def _bpmn_file(version: ProcessVersion) -> str:
@@ -93,6 +98,17 @@ def _parse(xml: str) -> tuple[tuple, dict]:
         key = (flow.get("sourceRef"), flow.get("targetRef"))
         flows[key] = (*flows.get(key, ()), flow.get("id"))
     return tuple(nodes), flows
+
+
+@lru_cache(maxsize=32)
+def _renamed(xml: str, names: tuple[tuple[str, str], ...]) -> str:
+    """The BPMN text with the given elements' names replaced (the reader's language)."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    wanted = dict(names)
+    for node in root.iter(f"{{{BPMN_NS}}}*"):
+        if node.get("id") in wanted:
+            node.set("name", wanted[node.get("id")])
+    return etree.tostring(root, encoding="unicode")
 
 
 def workflow_states(engine, instance) -> tuple[dict[str, ElementState], set[tuple[str, str]]]:
