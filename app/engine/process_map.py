@@ -27,6 +27,9 @@ _FLOW_NODES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediate
                *GATEWAYS}
 
 
+_BPMN_FILES: dict[str, str] = {}  # content hash → the version's BPMN text
+
+
 @dataclass(frozen=True)
 class Element:
     """A flow node of the diagram, in document order."""
@@ -80,9 +83,13 @@ def _element(node: tuple[str, str, str], spec_name: tuple | None) -> Element:
 
 
 def _bpmn_file(version: ProcessVersion) -> str:
-    marker = f'id="{version.process_id}"'
-    return next(text for name, text in sorted(version.sources.items())
-                if name.endswith(".bpmn") and marker in text)
+    """The version's BPMN text, read once per version (a stored version never changes)."""
+    if version.content_hash not in _BPMN_FILES:
+        marker = f'id="{version.process_id}"'
+        _BPMN_FILES[version.content_hash] = next(
+            text for name, text in sorted(version.sources.items())
+            if name.endswith(".bpmn") and marker in text)
+    return _BPMN_FILES[version.content_hash]
 
 
 @lru_cache(maxsize=32)
