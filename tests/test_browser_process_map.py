@@ -95,6 +95,10 @@ def test_the_map_highlights_the_current_steps_and_marks_the_path(served):
         assert "Bedömning – Pågår" in detail.inner_text()
         assert "kvar" in detail.locator(".sla").inner_text()
         assert "Bo Bedömare" in detail.inner_text()
+        # From the list (keyboard): the step's button shows it in the map with its facts.
+        page.get_by_role("button", name="Visa i kartan: Formell kontroll").press("Enter")
+        assert detail.locator("h3").inner_text() == "Formell kontroll – Klart"
+        assert page.evaluate("() => document.activeElement.className") == "process-map-detail"
         assert not problems, problems  # no CSP refusal, no script error
     finally:
         page.context.close()

@@ -88,6 +88,29 @@
     canvas.zoom("fit-viewport", "auto");
   }
 
+  function addShowButtons(figure, viewer, states, panel, hint) {
+    // Keyboard and screen-reader users pick a step in the list: the map shows it and its facts.
+    var label = figure.getAttribute("data-show");
+    var canvas = viewer.get("canvas");
+    var registry = viewer.get("elementRegistry");
+    document.querySelectorAll(".process-steps > li[id^='steg-']").forEach(function (item) {
+      var id = item.id.slice("steg-".length);
+      var element = registry.get(id);
+      var step = states.elements[id];
+      if (!element || !step) { return; }
+      var show = button(label + ": " + step.name, label, function () {
+        var root = canvas.findRoot(element);
+        if (root && root !== canvas.getRootElement()) { canvas.setRootElement(root); }
+        canvas.scrollToElement(element);
+        showStep(panel, hint, id, step);
+        panel.focus();
+      });
+      show.className = "link-button map-show";
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(show);
+    });
+  }
+
   function setUp(figure) {
     if (typeof window.BpmnJS !== "function" || typeof window.fetch !== "function") { return; }
     var hint = figure.getAttribute("data-hint");
@@ -98,6 +121,7 @@
     var panel = document.createElement("div");
     panel.className = "process-map-detail";
     panel.setAttribute("aria-live", "polite");
+    panel.setAttribute("tabindex", "-1");
     panel.textContent = hint;
     var tools = document.createElement("div");
     tools.className = "process-map-tools";
@@ -132,6 +156,7 @@
             var id = event.element.businessObject && event.element.businessObject.id;
             showStep(panel, hint, id, states.elements[id]);
           });
+          addShowButtons(figure, viewer, states, panel, hint);
           figure.setAttribute("data-ready", "true");
         });
       })
