@@ -85,10 +85,9 @@ def _element(node: tuple[str, str, str], spec_name: tuple | None) -> Element:
 def _bpmn_file(version: ProcessVersion) -> str:
     """The version's BPMN text, read once per version (a stored version never changes)."""
     if version.content_hash not in _BPMN_FILES:
+        files = [text for name, text in sorted(version.sources.items()) if name.endswith(".bpmn")]
         marker = f'id="{version.process_id}"'
-        _BPMN_FILES[version.content_hash] = next(
-            text for name, text in sorted(version.sources.items())
-            if name.endswith(".bpmn") and marker in text)
+        _BPMN_FILES[version.content_hash] = next((t for t in files if marker in t), files[0])
     return _BPMN_FILES[version.content_hash]
 
 
