@@ -1,7 +1,8 @@
 """The case's process map in headless Chromium under the app's own Content-Security-Policy:
 bpmn-js draws the diagram of the case's version, the highlighted elements are the case's
 current steps, the completed ones and the flows taken are marked, selecting a step shows its
-facts and SLA clock, axe reports no violation; without JavaScript the list says the same."""
+facts and SLA clock, axe reports no violation; without JavaScript the list says the same. The
+shipped diagrams fit a page (no plane over 2,000 px wide) and no label breaks inside a word."""
 
 import pytest
 from sqlalchemy import select
@@ -132,3 +133,50 @@ def test_without_javascript_the_steps_are_a_list(served):
         assert "Bo Bedömare" not in review  # the applicant does not learn the reviewers
     finally:
         page.context.close()
+
+
+# Every labelled element's rendered lines, and each plane's drawn width.
+LABELS_JS = """async (xml) => {
+  const viewer = new BpmnJS({ container: '#canvas' });
+  await viewer.importXML(xml);
+  const registry = viewer.get('elementRegistry');
+  const canvas = viewer.get('canvas');
+  const lines = registry.getAll()
+    .filter(e => e.parent && e.businessObject && e.businessObject.name && !e.labelTarget)
+    .map(e => {
+      const label = e.label ? registry.getGraphics(e.label) : registry.getGraphics(e);
+      return [e.id, e.businessObject.name,
+              [...label.querySelectorAll('tspan')].map(t => t.textContent.trim())];
+    });
+  const widths = {};
+  canvas.getRootElements().forEach(root => {
+    canvas.setRootElement(root);
+    widths[root.id] = Math.round(canvas.getActiveLayer().getBBox().width);
+  });
+  viewer.destroy();
+  return { lines, widths };
+}"""
+
+
+def test_the_shipped_diagram_fits_the_page_and_breaks_no_word(chromium):
+    require(VIEWER_JS, "bpmn-js viewer", "run `make node-modules` (copies it to static/)")
+    page = chromium.new_page()
+    try:
+        page.set_content('<!doctype html><meta charset="utf-8">'
+                         '<div id="canvas" style="width: 1000px; height: 600px"></div>')
+        for css in ("diagram-js.css", "bpmn-js.css"):
+            page.add_style_tag(path=str(VIEWER_JS.parent / css))
+        page.add_script_tag(path=str(VIEWER_JS))
+        for path in sorted((ROOT / "processes").glob("*.bpmn")):
+            result = page.evaluate(LABELS_JS, path.read_text(encoding="utf-8"))
+            # A line break inside a word is one the viewer had to force: the label's box is
+            # too narrow (a break after a hyphen or slash is the word's own).
+            broken = [(element, name, lines) for element, name, lines in result["lines"]
+                      if lines and " ".join(lines).split() != name.split()]
+            assert broken == [], (path.name, broken)
+            assert result["lines"], path.name
+            too_wide = {plane: width for plane, width in result["widths"].items()
+                        if width > 2000}
+            assert too_wide == {}, (path.name, too_wide)
+    finally:
+        page.close()
