@@ -23,7 +23,7 @@ from tests.factories import (
     to_review,
     user,
 )
-from tests.test_process_full import make_timers_due, proposed
+from tests.test_process_full import decided, make_timers_due, proposed
 
 KOMPLETTERING = {"kontroll_utfall": "komplettering", "komplettering_frist": "2030-01-01",
                  "komplettering_delar": ["malgrupp"], "kontroll_meddelande": "Beskriv målgruppen."}
@@ -159,8 +159,7 @@ def test_a_decided_grant_waits_for_the_payout(session, engine, demo):
 def test_the_follow_up_then_the_end(session, sessions, engine, demo):
     from app.engine.timers import run_due_timers
 
-    application = proposed(session, engine, "bifall", 90000)
-    complete(session, engine, application, "beslut", decision_data("bifall"), "beslutsfattare")
+    application = decided(session, engine, "bifall", 90000)
     pay_out(session, engine, application)
     result = the_map(session, engine, application)
     assert current(result) == ["vanta_aterrapportering"]
