@@ -2,6 +2,12 @@
 #   docker build -t trygghetsfonden .
 #   docker run --rm -e TF_DATABASE_URL=... -e TF_SECRET_KEY=... -p 8000:8000 trygghetsfonden
 # compose.yaml runs the whole set (PostgreSQL, MinIO, migrate, two web containers, a worker).
+# The process map's viewer (bpmn-js) from the npm lock, copied into the app's static files.
+FROM node:20-slim AS bpmn
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -28,6 +34,9 @@ RUN python -m pip install --require-hashes -r requirements/main.txt && python -m
 
 COPY alembic.ini gunicorn.conf.py setup.cfg pyproject.toml README.md ./
 COPY app app
+COPY --from=bpmn /build/node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
+     /build/node_modules/bpmn-js/dist/assets/diagram-js.css \
+     /build/node_modules/bpmn-js/dist/assets/bpmn-js.css app/web/static/vendor/bpmn-js/
 COPY migrations migrations
 COPY processes processes
 COPY forms forms

@@ -30,13 +30,13 @@ help:
 	@echo "make test                run the tests (PYTEST_ARGS=... to pass options to pytest)"
 	@echo "make lint                ruff check ."
 	@echo "make check               check processes/ and forms/ (also with bpmnlint)"
-	@echo "make node-modules        install the bpmn.io tools (bpmn-js, bpmnlint) from package-lock.json"
+	@echo "make node-modules        install the bpmn.io tools (bpmn-js, bpmnlint) from package-lock.json, copy the map's viewer to static/"
 	@echo "make bench               run the benchmarks (engine, letters, exports)"
 	@echo "make upgrade             upgrade every dependency within setup.cfg's ranges (rewrites requirements/*.txt)"
 	@echo "make migration m=\"...\"   autogenerate an Alembic revision from the models"
 	@echo "make clean               remove caches and build output (keeps .venv and instance/)"
 
-run: system-packages $(VENV)/.installed
+run: system-packages $(VENV)/.installed node-modules
 	@mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load
@@ -120,8 +120,19 @@ upgrade:
 # the lock (and empties node_modules/ first, so the stamp inside it goes too); no install
 # scripts run. Reinstalls only when package.json or the lock changes.
 NODE_STAMP := node_modules/.installed
+# The process map's viewer, copied from the lock's bpmn-js into the app's static files (served
+# by the app itself, no CDN; not committed: .gitignore). The Dockerfile copies the same files.
+VENDOR_BPMN := app/web/static/vendor/bpmn-js
+VENDOR_FILES := bpmn-navigated-viewer.production.min.js assets/diagram-js.css assets/bpmn-js.css
 
-node-modules: $(NODE_STAMP)
+node-modules: $(NODE_STAMP) $(VENDOR_BPMN)/.copied
+
+$(VENDOR_BPMN)/.copied: $(NODE_STAMP)
+	@if [ -d node_modules/bpmn-js/dist ]; then \
+		mkdir -p $(VENDOR_BPMN) \
+		&& for f in $(VENDOR_FILES); do cp node_modules/bpmn-js/dist/$$f $(VENDOR_BPMN)/; done \
+		&& touch $@; \
+	fi
 
 $(NODE_STAMP): package.json package-lock.json
 	@if ! command -v npm >/dev/null 2>&1; then \

@@ -30,6 +30,10 @@ MATRIX = {
     # An unsubmitted draft is the applying organisation's business only.
     "GET /ansokningar/{draft}": [302, 200, 404, 404, 404, 404, 404, 404],
     "GET /ansokningar/{draft}/ta-bort": [302, 200, 404, 404, 404, 404, 404, 404],
+    # The process map: whoever may see the case sees its diagram and states.
+    "GET /ansokningar/{case}/processkarta.json": [302, 200, 404, 200, 404, 200, 200, 200],
+    "GET /ansokningar/{case}/processkarta.bpmn": [302, 200, 404, 200, 404, 200, 200, 200],
+    "GET /ansokningar/{draft}/processkarta.json": [302, 200, 404, 404, 404, 404, 404, 404],
     "GET /ansokningar/{case}/ta-bort": [302, 404, 404, 404, 404, 404, 404, 404],
     "GET /uppgifter/{check_task}": [302, 404, 404, 200, 404, 404, 404, 404],
     "GET /uppgifter/{draft_task}": [302, 200, 404, 404, 404, 404, 404, 404],
@@ -134,6 +138,8 @@ def objects(app, session, demo):
 REVIEWER_MATRIX = {
     "GET /ansokningar/{assigned}": [302, 200, 404, 200, 200, 200, 200, 200],
     "GET /ansokningar/{assigned}/bedomningar": [302, 404, 404, 200, 404, 200, 404, 200],
+    "GET /ansokningar/{assigned}/processkarta.json": [302, 200, 404, 200, 200, 200, 200, 200],
+    "GET /ansokningar/{recused}/processkarta.json": [302, 200, 404, 200, 404, 200, 200, 200],
     "GET /uppgifter/{review_task}": [302, 404, 404, 404, 200, 404, 404, 404],
     "GET /ansokningar/{recused}": [302, 200, 404, 200, 404, 200, 200, 200],
     "GET /ansokningar/{recused}/bedomningar": [302, 404, 404, 200, 404, 200, 404, 200],

@@ -70,6 +70,15 @@ def can_see_history(user: User, application: Application) -> bool:
     return is_staff(user) or is_own(user, application)
 
 
+def can_see_who_did(user: User, application: Application, task: HumanTask) -> bool:
+    """Who did a step of the case's process map: staff see every name; others their own
+    steps and, for the applying organisation, its own people's steps (a reviewer never learns
+    the other reviewers, an applicant not the officers' internal work)."""
+    if is_staff(user) or task.completed_by_id == user.id:
+        return True
+    return task.role == "sokande" and is_own(user, application)
+
+
 def can_see_all_forms(user: User) -> bool:
     """Staff read every form of a case; others only what the applicant wrote."""
     return is_staff(user)

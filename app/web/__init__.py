@@ -23,6 +23,7 @@ from app.web import (
     outage,
     outbox,
     pages,
+    process_map,
     processes,
     reports,
     reviews,
@@ -53,8 +54,8 @@ def init_app(app: Flask) -> None:
           default_translation_directories="translations")
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
                       admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
-                      organisations.bp, funds.bp, processes.bp, users.bp, account.bp,
-                      audit_log.bp):
+                      organisations.bp, funds.bp, processes.bp, process_map.bp, users.bp,
+                      account.bp, audit_log.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(sso.bp)
     app.register_blueprint(sso_groups.bp)

@@ -20,6 +20,7 @@ from app.grants.statuses import status_kinds
 from app.letters.issue import decisions_with_letters
 from app.payouts.plans import payouts_of
 from app.storage import storage_from_config
+from app.web import process_map
 from app.web.context import case_forms, current_user, db, engine, language, login_required
 
 bp = Blueprint("applications", __name__)
@@ -98,7 +99,8 @@ def detail(application_id: int):
                            can_correct=user.has_role("beslutsfattare"),
                            with_letter=decisions_with_letters(
                                db(), [d.id for d in application.decisions]),
-                           payouts=payouts_of(db(), application.id))
+                           payouts=payouts_of(db(), application.id),
+                           steps=process_map.present(process_map.map_for(application)))
 
 
 @bp.route("/ansokningar/<int:application_id>/aterkalla", methods=["GET", "POST"])
