@@ -8,6 +8,7 @@ from datetime import timedelta
 from lxml import html
 
 from app.db import utcnow
+from app.engine.models import ProcessInstance
 from app.engine.process_map import diagram_of
 from app.grants import applications
 from app.grants.case_map import case_map
@@ -279,3 +280,18 @@ def test_without_javascript_the_case_page_lists_the_steps_in_order(client, sessi
     assert "steg-beslut" in unreached and "steg-formell_kontroll" not in unreached
     assert tree.xpath("//div[@class='process-map-figure']/@data-states") == [
         f"/ansokningar/{application.id}/processkarta.json"]
+
+
+def test_a_state_that_cannot_be_read_leaves_the_case_page_up_with_a_notice(
+        client, session, engine, demo):
+    application = submitted_application(session, engine)
+    instance = session.get(ProcessInstance, application.process_instance_id)
+    instance.state = '{"broken": true}'
+    session.commit()
+    login(client, "handlaggare")
+    page = client.get(f"/ansokningar/{application.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Processkartan kan inte visas" in text and application.title in text
+    response = client.get(f"/ansokningar/{application.id}/processkarta.json")
+    assert response.status_code == 409

@@ -14,6 +14,7 @@ from app.accounts.roles import role_for_lane
 from app.engine.models import ProcessVersion
 from app.engine.serializer import load_state
 from app.engine.specs import BPMN_NS, name_in
+from app.errors import Conflict
 
 COMPLETED, CURRENT, CANCELLED, NOT_REACHED = "completed", "current", "cancelled", "not_reached"
 # Which state wins when an element ran more than once (a loop, a multi-instance task).
@@ -117,12 +118,23 @@ def _renamed(xml: str, names: tuple[tuple[str, str], ...]) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
+class StateUnreadable(Conflict):
+    """The stored state of an instance cannot be restored, so its map cannot be drawn."""
+
+    def __init__(self, instance_id: int):
+        super().__init__(f"Ärendets processtillstånd (instans {instance_id}) kan inte läsas; "
+                         "kartan kan inte visas. Se incidenterna på adminsidan.")
+
+
 def workflow_states(engine, instance) -> tuple[dict[str, ElementState], set[tuple[str, str]]]:
     """Return each reached element's state (by BPMN id) and the (source, target) pairs of the
     sequence flows the workflow took. Predicted tasks (future, maybe) are not reached; a
     waiting boundary event is an exit the case may take, not a step it is at."""
     spec, subprocess_specs = engine.specs_of(instance.process_version)
-    workflow = load_state(instance.state, spec, subprocess_specs)
+    try:
+        workflow = load_state(instance.state, spec, subprocess_specs)
+    except Exception as err:  # any fault of a stored state: say so, never a 500
+        raise StateUnreadable(instance.id) from err
     states: dict[str, ElementState] = {}
     taken: set[tuple[str, str]] = set()
     for task in workflow.get_tasks():

@@ -100,7 +100,7 @@ def detail(application_id: int):
                            with_letter=decisions_with_letters(
                                db(), [d.id for d in application.decisions]),
                            payouts=payouts_of(db(), application.id),
-                           steps=process_map.present(process_map.map_for(application)))
+                           steps=process_map.steps_or_none(application))
 
 
 @bp.route("/ansokningar/<int:application_id>/aterkalla", methods=["GET", "POST"])

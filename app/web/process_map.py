@@ -10,7 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 
 from app.db import utcnow
-from app.engine.process_map import CANCELLED, COMPLETED, CURRENT, NOT_REACHED, diagram_of
+from app.engine.process_map import (
+    CANCELLED,
+    COMPLETED,
+    CURRENT,
+    NOT_REACHED,
+    StateUnreadable,
+    diagram_of,
+)
 from app.formatting import date_time, short_date
 from app.grants import applications
 from app.grants.case_map import CaseMap, Step, case_map
@@ -77,6 +84,15 @@ def map_of(application_id: int) -> CaseMap:
 def map_for(application) -> CaseMap:
     """The process map of a case the access check has given the current user."""
     return case_map(db(), engine(), current_user(), application, utcnow(), language())
+
+
+def steps_or_none(application) -> list["StepView"] | None:
+    """The listed steps of a case's map, or None when its stored state cannot be read (the
+    case page still shows everything else)."""
+    try:
+        return present(map_for(application))
+    except StateUnreadable:
+        return None
 
 
 def present(the_map: CaseMap, listed: bool = True) -> list[StepView]:
