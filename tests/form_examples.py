@@ -103,7 +103,8 @@ EXAMPLES = {
     "forening-beslut": {
         "beslut_utfall": "delvis_bifall", "beviljas": 60000,
         "utbetalning": [{"dag": "2027-05-02", "summa": 60000}], "rapport_senast": "2027-09-30",
-        "villkor": "Bussen ingår inte.", "beslutsmotivering": "Lägret beviljas; bussen ryms inte i bidraget.",
+        "villkor": "Bussen ingår inte.",
+        "beslutsmotivering": "Lägret beviljas; bussen ryms inte i bidraget.",
         "ingen_jav": True,
     },
     "forening-godkannande": {"godkannande": "godkant", "godkannare_ingen_jav": True},
@@ -130,8 +131,9 @@ VARIANTS = [
                           "kontonummer": "12 34 56-6"}),
     ("forening-kontroll", {"kontroll": "avvisning",
                            "skal_avvisning": "Föreningen är inte en ideell förening."}),
-    ("forening-beslut", {"beslut_utfall": "avslag", "beslutsmotivering": "Aktiviteten hör inte till "
-                         "bidragets ändamål.", "ingen_jav": True}),
+    ("forening-beslut", {"beslut_utfall": "avslag",
+                         "beslutsmotivering": "Aktiviteten hör inte till bidragets ändamål.",
+                         "ingen_jav": True}),
     ("forening-godkannande", {"godkannande": "tillbaka", "godkannare_ingen_jav": True,
                               "godkannande_kommentar": "Motivera varför bussen inte ingår."}),
     ("granska-aterrapport", {"granskning": "komplettera",

@@ -235,6 +235,26 @@ def test_attest_refuses_jav_and_the_receiving_organisation(session, engine, demo
         attest.attest(session, finance, [first.id], utcnow())
 
 
+def test_attest_refuses_a_user_acting_for_the_receiver_among_other_organisations(
+        session, engine, demo):
+    """Every organisation a user acts for counts, not only one of them (the lowest id)."""
+    from app.accounts.models import UserOrganisation
+    from app.grants.models import Organisation
+
+    application = decided(session, engine)
+    first = payouts_of(session, application.id)[0]
+    other = session.scalars(select(Organisation).where(
+        Organisation.id != application.organisation_id).order_by(Organisation.id)).first()
+    assert other.id < application.organisation_id  # the receiver is not the user's lowest id
+    finance = user(session, "ekonomi")
+    finance.organisation_rows.extend([UserOrganisation(organisation_id=other.id),
+                                      UserOrganisation(organisation_id=application.organisation_id)])
+    session.commit()
+    assert "mottagaren" in attest.attest_problems(session, finance, [first])[first.id]
+    with pytest.raises(NotAllowed, match="mottagaren"):
+        attest.attest(session, finance, [first.id], utcnow())
+
+
 def test_a_batch_that_rolls_back_leaves_no_files(session, engine, demo):
     application = decided(session, engine)
     ids = attested(session, engine, application)

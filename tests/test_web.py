@@ -206,7 +206,7 @@ def test_a_colleague_in_the_same_organisation_continues_the_draft(client, app, d
     with sessions() as session:
         colleague = User(username="kollega", display_name="Kim Kollega", email="kim@x.example",
                          organisation_rows=[UserOrganisation(
-                             organisation_id=demo["sokande"].organisation_id)],
+                             organisation_id=min(demo["sokande"].organisation_ids))],
                          password_hash=hash_password("demo1234"),
                          role_rows=[UserRole(role="sokande")])
         session.add(colleague)

@@ -8,18 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, utcnow
 
 
-class _OneOrganisation:
-    """Deprecated `user.organisation_id`: a user acts for several organisations (use
-    organisation_ids). On a user, the lowest id, for code that still compares one
-    (app/payouts/attest.py); on the class, an error, so that no query silently compares the
-    column that is gone (join user_organisations instead)."""
-
-    def __get__(self, user: "User | None", owner: type) -> int | None:
-        if user is None:
-            raise AttributeError("User.organisation_id is gone: join UserOrganisation")
-        return min(user.organisation_ids, default=None)
-
-
 class User(Base):
     __tablename__ = "users"
 
@@ -53,7 +41,6 @@ class User(Base):
     def organisation_ids(self) -> set[int]:
         return {row.organisation_id for row in self.organisation_rows}
 
-    organisation_id = _OneOrganisation()
 
     @property
     def roles(self) -> set[str]:
