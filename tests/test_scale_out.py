@@ -7,6 +7,7 @@ both (Prometheus multiprocess mode)."""
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -130,9 +131,7 @@ def cluster(empty_database_url, tmp_path, s3_endpoint):
     one S3-compatible object store (moto's server on loopback); yield their settings."""
     url = empty_database_url("postgres")
     processes = tmp_path / "processes"
-    processes.mkdir()
-    for source in (ROOT / "processes").iterdir():
-        (processes / source.name).write_bytes(source.read_bytes())
+    shutil.copytree(ROOT / "processes", processes)  # with each process's folder of files
     (processes / "skalning_timer.bpmn").write_text(TIMER_PROCESS, encoding="utf-8")
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
