@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.users import create_user
 from app.audit import record_event
+from app.effects.seed import ensure_reference_lists
 from app.grants.funds import create_fund
 from app.grants.models import Fund, Organisation, Round
 from app.grants.rounds import open_round
@@ -43,6 +44,7 @@ def load_demo(session: Session, today: date) -> list[str]:
     created: list[str] = []
     organisations = _ensure_organisations(session, created)
     _ensure_fund(session, today, created)
+    ensure_reference_lists(session, created)
     for username, name, title, roles, org_name in DEMO_USERS:
         if session.scalars(select(User).where(User.username == username)).first():
             continue

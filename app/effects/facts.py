@@ -159,3 +159,20 @@ def is_reached(baseline: str, target: str, outcome: str | None) -> bool | None:
     if start is None or goal is None or result is None:
         return None
     return result <= goal if goal < start else result >= goal
+
+
+def option_labels(schemas, meaning: str, lang: str = "sv") -> dict[str, str]:
+    """Value → title of the options of the field declaring `meaning` (of a list's items
+    too), in `lang` where the form has it ("x-<lang>" titles)."""
+    for schema in schemas:
+        for prop in (schema or {}).get("properties", {}).values():
+            if isinstance(prop, dict) and prop.get(KEYWORD) == meaning:
+                options = (prop.get("items") or prop).get("oneOf") or []
+                return {str(o.get("const")): _title(o, lang) for o in options
+                        if isinstance(o, dict) and "const" in o}
+    return {}
+
+
+def _title(option: dict, lang: str) -> str:
+    translated = option.get(f"x-{lang}") or {}
+    return str(translated.get("title") or option.get("title") or option.get("const"))

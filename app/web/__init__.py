@@ -22,8 +22,10 @@ from app.web import (
     organisations,
     outage,
     outbox,
+    overview,
     pages,
     processes,
+    reference_lists,
     reports,
     reviews,
     sso,
@@ -54,7 +56,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
                       admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
                       organisations.bp, funds.bp, processes.bp, users.bp, account.bp,
-                      audit_log.bp):
+                      audit_log.bp, overview.bp, reference_lists.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(sso.bp)
     app.register_blueprint(sso_groups.bp)
