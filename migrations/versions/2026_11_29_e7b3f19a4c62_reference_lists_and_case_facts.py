@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column('active', sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_reference_items')),
         sa.UniqueConstraint('list_name', 'code',
-                            name=op.f('uq_reference_items_list_name_code')),
+                            name=op.f('uq_reference_items_list_name')),
     )
     op.create_table(
         'case_facts',
