@@ -9,6 +9,8 @@ through the form fields that declare them (JSON Schema keyword "x-grant"):
 
 The rows are rewritten only when the facts change, so saving a case costs one small query."""
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,28 +73,27 @@ def fact_fields_of(session: Session, instance: ProcessInstance) -> FactFields:
 
 def record_case_facts(session: Session, application: Application, data: Mapping,
                       declared: FactFields) -> None:
-    """Bring the case's CaseFact and CaseIndicator rows in step with its data."""
+    """Bring the case's CaseFact and CaseIndicator rows in step with its data (no statement
+    at all while they are unchanged)."""
     if application.id is None:
         return
-    facts = case_facts(data, declared)
+    facts = sorted(case_facts(data, declared))
     indicators = case_indicators(data, declared)
-    stored_facts = set(session.execute(
-        select(CaseFact.kind, CaseFact.value).where(CaseFact.application_id == application.id)))
-    if stored_facts != facts:
+    digest = hashlib.sha256(json.dumps([facts, indicators]).encode()).hexdigest()
+    if digest == application.facts_digest:
+        return
+    if application.facts_digest is not None:  # None: nothing recorded yet
         session.execute(delete(CaseFact).where(CaseFact.application_id == application.id))
-        session.add_all(CaseFact(application_id=application.id, kind=kind, value=value)
-                        for kind, value in sorted(facts))
-    stored = [(row.name, row.baseline, row.target, row.outcome) for row in session.scalars(
-        select(CaseIndicator).where(CaseIndicator.application_id == application.id)
-        .order_by(CaseIndicator.position))]
-    if stored != [row[:4] for row in indicators]:
         session.execute(delete(CaseIndicator)
                         .where(CaseIndicator.application_id == application.id))
-        session.add_all(CaseIndicator(application_id=application.id, position=position,
-                                      name=name, baseline=baseline, target=target,
-                                      outcome=outcome, reached=reached)
-                        for position, (name, baseline, target, outcome, reached)
-                        in enumerate(indicators))
+    session.add_all(CaseFact(application_id=application.id, kind=kind, value=value)
+                    for kind, value in facts)
+    session.add_all(CaseIndicator(application_id=application.id, position=position, name=name,
+                                  baseline=baseline, target=target, outcome=outcome,
+                                  reached=reached)
+                    for position, (name, baseline, target, outcome, reached)
+                    in enumerate(indicators))
+    application.facts_digest = digest
 
 
 def case_facts(data: Mapping, declared: FactFields) -> set[tuple[str, str]]:

@@ -69,6 +69,8 @@ def upgrade() -> None:
     with op.batch_alter_table('case_indicators', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_indicators_application_id'),
                               ['application_id'], unique=False)
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('facts_digest', sa.String(length=64), nullable=True))
     op.bulk_insert(items, [
         {'list_name': 'kommundel', 'code': name, 'name': name, 'name_en': '',
          'position': position, 'active': True}
@@ -77,6 +79,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.drop_column('facts_digest')
     with op.batch_alter_table('case_indicators', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_indicators_application_id'))
     op.drop_table('case_indicators')
