@@ -39,7 +39,7 @@ def overview_tables(where: OverviewFilter, now: datetime) -> list[Table]:
     """Every table of the overview, with its chart."""
     tables = [_amounts(where, "district", "kommundelar", _("Ansökningar och belopp per kommundel"),
                        _("Kommundel"), reference_names(db(), "kommundel", language())),
-              _amounts(where, "prevention_kind", "kategori",
+              _amounts(where, "prevention_kind", "typ",
                        _("Ansökningar och belopp per typ av brottsförebyggande arbete"),
                        _("Typ"), _labels("prevention_kind")),
               _amounts(where, "measure_type", "atgarder", _("Ansökningar och belopp per åtgärd"),
