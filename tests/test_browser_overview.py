@@ -41,9 +41,10 @@ def test_overview_passes_axe_and_names_its_charts(site):
     charts = officer.get_by_role("img")
     expect(charts.first).to_be_visible()
     assert charts.count() >= 5
-    expect(officer.get_by_role("img", name="Ansökningar och belopp per kommundel")).to_have_count(1)
+    name = "Ansökningar och belopp per kommundel"
+    expect(officer.get_by_role("img", name=name)).to_have_count(1)
     officer.get_by_text("Visa siffrorna som tabell").first.click()
-    expect(officer.get_by_role("table", name="Ansökningar och belopp per kommundel")).to_be_visible()
+    expect(officer.get_by_role("table", name=name)).to_be_visible()
     site.check(officer)
     site.goto(officer, "/oversikt?fond=x&fran=2027-13-01")  # errors named on the fields
     expect(officer.locator(".error-summary")).to_be_visible()

@@ -47,7 +47,7 @@ def three_cases(session, engine):
 
 
 def test_every_figure_against_hand_counted_cases(session, engine, demo):
-    a, b = three_cases(session, engine)
+    a, _b = three_cases(session, engine)
     everything = OverviewFilter()
     rows = {r.value: r for r in figures.amounts_by(session, everything, "district")}
     assert set(rows) == {"Flemingsberg", "Vårby"}
@@ -143,7 +143,7 @@ def test_indicator_outcomes_are_matched_by_name_and_judged_when_numbers(real_for
 
 
 def test_indicators_aggregate_per_district(session, engine, demo):
-    a, b = three_cases(session, engine)
+    a, _b = three_cases(session, engine)
     session.execute(update(CaseIndicator).where(CaseIndicator.application_id == a.id)
                     .values(outcome="66 %", reached=True))
     session.commit()
@@ -153,7 +153,7 @@ def test_indicators_aggregate_per_district(session, engine, demo):
 
 
 def test_page_shows_charts_tables_and_downloads(app, client, session, demo):
-    a, _b = three_cases(session, app.extensions["engine"])
+    _a, _b = three_cases(session, app.extensions["engine"])
     login(client, "handlaggare")
     page = client.get("/oversikt")
     assert page.status_code == 200
@@ -180,3 +180,26 @@ def test_bad_filters_are_named_not_errors(client, demo):
     assert report.status_code == 422
     assert 'href="#rapport-fond"' in report.get_data(as_text=True)
     assert 'href="#ar"' in report.get_data(as_text=True)
+
+
+def test_the_follow_up_report_records_each_indicators_outcome(session, sessions, engine, demo):
+    from app.engine.timers import run_due_timers
+    from tests.test_process_full import decided, make_timers_due
+
+    application = decided(session, engine)
+    make_timers_due(session, engine, application)
+    run_due_timers(sessions, engine)
+    pay_out(session, engine, application)
+    make_timers_due(session, engine, application)
+    run_due_timers(sessions, engine)
+    complete(session, engine, application, "aterrapportering",
+             {"genomfort": "Nattvandringar varje helg.", "anvant_belopp": 90000,
+              "indikator_utfall": [{"indikator": "Upplevd trygghet i trygghetsmätningen",
+                                    "utfall": "66 %"}]}, "sokande")
+    session.rollback()
+    indicator = session.scalars(select(CaseIndicator).where(
+        CaseIndicator.application_id == application.id)).one()
+    assert (indicator.outcome, indicator.reached) == ("66 %", True)
+    rows = figures.indicators_by(session, OverviewFilter(), "measure_type")
+    assert [(r.value, r.indicators, r.reported, r.reached) for r in rows] == [
+        ("nattvandring", 1, 1, 1)]

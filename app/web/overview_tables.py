@@ -1,7 +1,7 @@
 """The overview's tables in the reader's language: each with its chart (SVG), a summary in
 words, and rows for the page and for XLSX."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -15,6 +15,7 @@ from app.overview import figures
 from app.overview.charts import bar_spec, chart_svg, line_spec
 from app.overview.filters import OverviewFilter
 from app.web.context import catalogue, db, language
+from app.web.statuses import process_name
 
 
 @dataclass
@@ -119,7 +120,7 @@ def _burn(where) -> Table:
 
 
 def _lead_times(where, now) -> Table:
-    rows = figures.lead_times(db(), where, now)
+    rows = [replace(r, step=process_name(r.step)) for r in figures.lead_times(db(), where, now)]
     title = _("Handläggningstid per steg (dagar) och försenade uppgifter")
     slow = max((r for r in rows if r.p90_days is not None), key=lambda r: r.p90_days,
                default=None)
