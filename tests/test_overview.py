@@ -203,3 +203,20 @@ def test_the_follow_up_report_records_each_indicators_outcome(session, sessions,
     rows = figures.indicators_by(session, OverviewFilter(), "measure_type")
     assert [(r.value, r.indicators, r.reported, r.reached) for r in rows] == [
         ("nattvandring", 1, 1, 1)]
+
+
+def test_cases_saved_before_the_overview_get_their_facts_by_command(app, session, runner,
+                                                                    demo):
+    three_cases(session, app.extensions["engine"])
+    session.execute(CaseFact.__table__.delete())
+    session.execute(CaseIndicator.__table__.delete())
+    session.execute(update(Application).values(facts_digest=None))
+    session.commit()
+    result = runner.invoke(args=["db", "record-facts"])
+    assert result.exit_code == 0 and "Fakta inskrivna för 3 ärenden." in result.output
+    session.rollback()
+    assert figures.totals(session, OverviewFilter()).applications == 2
+    rows = {r.value: r.applications for r in figures.amounts_by(session, OverviewFilter(),
+                                                                   "district")}
+    assert rows == {"Flemingsberg": 1, "Vårby": 2}
+    assert "Fakta inskrivna för 0 ärenden." in runner.invoke(args=["db", "record-facts"]).output

@@ -177,3 +177,23 @@ def option_labels(schemas, meaning: str, lang: str = "sv") -> dict[str, str]:
 def _title(option: dict, lang: str) -> str:
     translated = option.get(f"x-{lang}") or {}
     return str(translated.get("title") or option.get("title") or option.get("const"))
+
+
+def record_missing_facts(sessions, batch: int = 500) -> int:
+    """Record the facts of every case that has none recorded (cases saved before the
+    overview existed), `batch` cases per transaction; return how many."""
+    done, last_id = 0, 0
+    while True:
+        with sessions() as session:
+            rows = session.execute(
+                select(Application, ProcessInstance)
+                .join(ProcessInstance, ProcessInstance.id == Application.process_instance_id)
+                .where(Application.facts_digest.is_(None), Application.id > last_id)
+                .order_by(Application.id).limit(batch)).all()
+            if not rows:
+                return done
+            for application, instance in rows:
+                record_case_facts(session, application, instance.data or {},
+                                  fact_fields_of(session, instance))
+            session.commit()
+            done, last_id = done + len(rows), rows[-1][0].id
