@@ -110,13 +110,13 @@ def _burn(where) -> Table:
                          "utbetalt %(paid)s).", round=r.round_name, remaining=kronor(r.remaining),
                          budget=kronor(r.budget), granted=kronor(r.granted), paid=kronor(r.paid))
                        for r in latest.values()) or _("Inga budgethändelser i urvalet.")
-    return Table("budget", title, summary,
+    return Table("budgetforbrukning", title, summary,
                  [_("Omgång"), _("Månad"), _("Budget (kr)"), *[f"{m} (kr)" for m in
                                                                measures.values()]],
                  [[r.round_name, r.month, r.budget, r.reserved, r.granted, r.paid, r.remaining]
                   for r in rows], {2, 3, 4, 5, 6},
                  chart_svg(line_spec(data, "month", _("Månad"), "round", measures, _("Kronor")),
-                           "budget", title, summary) if rows else None)
+                           "budgetforbrukning", title, summary) if rows else None)
 
 
 def _lead_times(where, now) -> Table:
