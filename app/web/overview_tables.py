@@ -12,6 +12,7 @@ from app.effects.lists import reference_names
 from app.formatting import kronor
 from app.grants.models import OUTCOME_NAMES
 from app.overview import figures
+from app.overview.cache import cached
 from app.overview.charts import bar_spec, chart_svg, line_spec
 from app.overview.filters import OverviewFilter
 from app.web.context import catalogue, db, language
@@ -37,7 +38,11 @@ def level_names() -> dict[str, str]:
 
 
 def overview_tables(where: OverviewFilter, now: datetime) -> list[Table]:
-    """Every table of the overview, with its chart."""
+    """Every table of the overview, with its chart (kept while nothing changes)."""
+    return cached(db(), ("overview", where, language()), lambda: _tables(where, now))
+
+
+def _tables(where: OverviewFilter, now: datetime) -> list[Table]:
     tables = [_amounts(where, "district", "kommundelar", _("Ansökningar och belopp per kommundel"),
                        _("Kommundel"), reference_names(db(), "kommundel", language())),
               _amounts(where, "prevention_kind", "typ",
