@@ -2,6 +2,7 @@
 lists the administrator keeps."""
 
 import io
+import re
 
 import openpyxl
 from sqlalchemy import select, update
@@ -33,8 +34,9 @@ def test_effect_report_pdf_and_xlsx_tell_money_measures_and_indicators(app, clie
     assert "Social brottsprevention" in text and "Nattvandring" in text
     assert a.diarienummer in text and "Nattvandring i Flemingsberg" in text
     # A's indicator is reached; B's is not reported: per district A counts twice.
-    assert "Indikatorer per kommundel 2 av 3 indikatorer har nått målet." in text
-    assert "Indikatorer per åtgärd 1 av 3 indikatorer har nått målet." in text
+    # (pdftotext may put the chart's rotated axis title between heading and summary)
+    assert re.search(r"Indikatorer per kommundel (Kommundel )?2 av 3 indikatorer har nått", text)
+    assert re.search(r"Indikatorer per åtgärd (Åtgärd )?1 av 3 indikatorer har nått", text)
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(
         f"/oversikt/effektrapport.xlsx?fond={fund.id}&ar={year}").data))
     measures = list(workbook["Insatser"].iter_rows(min_row=3, values_only=True))
