@@ -18,10 +18,10 @@ from sqlalchemy.types import TypeDecorator
 import app.accounts.models
 import app.attachments.models
 import app.audit
+import app.effects.models
 import app.engine.models
 import app.grants.models
 import app.letters.models
-import app.effects.models
 import app.payouts.models  # noqa: F401
 from app.config import load_config
 from app.db import Base, make_engine
