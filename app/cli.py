@@ -23,6 +23,7 @@ from app.db import utcnow
 from app.db_timeouts import without_timeouts
 from app.demo import demo_logins, load_demo, load_demo_cases
 from app.demo_funds import load_demo_funds
+from app.effects.facts import record_missing_facts
 from app.engine.deployment import deploy_files, version_overview
 from app.engine.doctor import open_stuck_incident_count, raise_stuck_incidents
 from app.engine.migration import move_instances
@@ -78,6 +79,13 @@ def db_upgrade(revision):
             without_timeouts(connection):  # a migration may rewrite a large table
         command.upgrade(alembic_config(connection), revision)
     click.echo(f"Databasen är uppgraderad till {revision}.")
+
+
+@db_cli.command("record-facts", help="Skriv in fakta för översikten (kommundelar, åtgärder, "
+                "indikatorer) för ärenden som sparades innan översikten fanns.")
+def db_record_facts():
+    count = record_missing_facts(_sessions())
+    click.echo(f"Fakta inskrivna för {count} ärenden.")
 
 
 @click.group("demo", cls=AppGroup, help="Demodata.")

@@ -13,6 +13,7 @@ from app.accounts.passwords import hash_password
 from app.accounts.users import create_user
 from app.audit import record_event
 from app.config import DEFAULTS
+from app.effects.seed import ensure_reference_lists
 from app.grants.funds import create_fund
 from app.grants.models import Fund, Organisation
 from app.grants.organisations import create_organisation
@@ -50,6 +51,7 @@ def load_demo(session: Session, today: date, processes_dir: Path | None = None) 
     organisations = _ensure_organisations(session, created)
     for demo in demo_files(processes_dir):
         _ensure_fund(session, today, created, demo)
+    ensure_reference_lists(session, created)
     for username, name, title, roles, org_name in DEMO_USERS:
         if session.scalars(select(User).where(User.username == username)).first():
             continue

@@ -1,16 +1,25 @@
-"""CSV for Swedish spreadsheet programs: semicolons, CRLF, decimal commas, ISO dates — and
-never a formula. Every CSV the app writes goes through here, so text a user typed (a title
-starting with `=`, `+`, `-` or `@`) is shown as text and never run by Excel (CSV injection)."""
+"""CSV and XLSX for Swedish spreadsheet programs: semicolons, CRLF, decimal commas, ISO dates
+— and never a formula. Every CSV and XLSX cell the app writes goes through here, so text a user
+typed (a title starting with `=`, `+`, `-` or `@`) is shown as text and never run by Excel
+(CSV injection)."""
 
 import csv
 import io
+import re
+import tempfile
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
 
 CENT = Decimal("0.01")
 # What a spreadsheet program would take for the start of a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def csv_cell(value: object) -> str:
@@ -31,3 +40,54 @@ def csv_text(headings: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     writer.writerow([csv_cell(heading) for heading in headings])
     writer.writerows([csv_cell(value) for value in row] for row in rows)
     return out.getvalue()
+
+
+def xlsx_cell(sheet, row: int, column: int, value: object, cell_format=None) -> None:
+    """Write one XLSX cell: text as text (never a formula), numbers and dates as such."""
+    if value == "" or value is None:
+        return
+    if isinstance(value, str):
+        sheet.write_string(row, column, xlsx_text(value))
+    elif isinstance(value, Decimal | int | float):
+        sheet.write_number(row, column, value, cell_format)
+    elif isinstance(value, date):
+        sheet.write_datetime(row, column, datetime.combine(value, time()), cell_format)
+    else:
+        sheet.write_string(row, column, xlsx_text(str(value)))
+
+
+def xlsx_text(value: str) -> str:
+    """Text without the control characters XLSX cannot hold."""
+    return ILLEGAL_CHARACTERS.sub("", value)
+
+
+def xlsx_tables(tables: Iterable[tuple[str, str, list[str], list[list]]], title: str,
+                created_at: datetime) -> bytes:
+    """A workbook of one sheet per table (sheet name, heading, column names, rows); the same
+    input gives the same bytes (fixed document date)."""
+    with tempfile.TemporaryDirectory(prefix="tf-xlsx-") as folder:
+        path = Path(folder) / "tables.xlsx"
+        workbook = xlsxwriter.Workbook(str(path), {
+            "tmpdir": folder, "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False})
+        workbook.set_properties({"title": title, "created": created_at.astimezone(UTC).replace(
+            tzinfo=None, microsecond=0)})
+        bold = workbook.add_format({"bold": True})
+        formats = {Decimal: workbook.add_format({"num_format": MONEY_FORMAT}),
+                   date: workbook.add_format({"num_format": DATE_FORMAT})}
+        for sheet_name, heading, columns, rows in tables:
+            sheet = workbook.add_worksheet(_sheet_name(sheet_name))
+            sheet.write_string(0, 0, xlsx_text(heading), bold)
+            for number, name in enumerate(columns):
+                sheet.write_string(1, number, xlsx_text(name), bold)
+                sheet.set_column(number, number, max(12, min(40, len(name) + 4)))
+            for row_number, row in enumerate(rows, start=2):
+                for column, value in enumerate(row):
+                    xlsx_cell(sheet, row_number, column, value, formats.get(type(value)))
+        workbook.close()
+        return path.read_bytes()
+
+
+def _sheet_name(name: str) -> str:
+    """A sheet name Excel takes: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "Blad"

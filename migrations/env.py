@@ -18,6 +18,7 @@ from sqlalchemy.types import TypeDecorator
 import app.accounts.models
 import app.attachments.models
 import app.audit
+import app.effects.models
 import app.engine.models
 import app.grants.models
 import app.letters.models

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.effects.models import ReferenceItem
 from app.engine.models import HumanTask
 from app.formatting import local_today
 from app.grants import applications
@@ -102,6 +103,18 @@ MATRIX = {
     "POST /admin/organisationer/{organisation}/uppgifter": [302, 404, 404, 404, 404, 404,
                                                            404, 422],
     "GET /admin/handelser": [302, 404, 404, 404, 404, 404, 404, 200],
+    # The fund overview and its downloads: staff who follow the fund (not reviewers, who see
+    # only their assigned cases) and the administrator.
+    "GET /oversikt": [302, 404, 404, 200, 404, 200, 200, 200],
+    "GET /oversikt/alla.xlsx": [302, 404, 404, 200, 404, 200, 200, 200],
+    "GET /oversikt/effektrapport.xlsx?fond={fund}&ar=2026": [302, 404, 404, 200, 404, 200, 200,
+                                                             200],
+    # The reference lists: the administrator's only (POSTs without fields: 422).
+    "GET /admin/listor/kommundel": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/listor/atgardsplan": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/listor/post/{reference_item}": [302, 404, 404, 404, 404, 404, 404, 200],
+    "POST /admin/listor/post/{reference_item}": [302, 404, 404, 404, 404, 404, 404, 422],
+    "GET /admin/listor/post/99999": [302, 404, 404, 404, 404, 404, 404, 404],
     # One's own password: every logged-in user (POST without the current password: 422).
     "GET /konto/byt-losenord": [302, 200, 200, 200, 200, 200, 200, 200],
     "POST /konto/byt-losenord": [302, 422, 422, 422, 422, 422, 422, 422],
@@ -130,6 +143,7 @@ def objects(app, session, demo):
         "fund": case.round.fund_id,
         "round": case.round_id,
         "user": session.scalars(select(User.id).where(User.username == "bedomare2")).one(),
+        "reference_item": session.scalars(select(ReferenceItem.id)).first(),
     }
 
 

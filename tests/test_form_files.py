@@ -33,7 +33,7 @@ def test_ansokan_has_the_keys_the_process_uses(real_forms):
     schema = real_forms["ansokan"].schema
 
     assert schema["title"] == "Ansökan om medel ur trygghetsfonden"
-    optional = {"medfinansiering", "samverkanspartner", "kamera", "bilagor"}
+    optional = {"medfinansiering", "samverkanspartner", "kamera", "bilagor", "lagesbild_problem"}
     assert set(schema["required"]) == set(schema["properties"]) - optional
     assert schema["properties"]["kontaktperson"]["required"] == ["namn", "epost"]
     assert schema["properties"]["sokt_belopp"]["title"] == "Sökt belopp (kr)"

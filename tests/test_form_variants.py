@@ -43,7 +43,7 @@ PERSONER = [("anna", "Anna Andersson"), ("bo", "Bo Berg")]
 def test_options_sources_lists_every_source_the_form_uses(real_forms):
     assert SOURCED.options_sources() == {"personer", "enheter"}
     assert real_forms["tilldela-bedomare"].options_sources() == {"bedomare"}
-    assert real_forms["ansokan"].options_sources() == set()
+    assert real_forms["ansokan"].options_sources() == {"kommundelar", "atgardsplan"}
 
 
 def test_with_choices_injects_one_of_for_the_form_and_the_validation():
@@ -169,7 +169,7 @@ def test_subset_keeps_the_named_fields_in_schema_order(real_forms):
     assert set(part.uischema) == {"ui:order", "budget", "kamera"}
     assert check_definition(part) == []
     assert [f.name for f in part.make_form()] == ["budget", "kamera"]
-    assert len(ansokan.schema["properties"]) == 18
+    assert len(ansokan.schema["properties"]) == 19
     assert "allOf" in ansokan.schema
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.attachments.operations import remove_attachments, remove_case_attachments
 from app.audit import record_event
+from app.effects.facts import fact_fields_of, record_case_facts
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.tasks import open_tasks
@@ -208,6 +209,8 @@ def sync_application(session: Session, instance: ProcessInstance,
         return
     if instance.status == "running" and instance.data:
         copy_summary(declarations_of_instance(session, instance), application, instance.data)
+        record_case_facts(session, application, instance.data,
+                          fact_fields_of(session, instance))
     if instance.status in ("completed", "cancelled"):
         application.status = instance.end_name or "Avslutad"
         application.closed_at = instance.completed_at

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User, UserRole
+from app.effects.lists import reference_choices
 
 
 def users_with_role(session: Session, role: str) -> list[tuple[str, str]]:
@@ -18,9 +19,17 @@ def users_with_role(session: Session, role: str) -> list[tuple[str, str]]:
 SOURCES = {
     "bedomare": lambda session: users_with_role(session, "bedomare"),
     "beslutsfattare": lambda session: users_with_role(session, "beslutsfattare"),
+    # The administrator's reference lists (app.effects.lists).
+    "kommundelar": lambda session: reference_choices(session, "kommundel"),
+    "atgardsplan": lambda session: reference_choices(session, "atgardsplan"),
 }
+# Sources whose field keeps the form's own options while the list is empty.
+FALLBACK_SOURCES = {"kommundelar"}
 
 
 def form_choices(session: Session, sources: set[str]) -> dict[str, list[tuple[str, str]]]:
-    """Return the choices of every named source this app knows."""
-    return {name: SOURCES[name](session) for name in sources if name in SOURCES}
+    """Return the choices of every named source this app knows (a reference list not yet
+    filled in leaves the form's own options)."""
+    found = {name: SOURCES[name](session) for name in sources if name in SOURCES}
+    return {name: choices for name, choices in found.items()
+            if choices or name not in FALLBACK_SOURCES}

@@ -59,6 +59,12 @@ FIELDS: dict[str, tuple[str, ...] | None] = {
     "used_amount": ("report",),
     "report_review_outcome": ("report_review",), "report_review_message": ("report_review",),
     "claim_amount": ("report_review",),
+    # What the overview and the effect follow-up count (app/effects/facts.py).
+    "districts": ("application", "completion"), "prevention_kind": ("application", "completion"),
+    "measure_types": ("application", "completion"), "plan_items": ("application", "completion"),
+    "indicators": ("application", "completion"), "indicator_outcomes": ("report",),
+    "indicator_name": None, "indicator_baseline": None, "indicator_target": None,
+    "indicator_outcome": None,
 }
 # Fields every form of a step must declare.
 REQUIRED_FIELDS = {"application": ("title", "requested_amount"),

@@ -106,6 +106,9 @@ class Application(Base):
     registered_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # SHA-256 of the facts last recorded for the overview (app.effects.facts): a save whose
+    # facts are unchanged writes and reads nothing more.
+    facts_digest: Mapped[str | None] = mapped_column(String(64))
 
     round: Mapped[Round] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -268,3 +268,9 @@ def preview_letter(decision_like, application, data: Mapping, config: Mapping,
     """A draft letter watermarked UTKAST; never stored."""
     return render_pdf(letter_context(decision_like, application, data, config, draft=True),
                       fetcher)
+
+
+def render_document(template: str, context: Mapping) -> bytes:
+    """Another document of the letters pipeline (e.g. the effect report): its template in
+    templates/, autoescaped, to PDF/A with the letters' stylesheet and fetcher."""
+    return html_to_pdf(_env.get_template(template).render(context))

@@ -4,7 +4,6 @@ The CSV is what Swedish Excel opens without a wizard: UTF-8 with BOM, semicolons
 decimal comma. Text that a spreadsheet would take for a formula is kept as text.
 """
 
-import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +16,9 @@ import xlsxwriter
 from app.payouts import identifiers
 from app.payouts.lines import ClaimLine, ExportBatch, ExportSettings, PayoutLine, fund_side
 from app.payouts.sie import LOCAL_TIME
-from app.spreadsheet import csv_text
+from app.spreadsheet import DATE_FORMAT, MONEY_FORMAT, csv_text
+from app.spreadsheet import xlsx_cell as _write
+from app.spreadsheet import xlsx_text as _text
 
 PAYOUT_COLUMNS = (
     ("Referens", 22), ("Diarienummer", 14), ("Ärende", 40), ("Mottagare", 32), ("Typ", 17),
@@ -29,10 +30,7 @@ CLAIM_COLUMNS = (
     ("Referens", 22), ("Diarienummer", 14), ("Ärende", 40), ("Mottagare", 32),
     ("Organisationsnummer", 20), ("Belopp (kr)", 16), ("Skäl", 40), ("Registrerat", 12),
 )
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "yyyy-mm-dd"
 # Control characters XML 1.0 cannot carry (tab, newline and carriage return can).
-ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -161,20 +159,3 @@ def _write_workbook(path: Path, table: _Table) -> None:
         sheet.write_number(row_number, table.amount_column, amount, bold_money)
         row_number += 1
     workbook.close()
-
-
-def _write(sheet, row: int, column: int, value: object, cell_format) -> None:
-    if value == "" or value is None:
-        return
-    if isinstance(value, str):
-        sheet.write_string(row, column, _text(value))  # text stays text, never a formula
-    elif isinstance(value, Decimal | int):
-        sheet.write_number(row, column, value, cell_format)
-    elif isinstance(value, date):
-        sheet.write_datetime(row, column, datetime.combine(value, time()), cell_format)
-    else:
-        sheet.write_string(row, column, _text(str(value)))
-
-
-def _text(value: str) -> str:
-    return ILLEGAL_CHARACTERS.sub("", value)

@@ -22,9 +22,11 @@ from app.web import (
     organisations,
     outage,
     outbox,
+    overview,
     pages,
     process_map,
     processes,
+    reference_lists,
     reports,
     reviews,
     sso,
@@ -55,7 +57,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
                       admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
                       organisations.bp, funds.bp, processes.bp, process_map.bp, users.bp,
-                      account.bp, audit_log.bp):
+                      account.bp, audit_log.bp, overview.bp, reference_lists.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(sso.bp)
     app.register_blueprint(sso_groups.bp)
