@@ -15,12 +15,10 @@ from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.users import create_user
 from app.demo import DEMO_PASSWORD, dated, drive_case
-from app.errors import InvalidInput
 from app.grants.funds import create_fund
 from app.grants.models import Fund, Organisation
 from app.grants.organisations import create_organisation
 from app.grants.rounds import open_round
-from app.payouts.payees import PAYEE_FIELDS, clean_payee
 
 DEMO_FILE = "demofond.json"
 
@@ -55,13 +53,7 @@ def _load(session: Session, engine, demo: dict, today: date) -> list[str]:
 def _ensure_organisation(session: Session, values: dict) -> None:
     if session.scalar(select(Organisation.id).where(Organisation.name == values["name"])):
         return
-    organisation = create_organisation(session, {**values, "active": "ja"}, actor_id=None)
-    payee, errors = clean_payee(values)
-    if errors:
-        raise InvalidInput(f"Demoorganisationen {values['name']}: fel i "
-                           "utbetalningsuppgifterna.", errors)
-    for name in PAYEE_FIELDS:
-        setattr(organisation, name, payee[name])
+    create_organisation(session, {**values, "active": "ja"}, actor_id=None)
 
 
 def _ensure_user(session: Session, person: dict) -> None:
@@ -73,5 +65,5 @@ def _ensure_user(session: Session, person: dict) -> None:
         "username": person["username"], "display_name": person["display_name"],
         "title": person.get("title", ""), "roles": person["roles"],
         "email": person.get("email", f"{person['username']}@huddinge.example"),
-        "organisation_id": str(organisation or "")}, actor_id=None)
+        "organisation_ids": [str(organisation)] if organisation else []}, actor_id=None)
     user.password_hash = hash_password(DEMO_PASSWORD)  # the demo's printed password

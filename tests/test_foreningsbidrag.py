@@ -59,7 +59,7 @@ def forening(session, demo, app, tmp_path):
         "account": BANKGIRO})
     officer = create_user(session, {
         "username": "forening", "display_name": "Fia Förening", "title": "Kassör",
-        "email": "fia@forening.example", "organisation_id": str(association.id),
+        "email": "fia@forening.example", "organisation_ids": [str(association.id)],
         "roles": ["sokande"]}, actor_id=admin.id)
     officer.password_hash = hash_password("demo1234")
     session.commit()

@@ -38,7 +38,7 @@ def three_cases(session, engine):
     to_review(session, engine, a)
     review_all(session, engine, a)
     complete(session, engine, a, "beredning", proposal_data("bifall", 90000), "handlaggare")
-    complete(session, engine, a, "beslut", decision_data("bifall"), "beslutsfattare")
+    complete(session, engine, a, "beslut", decision_data("bifall", 90000), "beslutsfattare")
     pay_out(session, engine, a)
     b = submitted_application(session, engine, stadsdelar=["Vårby"], kategori="situationell",
                               atgardstyper=["belysning", "rojning"], **SMALL)
