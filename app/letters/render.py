@@ -273,4 +273,4 @@ def preview_letter(decision_like, application, data: Mapping, config: Mapping,
 def render_document(template: str, context: Mapping) -> bytes:
     """Another document of the letters pipeline (e.g. the effect report): its template in
     templates/, autoescaped, to PDF/A with the letters' stylesheet and fetcher."""
-    return html_to_pdf(_env.get_template(template).render(context))
+    return html_to_pdf(letter_environment().get_template(template).render(context))
