@@ -13,6 +13,7 @@ from app.engine.models import HumanTask
 from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import local_today
 from app.grants import applications, permissions
+from app.grants.case_lists import applications_query
 from app.grants.cases import case_summary
 from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
@@ -20,7 +21,9 @@ from app.grants.statuses import status_kinds
 from app.letters.issue import decisions_with_letters
 from app.payouts.plans import payouts_of
 from app.storage import storage_from_config
+from app.web.case_lists import applications_spec
 from app.web.context import case_forms, current_user, db, engine, language, login_required
+from app.web.listing import render_list
 
 bp = Blueprint("applications", __name__)
 
@@ -29,11 +32,10 @@ bp = Blueprint("applications", __name__)
 @login_required
 def index():
     user = current_user()
-    rows = applications.applications_for(db(), user)
     rounds = applications.open_rounds(db(), local_today())
     can_start = permissions.can_start_application(user)
-    return render_template("applications/index.html", rows=rows, rounds=rounds,
-                           can_start=can_start, kinds=status_kinds(db(), rows, utcnow()))
+    return render_list(applications_spec(user), applications_query(user),
+                       "applications/index.html", rounds=rounds, can_start=can_start)
 
 
 @bp.route("/ansokningar/ny", methods=["POST"])
