@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Response, render_template, request, send_file, stream_with_context, url_for
+from flask import Response, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select
 
@@ -18,12 +18,13 @@ from app.formatting import STOCKHOLM, local_today
 from app.listing import Order, Page, all_rows, fetch_page
 from app.spreadsheet import csv_lines, write_xlsx_table
 from app.web.context import db
-from app.web.downloads import content_disposition
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 MAX_QUERY = 200
 MAX_KEY = 2**31 - 1
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @dataclass(frozen=True)
@@ -150,20 +151,19 @@ def filtered(spec: ListSpec, view: ListView, query: Select) -> Select:
 
 
 def export(spec: ListSpec, rows, kind: str) -> Response:
-    """The list's every row as CSV (streamed) or XLSX (written to a temporary file in
-    constant memory), with the columns the page shows."""
+    """The list's every row as CSV or XLSX, with the columns the page shows. Written to a
+    temporary file page by page (memory stays bounded however long the list), before the
+    response, so no database session outlives the request."""
     headings = [column.heading() for column in spec.columns]
     table = ([_export_value(column.value(row)) for column in spec.columns] for row in rows)
     name = f"{spec.name()} {local_today().isoformat()}.{kind}"
+    file = tempfile.NamedTemporaryFile(prefix="tf-list-", suffix=f".{kind}")
     if kind == "csv":
-        response = Response(stream_with_context(csv_lines(headings, table)),
-                            mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = content_disposition(name)
+        with open(file.name, "w", encoding="utf-8", newline="") as out:
+            out.writelines(csv_lines(headings, table))
     else:
-        file = tempfile.NamedTemporaryFile(prefix="tf-list-", suffix=".xlsx")
         write_xlsx_table(file.name, spec.name(), headings, table)
-        response = send_file(file, download_name=name, as_attachment=True, mimetype=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response = send_file(file, download_name=name, as_attachment=True, mimetype=EXPORT_TYPES[kind])
     response.headers["Cache-Control"] = "no-store"
     return response
 
