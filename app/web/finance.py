@@ -28,6 +28,8 @@ from app.payouts.payees import is_internal, payee_problems
 from app.storage import storage_from_config
 from app.web.context import current_user, db, engine, role_required
 from app.web.downloads import file_response, stored_bytes
+from app.web.listing import render_list
+from app.web.other_lists import batches_spec
 
 bp = Blueprint("finance", __name__, url_prefix="/ekonomi")
 FINANCE = "ekonomi"
@@ -124,8 +126,7 @@ def _overview_url() -> str:
 @bp.route("/batcher")
 @role_required(FINANCE)
 def batches():
-    rows = db().scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc())).all()
-    return render_template("finance/batches.html", batches=rows)
+    return render_list(batches_spec(), select(PayoutBatch), "finance/batches.html")
 
 
 @bp.route("/batcher/<int:batch_id>")
