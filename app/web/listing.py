@@ -59,6 +59,7 @@ class ListSpec:
     default_descending: bool = False
     filters: list[ListFilter] = field(default_factory=list)
     search: Callable[[str], ColumnElement] | None = None
+    keep: tuple[str, ...] = ()  # the page's own parameters (a period) that links carry along
 
 
 @dataclass
@@ -81,7 +82,8 @@ class ListView:
 
     def url(self, **changes) -> str:
         """This list's URL with some parameters changed (None: left out)."""
-        args = {**{k: v for k, v in self.values.items() if k not in ("efter", "fore")},
+        kept = {name: request.args.get(name) for name in self.spec.keep}
+        args = {**kept, **{k: v for k, v in self.values.items() if k not in ("efter", "fore")},
                 **changes}
         args = {k: v for k, v in args.items() if v not in (None, "")}
         return url_for(request.endpoint, **(request.view_args or {}), **args)

@@ -7,7 +7,9 @@ from sqlalchemy import ColumnElement, or_, select
 
 from app.accounts.models import User, UserRole
 from app.accounts.roles import ROLES
-from app.grants.models import ORGANISATION_KINDS, Organisation
+from app.formatting import to_local_date
+from app.grants.case_lists import diarienummer_order
+from app.grants.models import ORGANISATION_KINDS, OUTCOME_NAMES, Application, Decision, Organisation
 from app.notifications.models import OutboxMessage
 from app.payouts.models import PayoutBatch
 from app.web.listing import ListColumn, ListFilter, ListSpec
@@ -33,6 +35,30 @@ def containing(*columns) -> callable:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return or_(*(column.ilike(pattern, escape="\\") for column in columns))
     return condition
+
+
+def delegation_spec(start, end) -> ListSpec:
+    """Anmälan av delegationsbeslut: the decisions of the period (rows: decision, case)."""
+    return ListSpec(
+        name=lambda: f"{_l('Delegationsbeslut')} {start}–{end}",
+        columns=[
+            ListColumn("datum", _text(_l("Beslutsdatum")), lambda r: to_local_date(r[0].decided_at),
+                       Decision.decided_at),
+            ListColumn("diarienummer", _text(_l("Diarienummer")),
+                       lambda r: r[1].diarienummer or "", diarienummer_order()),
+            ListColumn("sokande", _text(_l("Sökande")), lambda r: r[1].organisation.name,
+                       Organisation.name),
+            ListColumn("arende", _text(_l("Ärende")), lambda r: r[1].title, Application.title),
+            ListColumn("beslut", _text(_l("Beslut")), lambda r: OUTCOME_NAMES[r[0].outcome],
+                       Decision.outcome),
+            ListColumn("belopp", _text(_l("Belopp (kr)")), lambda r: r[0].amount,
+                       Decision.amount, css="num"),
+            ListColumn("beslutsfattare", _text(_l("Beslutsfattare")), lambda r: (
+                f"{r[0].decided_by.display_name}, {r[0].decided_by.title}")),
+            ListColumn("delegationspunkt", _text(_l("Delegationspunkt")),
+                       lambda r: r[0].delegation_reference),
+        ],
+        key=Decision.id, default_sort="datum", keep=("fran", "till"))
 
 
 def outbox_spec() -> ListSpec:
