@@ -22,7 +22,7 @@ import app.engine.models
 import app.grants.models
 import app.grants.search
 import app.letters.models
-import app.payouts.models  # noqa: F401
+import app.payouts.models
 from app.config import load_config
 from app.db import Base, make_engine
 

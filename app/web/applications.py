@@ -35,7 +35,8 @@ def index():
     rounds = applications.open_rounds(db(), local_today())
     can_start = permissions.can_start_application(user)
     return render_list(applications_spec(user), applications_query(user),
-                       "applications/index.html", rounds=rounds, can_start=can_start)
+                       "applications/index.html", rounds=rounds, can_start=can_start,
+                       about_rows=lambda rows: {"kinds": status_kinds(db(), rows, utcnow())})
 
 
 @bp.route("/ansokningar/ny", methods=["POST"])

@@ -33,7 +33,7 @@ class ListColumn:
     dates), the expression it sorts by (None: not sortable) and where its cell links."""
 
     key: str
-    heading: Callable[[], str]
+    heading: str  # a lazy string: in the reader's language
     value: Callable[[object], object]
     sort: ColumnElement | None = None
     link: Callable[[object], str | None] | None = None
@@ -45,14 +45,14 @@ class ListFilter:
     """A filter: a select of choices; the chosen value's SQL condition."""
 
     key: str
-    label: Callable[[], str]
+    label: str
     choices: Callable[[], list[tuple[str, str]]]
     condition: Callable[[str], ColumnElement]
 
 
 @dataclass(frozen=True)
 class ListSpec:
-    name: Callable[[], str]  # the list's name, also of its export files
+    name: str  # the list's name (a lazy string), also of its export files
     columns: list[ListColumn]
     key: ColumnElement  # the unique tiebreaker of every order (the rows' id)
     default_sort: str
@@ -97,9 +97,11 @@ class ListView:
                 for column in self.spec.columns]
 
 
-def render_list(spec: ListSpec, query: Select, template: str, **context):
+def render_list(spec: ListSpec, query: Select, template: str, *,
+                about_rows: Callable[[list], dict] | None = None, **context):
     """Read the list's state from the URL, then export it (?format=csv|xlsx) or render one
-    page of it; wrong parameters are named on the page (422) and the list shown without them."""
+    page of it; wrong parameters are named on the page (422) and the list shown without them.
+    `about_rows(rows)` adds what the template needs to know about the page's rows."""
     view = read_state(spec, request.args)
     query = filtered(spec, view, query)
     order = Order(_sort_column(spec, view.sort).sort, spec.key, view.descending)
@@ -109,6 +111,8 @@ def render_list(spec: ListSpec, query: Select, template: str, **context):
     size = view.values["antal"]
     view.page = fetch_page(db(), query, order, size, after=view.values.get("efter"),
                            before=view.values.get("fore"))
+    if about_rows is not None:
+        context.update(about_rows(view.page.rows))
     return render_template(template, listing=view, **context), 422 if view.errors else 200
 
 
@@ -136,7 +140,7 @@ def read_state(spec: ListSpec, args: Mapping) -> ListView:
         value = args.get(list_filter.key) or ""
         if value and value not in dict(choices[list_filter.key]):
             errors[list_filter.key] = [_("%(field)s: välj ett av alternativen i listan.",
-                                         field=list_filter.label())]
+                                         field=list_filter.label)]
             value = ""
         values[list_filter.key] = value
     return ListView(spec, values, choices, errors)
@@ -156,15 +160,16 @@ def export(spec: ListSpec, rows, kind: str) -> Response:
     """The list's every row as CSV or XLSX, with the columns the page shows. Written to a
     temporary file page by page (memory stays bounded however long the list), before the
     response, so no database session outlives the request."""
-    headings = [column.heading() for column in spec.columns]
+    headings = [str(column.heading) for column in spec.columns]
     table = ([_export_value(column.value(row)) for column in spec.columns] for row in rows)
-    name = f"{spec.name()} {local_today().isoformat()}.{kind}"
-    file = tempfile.NamedTemporaryFile(prefix="tf-list-", suffix=f".{kind}")
+    name = f"{spec.name} {local_today().isoformat()}.{kind}"
+    # Deleted when send_file closes it, after the response is sent.
+    file = tempfile.NamedTemporaryFile(prefix="tf-list-", suffix=f".{kind}")  # noqa: SIM115
     if kind == "csv":
         with open(file.name, "w", encoding="utf-8", newline="") as out:
             out.writelines(csv_lines(headings, table))
     else:
-        write_xlsx_table(file.name, spec.name(), headings, table)
+        write_xlsx_table(file.name, str(spec.name), headings, table)
     response = send_file(file, download_name=name, as_attachment=True, mimetype=EXPORT_TYPES[kind])
     response.headers["Cache-Control"] = "no-store"
     return response

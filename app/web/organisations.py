@@ -27,9 +27,9 @@ bp = Blueprint("organisations", __name__, url_prefix="/admin/organisationer")
 @bp.route("")
 @role_required("admin")
 def index():
-    return render_list(organisations_spec(payout_details, payee_problems), select(Organisation), "admin/organisations.html",
-                       kinds=ORGANISATION_KINDS, problems=payee_problems,
-                       payout_details=payout_details)
+    return render_list(organisations_spec(payout_details, payee_problems), select(Organisation),
+                       "admin/organisations.html", kinds=ORGANISATION_KINDS,
+                       problems=payee_problems, payout_details=payout_details)
 
 
 @bp.route("/<int:organisation_id>", methods=["GET", "POST"])
