@@ -91,3 +91,21 @@ def test_batches_and_delegation_report_lists(app, session, demo):
     assert "fran=" in html.fromstring(report.get_data(as_text=True)).xpath(
         "//th[@aria-sort]//a/@href")[0]
     assert session.scalars(select(User)).first() is not None
+
+
+def test_audit_log_exports_every_page_of_its_filter(app, session, demo):
+    for n in range(60):  # more than one page of 50
+        create_user(session, {"username": f"person{n:02d}", "display_name": f"Person {n:02d}",
+                              "email": f"p{n:02d}@huddinge.example", "organisation_id": "",
+                              "roles": ["bedomare"]}, actor_id=None)
+    session.commit()
+    client = client_of(app, "admin")
+    page = client.get("/admin/handelser?typ=user_created").get_data(as_text=True)
+    assert len(html.fromstring(page).xpath("//tbody/tr")) == 50
+    exported = csv_rows(client.get("/admin/handelser?typ=user_created&format=csv"))
+    created = len(session.scalars(select(User)).all())
+    assert exported[0][:3] == ["Tid", "Vem", "Typ"] and len(exported) == created + 1
+    assert {row[2] for row in exported[1:]} == {"user_created"}
+    workbook = load_workbook(io.BytesIO(client.get("/admin/handelser?typ=user_created"
+                                                   "&format=xlsx").data))
+    assert workbook.active.max_row == created + 1

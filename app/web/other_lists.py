@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, or_, select
 
 from app.accounts.models import User, UserRole
 from app.accounts.roles import ROLES
+from app.audit import AuditEvent
 from app.formatting import to_local_date
 from app.grants.case_lists import diarienummer_order
 from app.grants.models import ORGANISATION_KINDS, OUTCOME_NAMES, Application, Decision, Organisation
@@ -100,6 +101,20 @@ def delegation_spec(start, end) -> ListSpec:
         default_sort="datum",
         keep=("fran", "till"),
     )
+
+
+def audit_spec() -> ListSpec:
+    """Händelseloggen's columns for its export (the page filters and pages it itself)."""
+    return ListSpec(
+        name=lazy_gettext("Händelselogg"),
+        columns=[
+            ListColumn("tid", lazy_gettext("Tid"), lambda e: e.at),
+            ListColumn("vem", lazy_gettext("Vem"), lambda e: e.actor.username if e.actor else ""),
+            ListColumn("typ", lazy_gettext("Typ"), lambda e: e.action),
+            ListColumn("handelse", lazy_gettext("Händelse"), lambda e: e.summary),
+            ListColumn("instans", lazy_gettext("Processinstans"), lambda e: e.process_instance_id),
+        ],
+        key=AuditEvent.id, default_sort="tid")
 
 
 def outbox_spec() -> ListSpec:
