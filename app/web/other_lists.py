@@ -9,10 +9,18 @@ from app.accounts.models import User, UserRole
 from app.accounts.roles import ROLES
 from app.audit import AuditEvent
 from app.formatting import to_local_date
-from app.grants.case_lists import diarienummer_order
-from app.grants.models import ORGANISATION_KINDS, OUTCOME_NAMES, Application, Decision, Organisation
+from app.grants.case_lists import diarienummer_order, search_condition
+from app.grants.models import (
+    ORGANISATION_KINDS,
+    OUTCOME_NAMES,
+    Application,
+    Decision,
+    Organisation,
+    RepaymentClaim,
+)
 from app.notifications.models import OutboxMessage
 from app.payouts.models import PayoutBatch
+from app.web.context import db
 from app.web.listing import ListColumn, ListFilter, ListSpec
 
 OUTBOX_STATUSES = {
@@ -115,6 +123,27 @@ def audit_spec() -> ListSpec:
             ListColumn("instans", lazy_gettext("Processinstans"), lambda e: e.process_instance_id),
         ],
         key=AuditEvent.id, default_sort="tid")
+
+
+def settled_claims_spec() -> ListSpec:
+    """Reglerade återkrav: the history of claims paid back."""
+    return ListSpec(
+        name=lazy_gettext("Reglerade återkrav"),
+        columns=[
+            ListColumn("diarienummer", lazy_gettext("Diarienummer"),
+                       lambda c: c.application.diarienummer or "", diarienummer_order()),
+            ListColumn("mottagare", lazy_gettext("Mottagare"),
+                       lambda c: c.application.organisation.name, Organisation.name),
+            ListColumn("belopp", lazy_gettext("Belopp"), lambda c: c.amount,
+                       RepaymentClaim.amount, css="num"),
+            ListColumn("skal", lazy_gettext("Skäl"), lambda c: c.reason),
+            ListColumn("registrerat", lazy_gettext("Registrerat"), lambda c: c.created_at,
+                       RepaymentClaim.created_at),
+            ListColumn("reglerat", lazy_gettext("Reglerat"), lambda c: c.settled_on,
+                       RepaymentClaim.settled_at),
+        ],
+        key=RepaymentClaim.id, default_sort="reglerat", default_descending=True,
+        search=lambda text: search_condition(db(), text))
 
 
 def outbox_spec() -> ListSpec:
