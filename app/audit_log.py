@@ -2,7 +2,7 @@
 keyset pages, newest first; a page reads at most PAGE_SIZE + 1 rows however long the trail."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -66,6 +66,16 @@ def list_events(session: Session, wanted: EventFilter) -> tuple[list[AuditEvent]
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     return rows, rows[-1].id if more else None
+
+
+def all_events(session: Session, wanted: EventFilter):
+    """Every event the filter matches, newest first, read page by page (for an export)."""
+    while True:
+        events, before = list_events(session, wanted)
+        yield from events
+        if before is None:
+            return
+        wanted = replace(wanted, before=before)
 
 
 def cases_of(session: Session, events: list[AuditEvent]) -> dict[int, tuple[int, str | None]]:

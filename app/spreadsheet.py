@@ -5,9 +5,10 @@ typed (a title starting with `=`, `+`, `-` or `@`) is shown as text and never ru
 
 import csv
 import io
+import itertools
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -91,3 +92,54 @@ def xlsx_tables(tables: Iterable[tuple[str, str, list[str], list[list]]], title:
 def _sheet_name(name: str) -> str:
     """A sheet name Excel takes: at most 31 characters, none of []:*?/\\."""
     return re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "Blad"
+
+
+def csv_lines(headings: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """The table as CSV text, a line at a time (for a list too long to hold): a BOM so Excel
+    reads UTF-8, then the same cells as csv_text."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    out.write("\ufeff")
+    for row in itertools.chain([headings], rows):
+        writer.writerow([csv_cell(value) for value in row])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+
+
+def write_xlsx_table(path: str, sheet_name: str, headings: Sequence[str],
+                     rows: Iterable[Sequence[object]]) -> None:
+    """Write the table to an XLSX file in constant memory (rows streamed to disk): bold
+    headings, amounts and dates as numbers with formats, text never a formula."""
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": str(Path(path).parent),
+                                          "strings_to_formulas": False, "strings_to_urls": False,
+                                          "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True})
+    formats = {Decimal: workbook.add_format({"num_format": "#,##0.00"}),
+               date: workbook.add_format({"num_format": "yyyy-mm-dd"}),
+               datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    sheet.freeze_panes(1, 0)
+    for column, heading in enumerate(headings):
+        sheet.set_column(column, column, max(12, min(len(heading) + 4, 40)))
+        sheet.write_string(0, column, heading, bold)
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            _write_cell(sheet, number, column, value, formats)
+    workbook.close()
+
+
+def _write_cell(sheet, row: int, column: int, value: object, formats: dict) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, datetime):
+        sheet.write_datetime(row, column, value.replace(tzinfo=None), formats[datetime])
+    elif isinstance(value, date):
+        sheet.write_datetime(row, column, value, formats[date])
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value)
+    elif isinstance(value, Decimal | int):
+        sheet.write_number(row, column, value, formats[Decimal] if isinstance(value, Decimal)
+                           else None)
+    else:
+        sheet.write_string(row, column, xlsx_text(str(value)))

@@ -21,8 +21,9 @@ import app.audit
 import app.effects.models
 import app.engine.models
 import app.grants.models
+import app.grants.search
 import app.letters.models
-import app.payouts.models  # noqa: F401
+import app.payouts.models
 from app.config import load_config
 from app.db import Base, make_engine
 
@@ -62,7 +63,14 @@ def configure_options(dialect_name: str) -> dict:
         "compare_type": True,
         "transactional_ddl": True,  # all pending revisions commit together, SQLite included
         "render_item": render_item,
+        "include_name": include_name,
     }
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Leave the full-text search's own objects (FTS5 tables, the expression index) out of
+    schema comparisons: the migrations create them, the models cannot describe them."""
+    return name not in app.grants.search.SEARCH_OBJECTS
 
 
 def run_migrations_offline() -> None:

@@ -48,6 +48,15 @@ MATRIX = {
     "GET /ansokningar/{case}/bedomningar": [302, 404, 404, 200, 404, 200, 404, 200],
     "GET /ansokningar/{case}/aterkalla": [302, 200, 404, 404, 404, 404, 404, 404],
     "POST /uppgifter/{check_task}/jav": [302, 404, 404, 422, 404, 404, 404, 404],
+    # Taking, letting go, handing over: only who may see the task (then back to it, 302;
+    # handing over without a colleague names the field, 422).
+    "POST /uppgifter/{check_task}/ta": [302, 404, 404, 302, 404, 404, 404, 404],
+    "POST /uppgifter/{check_task}/slapp": [302, 404, 404, 302, 404, 404, 404, 404],
+    "GET /uppgifter/{check_task}/lamna": [302, 404, 404, 200, 404, 404, 404, 404],
+    "POST /uppgifter/{check_task}/lamna": [302, 404, 404, 422, 404, 404, 404, 404],
+    # Exports of the lists: everyone gets their own list's rows.
+    "GET /uppgifter?format=csv": [302, 200, 200, 200, 200, 200, 200, 200],
+    "GET /ansokningar?format=xlsx": [302, 200, 200, 200, 200, 200, 200, 200],
     "POST /admin/incidenter/999/kor-om": [302, 404, 404, 404, 404, 404, 404, 302],
     "GET /ekonomi/": [302, 404, 404, 404, 404, 404, 200, 404],
     "GET /ekonomi/batcher": [302, 404, 404, 404, 404, 404, 200, 404],

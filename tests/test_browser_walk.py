@@ -182,6 +182,30 @@ def test_officer_sees_the_completed_application_beside_the_check(site, case):
     site.leave(officer)
 
 
+def test_officer_searches_sorts_takes_hands_over_and_lets_go(site, case):
+    """The list controls by keyboard (search, sort), a bulk take with its confirmation and
+    per-row result, the hand-over page, and letting the task go from its page."""
+    officer = site.login("handlaggare")
+    site.goto(officer, "/uppgifter")
+    officer.get_by_label("Sök ärende").fill(TITLE)
+    with officer.expect_navigation():
+        officer.get_by_label("Sök ärende").press("Enter")
+    site.check(officer)
+    site.click(officer, officer.get_by_role("link", name=re.compile("^Uppgift")))
+    row = officer.get_by_role("row").filter(has_text=TITLE)
+    row.get_by_role("checkbox").check()
+    site.click(officer, officer.get_by_role("button", name="Ta uppgifterna"))
+    site.click(officer, officer.get_by_role("button", name="Bekräfta"))
+    expect(officer.get_by_text("1 av 1 uppgift klar.")).to_be_visible()
+    open_task(site, officer, "Formell kontroll")
+    expect(officer.get_by_text("Du har tagit uppgiften.", exact=True)).to_be_visible()
+    site.click(officer, officer.get_by_role("link", name="Lämna över till en kollega"))
+    site.click(officer, officer.get_by_role("link", name="Formell kontroll"))
+    site.click(officer, officer.get_by_role("button", name="Släpp uppgiften"))
+    expect(officer.get_by_text("Ingen har tagit uppgiften än.")).to_be_visible()
+    site.leave(officer)
+
+
 def test_officer_accepts_and_assigns_two_reviewers(site, case):
     officer = site.login("handlaggare")
     open_task(site, officer, "Formell kontroll")
@@ -490,4 +514,4 @@ def test_every_page_visited_was_checked(site):
             "/admin/fonder/omgangar/<id>/stang", "/admin/anvandare", "/admin/anvandare/ny",
             "/admin/anvandare/<id>", "/admin/handelser", "/admin/organisationer/ny",
             "/konto/byt-losenord", "/konto/glomt-losenord", "/admin/processer",
-            "/admin/sso-grupper"} <= checked, checked
+            "/admin/sso-grupper", "/uppgifter/valda", "/uppgifter/<id>/lamna"} <= checked, checked

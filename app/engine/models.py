@@ -94,9 +94,14 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # "completed" by a user, or "cancelled" when the engine closed it (timer, withdrawal).
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # Who took the task ("Ta uppgiften") or was handed it by a colleague; None: anyone of
+    # the role may do it.
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_at: Mapped[datetime | None]
 
     instance: Mapped[ProcessInstance] = relationship(lazy="joined", innerjoin=True)
     completed_by = relationship("User", foreign_keys=[completed_by_id])
+    claimed_by = relationship("User", foreign_keys=[claimed_by_id])
 
 
 class Incident(Base):

@@ -305,13 +305,6 @@ def get_application(session: Session, user: User, application_id: int) -> Applic
     return application
 
 
-def applications_for(session: Session, user: User) -> list[Application]:
-    """Return the applications the user may see, newest first."""
-    query = (select(Application).where(permissions.visible_applications(user))
-             .order_by(Application.created_at.desc(), Application.id.desc()))
-    return list(session.scalars(query))
-
-
 def open_rounds(session: Session, today: date) -> list[Round]:
     query = select(Round).where(Round.opens_on <= today, Round.closes_on >= today)
     return list(session.scalars(query.order_by(Round.closes_on)))

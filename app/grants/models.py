@@ -199,3 +199,8 @@ class RepaymentClaim(Base):
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     application: Mapped[Application] = relationship(lazy="joined")
+
+
+# The search table and its triggers live with the query that reads them; importing the module
+# here registers them wherever the models are (create_all, migrations, the app).
+from app.grants import search  # noqa: E402, F401

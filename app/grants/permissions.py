@@ -1,7 +1,7 @@
 """Who may see and do what. Every view asks these before it acts."""
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, aliased, object_session
 
 from app.accounts.models import User
 from app.engine.models import HumanTask
@@ -135,10 +135,32 @@ def declared_jav(user: User) -> ColumnElement[bool]:
                           JavDeclaration.user_id == user.id)
 
 
+def may_do_tasks(user: User) -> ColumnElement[bool]:
+    """The SQL condition on HumanTask (outer-joined to its Application) for the open tasks
+    no jäv or four-eyes rule keeps the user from: four_eyes_problem for a whole list."""
+    worked = aliased(HumanTask)
+    not_jav = or_(HumanTask.role == "sokande", Application.id.is_(None), ~declared_jav(user))
+    other_org = (true() if not user.organisation_ids else
+                 or_(Application.organisation_id.is_(None),
+                     Application.organisation_id.not_in(sorted(user.organisation_ids))))
+    four_eyes = or_(HumanTask.role.not_in(FOUR_EYES_ROLES), and_(other_org, ~exists().where(
+        worked.instance_id == HumanTask.instance_id, worked.completed_by_id == user.id)))
+    return and_(not_jav, four_eyes)
+
+
 def four_eyes_problem(session: Session, user: User, task: HumanTask,
                       application: Application | None, jav: bool | None = None) -> str | None:
-    """Return why the user may not do this task of the case (jäv, four eyes), or None.
-    `jav`: whether the user declared jäv in the case, when the caller has just read it."""
+    """Return why the user may not do this task of the case (a colleague has taken it, jäv,
+    four eyes), or None. `jav`: whether the user declared jäv in the case, when the caller
+    has just read it."""
+    if task.claimed_by_id is not None and task.claimed_by_id != user.id:
+        return f"Uppgiften är tagen av {task.claimed_by.display_name}."
+    return case_problem(session, user, task, application, jav)
+
+
+def case_problem(session: Session, user: User, task: HumanTask,
+                 application: Application | None, jav: bool | None = None) -> str | None:
+    """Return why the user may not work on this task's case (jäv, four eyes), or None."""
     if application is not None and task.role != "sokande" and (jav if jav is not None else (
             session.scalar(select(declared_jav(user)).where(Application.id == application.id)))):
         return "Du har anmält jäv i ärendet och får inte delta i handläggningen."

@@ -3,7 +3,7 @@ that lists and the case page show as a badge beside the case's own status text."
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.engine.models import HumanTask
@@ -54,3 +54,24 @@ def refused_applications(session: Session, application_ids: set[int]) -> set[int
         return set()
     return set(session.scalars(select(Decision.application_id).distinct().where(
         Decision.application_id.in_(application_ids), Decision.outcome == REFUSAL)))
+
+
+def status_kind_condition(kind: str, now: datetime) -> ColumnElement[bool]:
+    """The SQL condition on Application for one status kind (the rule of status_kind)."""
+    draft = Application.submitted_at.is_(None)
+    granted = and_(Application.decided_at.is_not(None),
+                   func.coalesce(Application.granted_amount, 0) > 0)
+    refused = exists().where(Decision.application_id == Application.id,
+                             Decision.outcome == REFUSAL)
+    overdue = exists().where(HumanTask.instance_id == Application.process_instance_id,
+                             HumanTask.completed_at.is_(None), HumanTask.due_at < now)
+    ended = and_(Application.closed_at.is_not(None), ~granted)
+    going = and_(~draft, ~ended, ~overdue)
+    return {
+        "utkast": draft,
+        "avslutad": and_(~draft, ended, ~refused),
+        "avslag": and_(~draft, or_(and_(ended, refused), and_(going, ~granted, refused))),
+        "forsenad": and_(~draft, ~ended, overdue),
+        "beviljad": and_(going, granted),
+        "pagar": and_(going, ~granted, ~refused),
+    }[kind]

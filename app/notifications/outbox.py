@@ -167,13 +167,6 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=5 ** max(attempts - 1, 0))
 
 
-def latest_messages(session: Session, limit: int = 200) -> list[OutboxMessage]:
-    """Return the newest messages first."""
-    query = (select(OutboxMessage)
-             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit))
-    return list(session.scalars(query))
-
-
 def run_sender(sessions: sessionmaker[Session], config, stop_event: threading.Event,
                interval: float) -> None:
     """Send due messages every `interval` seconds until `stop_event` is set."""

@@ -4,7 +4,7 @@
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -12,7 +12,7 @@ from app.audit import record_event
 from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import STOCKHOLM, kronor
 from app.grants import budget
-from app.grants.models import RepaymentClaim
+from app.grants.models import Application, Organisation, RepaymentClaim
 from app.payouts import sie, summary
 from app.payouts.attest import require_finance
 from app.payouts.export import claim_lines
@@ -23,6 +23,14 @@ from app.payouts.payees import is_internal
 def claims(session: Session, status: str = "open") -> list[RepaymentClaim]:
     return list(session.scalars(select(RepaymentClaim).where(RepaymentClaim.status == status)
                                 .order_by(RepaymentClaim.created_at, RepaymentClaim.id)))
+
+
+def settled_claims() -> Select:
+    """The settled återkrav with their case and its organisation (to sort and search by)."""
+    return (select(RepaymentClaim)
+            .join(Application, Application.id == RepaymentClaim.application_id)
+            .join(Organisation, Organisation.id == Application.organisation_id)
+            .where(RepaymentClaim.status == "settled"))
 
 
 def split_claims(items: list[RepaymentClaim]) -> tuple[list, list]:

@@ -32,6 +32,7 @@ from app.web import (
     sso,
     sso_groups,
     statuses,
+    task_claims,
     tasks,
     uploads,
     users,
@@ -57,7 +58,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (auth.bp, tasks.bp, applications.bp, reviews.bp, reports.bp, outbox.bp,
                       admin.bp, pages.bp, attachments.bp, letters.bp, finance.bp,
                       organisations.bp, funds.bp, processes.bp, process_map.bp, users.bp,
-                      account.bp, audit_log.bp, overview.bp, reference_lists.bp):
+                      account.bp, audit_log.bp, overview.bp, reference_lists.bp, task_claims.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(sso.bp)
     app.register_blueprint(sso_groups.bp)

@@ -13,6 +13,7 @@ from app.engine.models import HumanTask
 from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import local_today
 from app.grants import applications, permissions
+from app.grants.case_lists import applications_query
 from app.grants.cases import case_summary
 from app.grants.decisions import correct_decision, is_replaced
 from app.grants.models import Decision
@@ -21,7 +22,9 @@ from app.letters.issue import decisions_with_letters
 from app.payouts.plans import payouts_of
 from app.storage import storage_from_config
 from app.web import process_map
+from app.web.case_lists import applications_spec
 from app.web.context import case_forms, current_user, db, engine, language, login_required
+from app.web.listing import render_list
 
 bp = Blueprint("applications", __name__)
 
@@ -36,13 +39,14 @@ def _index_page(errors: dict | None = None, typed: dict | None = None):
     """The list and, for an applicant, the open rounds to start in (with a choice of
     organisation when they act for several)."""
     user = current_user()
-    rows = applications.applications_for(db(), user)
     rounds = applications.open_rounds(db(), local_today())
     can_start = permissions.can_start_application(user)
-    return render_template("applications/index.html", rows=rows, rounds=rounds,
-                           can_start=can_start, kinds=status_kinds(db(), rows, utcnow()),
-                           choices=[o for o in user.organisations if o.active],
-                           errors=errors or {}, typed=typed or {})
+    body, status = render_list(
+        applications_spec(user), applications_query(user), "applications/index.html",
+        rounds=rounds, can_start=can_start, choices=[o for o in user.organisations if o.active],
+        errors=errors or {}, typed=typed or {},
+        about_rows=lambda rows: {"kinds": status_kinds(db(), rows, utcnow())})
+    return body, 422 if errors else status
 
 
 @bp.route("/ansokningar/ny", methods=["POST"])
@@ -59,7 +63,7 @@ def new():
             raise
         db().rollback()
         return _index_page(err.errors, {"round_id": round_id,
-                                        "organisation_id": organisation_id}), 422
+                                        "organisation_id": organisation_id})
     flash(_("Ett utkast är skapat. Fyll i ansökan och skicka in den."), "success")
     first = db().scalars(select(HumanTask.id).where(
         HumanTask.instance_id == application.process_instance_id,

@@ -1,12 +1,13 @@
 """Display filters in the reader's language: a time relative to now with its date."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.db import utcnow
-from app.formatting import STOCKHOLM
+from app.formatting import STOCKHOLM, date_time, kronor, short_date
 
 
 def relative_time(value: datetime | None, now: datetime | None = None) -> str:
@@ -28,4 +29,19 @@ def relative_time(value: datetime | None, now: datetime | None = None) -> str:
                     date=day)
 
 
-FILTERS = {"nar": relative_time}
+def cell(value) -> str:
+    """A list cell: amounts in kronor, dates and times in Stockholm, nothing as a dash."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("Ja") if value else _("Nej")
+    if isinstance(value, Decimal):
+        return kronor(value)
+    if isinstance(value, datetime):
+        return date_time(value)
+    if isinstance(value, date):
+        return short_date(value)
+    return str(value)
+
+
+FILTERS = {"nar": relative_time, "cell": cell}

@@ -31,10 +31,14 @@ def file_response(data: bytes, filename: str, content_type: str,
                   disposition: str = "attachment") -> Response:
     """A response with the bytes as they are, an ASCII filename and its RFC 5987 UTF-8 form.
     `content_type` is sent as given (with its charset, if any)."""
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
     response = Response(data, content_type=content_type)
-    response.headers["Content-Disposition"] = (
-        f'{disposition}; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}')
+    response.headers["Content-Disposition"] = content_disposition(filename, disposition)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """The header naming a download: an ASCII filename and its RFC 5987 UTF-8 form."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
+    return f'{disposition}; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}'

@@ -21,6 +21,7 @@ from app.payouts.claims import (
     external_claims_list,
     internal_claims_sie,
     settle,
+    settled_claims,
     split_claims,
 )
 from app.payouts.models import FILE_KINDS, Payout, PayoutBatch
@@ -28,6 +29,8 @@ from app.payouts.payees import is_internal, payee_problems
 from app.storage import storage_from_config
 from app.web.context import current_user, db, engine, role_required
 from app.web.downloads import file_response, stored_bytes
+from app.web.listing import render_list
+from app.web.other_lists import batches_spec, settled_claims_spec
 
 bp = Blueprint("finance", __name__, url_prefix="/ekonomi")
 FINANCE = "ekonomi"
@@ -124,8 +127,7 @@ def _overview_url() -> str:
 @bp.route("/batcher")
 @role_required(FINANCE)
 def batches():
-    rows = db().scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc())).all()
-    return render_template("finance/batches.html", batches=rows)
+    return render_list(batches_spec(), select(PayoutBatch), "finance/batches.html")
 
 
 @bp.route("/batcher/<int:batch_id>")
@@ -200,7 +202,8 @@ def _user(user_id: int | None) -> User | None:
 @bp.route("/aterkrav")
 @role_required(FINANCE)
 def repayments():
-    return render_template("finance/claims.html", **_claims_page())
+    return render_list(settled_claims_spec(), settled_claims(), "finance/claims.html",
+                       **_claims_page())
 
 
 @bp.route("/aterkrav/<int:claim_id>/reglera", methods=["POST"])
@@ -237,9 +240,8 @@ def repayments_invoicing(kind: str):
 def _claims_page(errors: Mapping | None = None, claim_id: int | None = None,
                  kept: Mapping | None = None) -> dict:
     internal, external = split_claims(claims(db()))
-    return {"internal": internal, "external": external, "settled": claims(db(), "settled"),
-            "today": local_today(), "errors": errors or {}, "error_claim": claim_id,
-            "kept": kept or {}}
+    return {"internal": internal, "external": external, "today": local_today(),
+            "errors": errors or {}, "error_claim": claim_id, "kept": kept or {}}
 
 
 # -- shared -----------------------------------------------------------------------------------

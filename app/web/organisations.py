@@ -18,6 +18,8 @@ from app.payouts.payees import (
     update_payee,
 )
 from app.web.context import current_user, db, role_required
+from app.web.listing import render_list
+from app.web.other_lists import organisations_spec
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisationer")
 
@@ -25,10 +27,9 @@ bp = Blueprint("organisations", __name__, url_prefix="/admin/organisationer")
 @bp.route("")
 @role_required("admin")
 def index():
-    rows = db().scalars(select(Organisation).order_by(Organisation.name)).all()
-    return render_template("admin/organisations.html", organisations=rows,
-                           kinds=ORGANISATION_KINDS, problems=payee_problems,
-                           payout_details=payout_details)
+    return render_list(organisations_spec(payout_details, payee_problems), select(Organisation),
+                       "admin/organisations.html", kinds=ORGANISATION_KINDS,
+                       problems=payee_problems, payout_details=payout_details)
 
 
 @bp.route("/<int:organisation_id>", methods=["GET", "POST"])

@@ -2,15 +2,17 @@
 
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from app.formatting import local_today
 from app.grants.budget import ledger_for
 from app.grants.models import Round
-from app.grants.reports import delegated_decisions, delegated_decisions_csv
+from app.grants.reports import delegated_decisions
 from app.payouts.reconcile import reconcile
 from app.web.context import db, role_required
+from app.web.listing import render_list
+from app.web.other_lists import delegation_spec
 
 bp = Blueprint("reports", __name__)
 
@@ -30,14 +32,8 @@ def delegation_report():
     today = local_today()
     start = _date_arg("fran", today.replace(day=1))
     end = _date_arg("till", today)
-    rows = delegated_decisions(db(), start, end)
-    if request.args.get("format") == "csv":
-        body = "\ufeff" + delegated_decisions_csv(rows)  # BOM: Excel reads UTF-8
-        name = f"delegationsbeslut-{start}-{end}.csv"
-        return Response(body, mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return render_template("reports/delegation.html", rows=rows, start=start, end=end,
-                           error=request.args.get("fran") and start is None)
+    return render_list(delegation_spec(start, end), delegated_decisions(start, end),
+                       "reports/delegation.html", start=start, end=end)
 
 
 # Dates a report can ask for; anything else (0001-01-01, 9999-12-31) counts as not given.

@@ -12,12 +12,15 @@ from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed
 from app.formatting import local_today
 from app.forms.presenters import form_layout
 from app.grants import applications, permissions
+from app.grants.case_lists import inbox_query
 from app.grants.cases import case_summary
 from app.grants.declarations import declarations_of_instance
 from app.grants.rounds import deadline_days
 from app.payouts.attest import DUE_WITHIN_DAYS, finance_work
+from app.web.case_lists import inbox_spec
 from app.web.context import case_forms, current_user, db, engine, language, login_required
 from app.web.instructions import render_instructions
+from app.web.listing import render_list
 from app.web.outcomes import completion_message, form_warnings
 from app.web.uploads import receive_uploads
 
@@ -34,13 +37,8 @@ def home():
 @login_required
 def inbox():
     user = current_user()
-    tasks = applications.open_tasks_for(db(), user)
-    cases = applications.applications_by_instance(db(), {t.instance_id for t in tasks})
-    rows = [(task, cases.get(task.instance_id)) for task in tasks
-            if permissions.four_eyes_problem(db(), user, task, cases.get(task.instance_id))
-            is None]
-    return render_template("tasks/inbox.html", rows=rows, reviewed=_reviewed_cases(user),
-                           finance=_finance_work(user))
+    return render_list(inbox_spec(user), inbox_query(user), "tasks/inbox.html",
+                       reviewed=_reviewed_cases(user), finance=_finance_work(user))
 
 
 def _finance_work(user) -> dict | None:

@@ -8,28 +8,23 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts import users
+from app.accounts.models import User
 from app.accounts.roles import ROLES
 from app.accounts.tokens import invite_user
 from app.db import utcnow
 from app.errors import InvalidInput, NotAllowed
 from app.grants.models import Organisation
 from app.web.context import current_user, db, role_required
+from app.web.listing import render_list
+from app.web.other_lists import users_spec
 
 bp = Blueprint("users", __name__, url_prefix="/admin/anvandare")
-STATUS_FILTERS = {"aktiva": True, "inaktiva": False, "alla": None}
 
 
 @bp.route("")
 @role_required("admin")
 def index():
-    role = request.args.get("roll", "") if request.args.get("roll") in ROLES else ""
-    status = request.args.get("status", "aktiva")
-    status = status if status in STATUS_FILTERS else "aktiva"
-    page = request.args.get("sida", 1, type=int) or 1
-    rows, total = users.list_users(db(), role=role, active=STATUS_FILTERS[status],
-                                   page=min(max(page, 1), 100000))
-    return render_template("admin/users.html", users=rows, total=total, page=page, role=role,
-                           status=status, roles=ROLES, page_size=users.PAGE_SIZE)
+    return render_list(users_spec(), select(User), "admin/users.html")
 
 
 @bp.route("/ny", methods=["GET", "POST"])
