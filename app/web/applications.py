@@ -41,12 +41,14 @@ def _index_page(errors: dict | None = None, typed: dict | None = None):
     user = current_user()
     rounds = applications.open_rounds(db(), local_today())
     can_start = permissions.can_start_application(user)
-    body, status = render_list(
+    page = render_list(
         applications_spec(user), applications_query(user), "applications/index.html",
         rounds=rounds, can_start=can_start, choices=[o for o in user.organisations if o.active],
         errors=errors or {}, typed=typed or {},
         about_rows=lambda rows: {"kinds": status_kinds(db(), rows, utcnow())})
-    return body, 422 if errors else status
+    if errors and isinstance(page, tuple):  # the refused start: the page with its messages
+        return page[0], 422
+    return page
 
 
 @bp.route("/ansokningar/ny", methods=["POST"])

@@ -308,8 +308,8 @@ def users_spec() -> ListSpec:
             ),
             ListColumn(
                 "organisation",
-                lazy_gettext("Organisation"),
-                lambda u: u.organisation.name if u.organisation else "",
+                lazy_gettext("Organisationer"),
+                lambda u: ", ".join(o.name for o in u.organisations),
             ),
             ListColumn("status", lazy_gettext("Status"), _user_state),
         ],
