@@ -20,6 +20,7 @@ FUND_OPTIONS = [
     ("organ", "--organ", "Organet som äger fonden."),
     ("signatory_name", "--signatory-name", "Vem som undertecknar breven."),
     ("signatory_title", "--signatory-title", "Undertecknarens titel."),
+    ("contact", "--contact", "Kontakt i breven (tom: den gemensamma inställningen)."),
     ("cost_centre", "--cost-centre", "Fondens ansvar/kostnadsställe."),
     ("cost_centre_name", "--cost-centre-name", "Ansvarets namn."),
     ("project_pattern", "--project-pattern", "Projektkod, t.ex. {prefix}{year2}-{seq}."),

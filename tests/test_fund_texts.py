@@ -222,3 +222,13 @@ def test_a_process_letter_is_used_and_can_fetch_nothing_but_letter_assets(tmp_pa
     # a process id that cannot be a folder name never reaches the disk
     bad = replace_fund(name="Egna fonden", process_id="../egen_process", organ=ORGAN)
     assert letter_context(*case("avslag", fund=bad), config, decl=DECL)["letters_folder"] == ""
+
+
+def test_a_funds_contact_replaces_the_global_one_in_its_letters():
+    own = replace_fund(name="Föreningsbidrag", organ=ORGAN,
+                       contact="Kultur- och fritidsförvaltningen, bidrag@kultur.example")
+    text = pdf_text(render_pdf(letter_context(*case("avslag", fund=own), DEFAULTS, decl=DECL)))
+    assert "bidrag@kultur.example" in text
+    assert DEFAULTS["LETTER_CONTACT"].split(",")[1].strip() not in text
+    text = pdf_text(render_pdf(letter_context(*case("avslag"), DEFAULTS, decl=DECL)))
+    assert DEFAULTS["LETTER_CONTACT"].split(",")[1].strip() in text

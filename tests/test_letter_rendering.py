@@ -29,7 +29,7 @@ REASON = "Ansökan kom in den 20 mars 2027, efter sista ansökningsdag den 1 mar
 OFFICER = SimpleNamespace(display_name="Bo Beslut", title="Enhetschef")
 LOGO_ALT = rb"/Alt ?\(Huddinge kommun logotyp\)"
 TRYGGHETSFOND = SimpleNamespace(name="Trygghetsfonden", process_id="trygghetsfond", organ="",
-                                signatory_name="", signatory_title="", cost_centre="",
+                                signatory_name="", signatory_title="", contact="", cost_centre="",
                                 cost_centre_name="", project_pattern="", transfer_account="")
 
 

@@ -18,7 +18,7 @@ from app.payouts.identifiers import cost_centre as check_cost_centre
 
 # The editable fields, in the order forms show them.
 FUND_FIELDS = ("name", "description", "process_id", "diarie_prefix", "organ", "signatory_name",
-               "signatory_title", "cost_centre", "cost_centre_name", "project_pattern",
+               "signatory_title", "contact", "cost_centre", "cost_centre_name", "project_pattern",
                "transfer_account", "allow_overlapping_rounds")
 # Placeholders a project pattern may use (app.payouts.export.project_code).
 PROJECT_SAMPLE = {"prefix": "KS", "year": "2027", "year2": "27", "seq": "0001"}
@@ -35,6 +35,7 @@ class FundSettings:
     organ: str
     signatory_name: str
     signatory_title: str
+    contact: str
     cost_centre: str
     cost_centre_name: str
     project_pattern: str
@@ -92,12 +93,13 @@ def fund_values(fund: Fund | None) -> dict:
 
 def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
     """Return the fund's organ, signature and finance dimensions, falling back to the
-    global settings (LETTER_NAMND, FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN,
+    global settings (LETTER_NAMND, LETTER_CONTACT, FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN,
     FINANCE_TRANSFER_ACCOUNT)."""
     settings = {**DEFAULTS, **config}
     return FundSettings(
         organ=fund.organ or settings["LETTER_NAMND"],
         signatory_name=fund.signatory_name, signatory_title=fund.signatory_title,
+        contact=fund.contact or settings["LETTER_CONTACT"],
         cost_centre=fund.cost_centre or str(settings["FINANCE_FUND_COST_CENTRE"]),
         cost_centre_name=fund.cost_centre_name or settings["FINANCE_FUND_COST_CENTRE_NAME"],
         project_pattern=fund.project_pattern or settings["FINANCE_PROJECT_PATTERN"],
@@ -106,10 +108,11 @@ def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
 
 def with_fund_settings(fund: Fund, config: Mapping) -> dict:
     """The settings with the fund's own values in place of the global ones: LETTER_NAMND (the
-    organ letters name), FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN and
+    organ letters name), LETTER_CONTACT (the contact letters print), FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN and
     FINANCE_TRANSFER_ACCOUNT."""
     settings = fund_settings(fund, config)
     return {**DEFAULTS, **config, "LETTER_NAMND": settings.organ,
+            "LETTER_CONTACT": settings.contact,
             "FINANCE_FUND_COST_CENTRE": settings.cost_centre,
             "FINANCE_FUND_COST_CENTRE_NAME": settings.cost_centre_name,
             "FINANCE_PROJECT_PATTERN": settings.project_pattern,
@@ -140,6 +143,7 @@ def clean_fund(session: Session, form: Mapping, processes: Collection[str],
         "signatory_name": fields.text("signatory_name", "Undertecknare", 200, required=False),
         "signatory_title": fields.text("signatory_title", "Undertecknarens titel", 200,
                                        required=False),
+        "contact": fields.text("contact", "Kontakt i breven", 300, required=False),
         "cost_centre": _cost_centre(fields),
         "cost_centre_name": fields.text("cost_centre_name", "Ansvarets namn", 200,
                                         required=False),

@@ -45,6 +45,8 @@ class Fund(Base):
     # Who signs its letters, and their title (empty: the letter names the decision-maker).
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_title: Mapped[str] = mapped_column(String(200), default="")
+    # Who applicants contact, printed in the fund's letters ('' = the global LETTER_CONTACT).
+    contact: Mapped[str] = mapped_column(String(300), default="")
     # Finance dimensions; empty: the global FINANCE_* settings (app.grants.funds).
     cost_centre: Mapped[str] = mapped_column(String(20), default="")
     cost_centre_name: Mapped[str] = mapped_column(String(200), default="")

@@ -84,10 +84,12 @@ def outcome_meaning(outcome: str) -> str:
 def fund_letter_context(decision, application, config: Mapping) -> dict:
     """The fund's part of a letter: its name, its organ (the letterhead's nämnd and the
     deciding organ of a decision that names none; the global LETTER_NAMND if the fund names
-    none), the outcome's meaning and the process's letter folder."""
+    none), its contact (else the global LETTER_CONTACT), the outcome's meaning and the
+    process's letter folder."""
     fund = application.round.fund
     settings = with_fund_settings(fund, config)
     return {"fund": fund.name, "namnd": settings["LETTER_NAMND"],
+            "contact": settings["LETTER_CONTACT"],
             "organ": decision.organ or deciding_organ(settings, decision.level),
             "meaning": outcome_meaning(decision.outcome),
             "letters_folder": texts_folder(fund, config, "letters")}
