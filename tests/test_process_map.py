@@ -145,7 +145,8 @@ def test_a_decided_grant_waits_for_the_payout(session, engine, demo):
     assert current(result) == ["beslut", "handlaggning"]
     assert states(result, "namndbeslut", "reservera", "delegation") == {
         "namndbeslut": "not_reached", "reservera": "completed", "delegation": "completed"}
-    complete(session, engine, application, "beslut", decision_data("bifall", 90000), "beslutsfattare")
+    complete(session, engine, application, "beslut", decision_data("bifall", 90000),
+             "beslutsfattare")
     result = the_map(session, engine, application)
     assert current(result) == ["vanta_utbetalning"]
     assert states(result, "handlaggning", "handlaggning_beslutad", "efter_handlaggning",

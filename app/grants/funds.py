@@ -92,9 +92,9 @@ def fund_values(fund: Fund | None) -> dict:
 
 
 def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
-    """Return the fund's organ, signature and finance dimensions, falling back to the
-    global settings (LETTER_NAMND, LETTER_CONTACT, FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN,
-    FINANCE_TRANSFER_ACCOUNT)."""
+    """Return the fund's organ, signature, contact and finance dimensions, falling back to
+    the global settings (LETTER_NAMND, LETTER_CONTACT, FINANCE_FUND_COST_CENTRE[_NAME],
+    FINANCE_PROJECT_PATTERN, FINANCE_TRANSFER_ACCOUNT)."""
     settings = {**DEFAULTS, **config}
     return FundSettings(
         organ=fund.organ or settings["LETTER_NAMND"],
@@ -108,8 +108,8 @@ def fund_settings(fund: Fund, config: Mapping) -> FundSettings:
 
 def with_fund_settings(fund: Fund, config: Mapping) -> dict:
     """The settings with the fund's own values in place of the global ones: LETTER_NAMND (the
-    organ letters name), LETTER_CONTACT (the contact letters print), FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN and
-    FINANCE_TRANSFER_ACCOUNT."""
+    organ letters name), LETTER_CONTACT (the contact letters print),
+    FINANCE_FUND_COST_CENTRE[_NAME], FINANCE_PROJECT_PATTERN and FINANCE_TRANSFER_ACCOUNT."""
     settings = fund_settings(fund, config)
     return {**DEFAULTS, **config, "LETTER_NAMND": settings.organ,
             "LETTER_CONTACT": settings.contact,
