@@ -164,3 +164,33 @@ def test_search_follows_a_renamed_organisation(app, many, session):
     assert len(session.scalars(select(Application.id).where(Application.id.in_(ids))).all()) \
         == 28
     assert session.scalars(select(HumanTask.id)).first() is not None
+
+
+def test_applications_and_inbox_filter_by_district_and_kind_of_prevention(app, session, demo):
+    """The filters read the facts the forms declare (x-grant districts, prevention_kind)."""
+    engine = app.extensions["engine"]
+    submitted_application(session, engine, titel="Nattvandring i Vårby", stadsdelar=["Vårby"],
+                          kategori="social")
+    submitted_application(session, engine, titel="Belysning i Flemingsberg",
+                          stadsdelar=["Flemingsberg", "Vårby"], kategori="situationell")
+    submitted_application(session, engine, titel="Fritidsgård i Segeltorp",
+                          stadsdelar=["Segeltorp"], kategori="social")
+    client = officer(app)
+
+    def titles(query, path="/ansokningar"):
+        page = client.get(f"{path}?{query}&antal=100")
+        assert page.status_code == 200
+        return sorted(" ".join(row) for row in rows_of(page.get_data(as_text=True)))
+
+    assert [t for t in titles("kommundel=Vårby") if "Vårby" in t or "Belysning" in t] == \
+        titles("kommundel=Vårby")
+    assert len(titles("kommundel=Vårby")) == 2
+    assert len(titles("kommundel=Segeltorp")) == 1
+    assert len(titles("inriktning=social")) == 2
+    assert len(titles("kommundel=Vårby&inriktning=social")) == 1
+    assert len(titles("kommundel=Vårby", "/uppgifter")) == 2  # their formell kontroll
+    page = client.get("/ansokningar?kommundel=Atlantis")
+    assert page.status_code == 422 and "kommundel" in page.get_data(as_text=True)
+    options = html.fromstring(client.get("/ansokningar").get_data(as_text=True)).xpath(
+        "//select[@name='kommundel']/option/@value")
+    assert {"Vårby", "Flemingsberg", "Segeltorp"} <= set(options)

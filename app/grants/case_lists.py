@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import User
+from app.effects.models import CaseFact, ReferenceItem
 from app.engine.models import HumanTask
 from app.grants import permissions
 from app.grants.models import Application, Fund, Organisation, Round
@@ -64,6 +65,25 @@ def in_fund(value: str) -> ColumnElement[bool]:
 
 def in_round(value: str) -> ColumnElement[bool]:
     return Application.round_id == int(value)
+
+
+def fact_choices(session: Session, kind: str, reference_list: str = "") -> list[tuple[str, str]]:
+    """The values cases have of one kind of fact (district, prevention_kind: what forms
+    declare, app/effects/facts.py), named by the reference list where it has one. One index
+    scan of (kind, value): the choices are few whatever the number of cases."""
+    values = session.scalars(select(CaseFact.value).where(CaseFact.kind == kind).distinct()
+                             .order_by(CaseFact.value)).all()
+    names = dict(session.execute(select(ReferenceItem.code, ReferenceItem.name).where(
+        ReferenceItem.list_name == reference_list)).all()) if reference_list else {}
+    return [(value, names.get(value, value)) for value in values]
+
+
+def with_fact(kind: str):
+    """The filter condition: cases with the chosen value of this kind of fact."""
+    def condition(value: str) -> ColumnElement[bool]:
+        return Application.id.in_(select(CaseFact.application_id).where(
+            CaseFact.kind == kind, CaseFact.value == value))
+    return condition
 
 
 def with_status(now: datetime):

@@ -28,6 +28,11 @@ def _case_filters() -> list[ListFilter]:
     return [
         ListFilter("fond", lazy_gettext("Fond"), lambda: q.fund_choices(db()), q.in_fund),
         ListFilter("omgang", lazy_gettext("Omgång"), lambda: q.round_choices(db()), q.in_round),
+        ListFilter("kommundel", lazy_gettext("Kommundel"),
+                   lambda: q.fact_choices(db(), "district", "kommundel"), q.with_fact("district")),
+        ListFilter("inriktning", lazy_gettext("Inriktning"),
+                   lambda: q.fact_choices(db(), "prevention_kind"),
+                   q.with_fact("prevention_kind")),
     ]
 
 
