@@ -59,7 +59,9 @@ def test_a_restored_backup_serves_every_download_with_its_hash(
     assert manifest["files"] == {d.key: d.sha256 for d in documents}
     dump = (backup_dir / "database.jsonl").read_bytes()
     assert manifest["database"]["sha256"] == hashlib.sha256(dump).hexdigest()
-    assert manifest["database"]["rows"] == row_counts(app)
+    # every table but the case search, which the database's triggers fill on restore
+    assert manifest["database"]["rows"] == {
+        name: count for name, count in row_counts(app).items() if name != "case_search"}
 
     restored = empty_app(app, empty_database_url, other_store)
     try:

@@ -33,7 +33,8 @@ def fund_round(app, session, engine, demo):
     deploy_files(session, engine.versions, files, engine.operations, actor_id=None,
                  checks=engine.checks)
     fund = create_fund(session, {"name": "Testfonden", "process_id": "testfond",
-                                 "diarie_prefix": "TEST", "organ": "Testnämnden"},
+                                 "diarie_prefix": "TEST", "organ": "Testnämnden",
+                                 "project_pattern": "TEST{year2}-{seq}"},
                        processes={"testfond"}, actor_id=None)
     created = open_round(session, fund, {
         "name": "Testomgången", "opens_on": TODAY.isoformat(),

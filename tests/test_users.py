@@ -162,7 +162,7 @@ def test_deactivated_user_is_logged_out_leaves_lists_and_keeps_history(app, sess
         user = session.get(User, user_id)
         assert enqueue(session, "tilldelning", [user], {
             "diarienummer": "KS-1", "titel": "t", "organisation": "o", "url": "u",
-            "frist": "f"}) == []
+            "frist": "f", "fund": "Fonden"}) == []
         assert session.get(User, user_id) is not None  # the row (history) stays
         assert session.scalars(select(UserSession.revoked_reason).where(
             UserSession.user_id == user_id)).all() == ["deactivated"]

@@ -16,12 +16,13 @@ from app.backup.archive import (
     MANIFEST,
     BackupError,
     alembic_revision,
+    backed_up_tables,
     check_tables,
     encode_value,
     sha256_file,
     table_rows,
 )
-from app.db import READ_ONLY_OPTION, Base
+from app.db import READ_ONLY_OPTION
 from app.storage import FileStorage
 from app.storage.inventory import stored_rows
 
@@ -86,7 +87,7 @@ def _dump(connection: Connection, path: Path, revision: str | None) -> dict[str,
     counts = {}
     with path.open("w", encoding="utf-8") as out:
         out.write(json.dumps({"format": FORMAT, "revision": revision}) + "\n")
-        for table in Base.metadata.sorted_tables:
+        for table in backed_up_tables():
             counts[table.name] = 0
             for row in table_rows(connection, table):
                 out.write(json.dumps({"table": table.name, "row": row}, default=encode_value,

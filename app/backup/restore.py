@@ -12,6 +12,7 @@ from app.backup.archive import (
     FILES,
     BackupError,
     alembic_revision,
+    backed_up_tables,
     check_tables,
     decoder,
     read_manifest,
@@ -73,7 +74,7 @@ def _put_files(storage: FileStorage, source: Path, files: dict[str, str]) -> Non
 
 def _insert_rows(connection: Connection, dump: Path) -> dict[str, int]:
     tables = Base.metadata.tables
-    counts = {table.name: 0 for table in Base.metadata.sorted_tables}
+    counts = {table.name: 0 for table in backed_up_tables()}
     decoders = {name: {c.name: d for c in t.columns if (d := decoder(c))}
                 for name, t in tables.items()}
     pending: list[dict] = []

@@ -90,6 +90,9 @@ for _statement in POSTGRES_DDL:
 SEARCH_OBJECTS = {"case_search_fts", "case_search_fts_data", "case_search_fts_idx",
                   "case_search_fts_docsize", "case_search_fts_config", "case_search_fts_content",
                   "ix_case_search_document"}
+# Backups leave the table out (triggers fill it again as the cases are restored) and know
+# its companion objects (app/backup/archive.py).
+CaseSearch.__table__.info.update(written_by_triggers=True, companions=SEARCH_OBJECTS)
 
 
 def search_terms(query: str) -> list[str]:

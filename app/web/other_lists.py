@@ -215,7 +215,7 @@ def batches_spec() -> ListSpec:
                 "antal", lazy_gettext("Antal"), lambda b: b.count, PayoutBatch.count, css="num"
             ),
             ListColumn(
-                "summa", lazy_gettext("Summa"), lambda b: b.total, PayoutBatch.total, css="num"
+                "totalt", lazy_gettext("Summa"), lambda b: b.total, PayoutBatch.total, css="num"
             ),
             ListColumn(
                 "utbetalningsdag",
@@ -300,7 +300,7 @@ def users_spec() -> ListSpec:
             ListColumn(
                 "anvandarnamn", lazy_gettext("Användarnamn"), lambda u: u.username, User.username
             ),
-            ListColumn("epost", lazy_gettext("E-post"), lambda u: u.email, User.email),
+            ListColumn("e-post", lazy_gettext("E-post"), lambda u: u.email, User.email),
             ListColumn(
                 "roller",
                 lazy_gettext("Roller"),
