@@ -1,0 +1,118 @@
+"""Many cases fast: faithful copies of the cases already in the database.
+
+A sample of cases is made first through the real operations (app.demo.load_demo_cases: one
+case in every state, with its tasks, reviews, ledger entries, decisions, letters, payouts,
+batches, messages and audit events). `multiply(connection, copies)` then copies EVERY row that
+belongs to those cases, `copies` times, so each related table grows in proportion:
+
+- the case tables (CASE_TABLES) are copied whole; audit events and outbox messages only where
+  they belong to a process instance (the global ones stay single);
+- integer keys are shifted by `copy × (the table's largest id)`, and every foreign key that
+  points into a copied table is shifted alike, so each copy is a closed family of rows;
+- unique text (diarienummer, references, batch numbers, storage keys, dedupe keys, task ids)
+  gets the copy's suffix or a derived id;
+- dates and times move back by `copy × spread` (by default ten years over all copies), so
+  the history looks like years of work rather than one afternoon;
+- the round's budget grows by the same factor, so the copied reservations and grants fit.
+
+What is NOT rewritten: ids inside JSON (process data, audit details) and the serialized
+workflow state, which still name the sample's rows; a copy's open task can be shown but not
+completed (its workflow's task ids are the sample's). Benchmarks complete tasks only on cases
+made through the real operations. Files of copied attachments and letters are not copied.
+"""
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, DateTime, Integer, func, select, text, update
+from sqlalchemy.engine import Connection
+
+from app.db import Base
+from app.grants.models import Round
+
+# Every table whose rows belong to one case (directly or through another case table).
+CASE_TABLES = ("process_instances", "applications", "human_tasks", "attachments",
+               "audit_events", "incidents", "outbox_messages", "payout_batches", "batch_files",
+               "decisions", "jav_declarations", "ledger_entries", "repayment_claims", "letters",
+               "payouts", "batch_items")
+# Rows of these tables are copied only when they belong to a process instance.
+INSTANCE_ROWS = {"audit_events": "process_instance_id", "outbox_messages": "process_instance_id"}
+# Unique text columns: how a copy's value is derived (value, copy number) -> new value.
+UNIQUE_TEXT = {
+    ("applications", "diarienummer"): lambda value, k: value and f"{value}-{k}",
+    ("payouts", "reference"): lambda value, k: value and f"{value[:26]}-{k}",
+    ("payout_batches", "number"): lambda value, k: value and f"{value[:30]}-{k}",
+    ("outbox_messages", "dedupe_key"): lambda value, k: value and f"{value}#{k}",
+    ("attachments", "key"): lambda value, k: value and uuid.uuid5(uuid.NAMESPACE_URL,
+                                                                  f"{value}/{k}").hex,
+    ("human_tasks", "id"): lambda value, k: str(uuid.uuid5(uuid.NAMESPACE_URL, f"{value}/{k}")),
+}
+TEN_YEARS = timedelta(days=3650)
+CHUNK = 5000
+
+
+def multiply(connection: Connection, copies: int, spread: timedelta | None = None) -> dict:
+    """Add `copies` copies of every case row; return the number of rows added per table."""
+    tables = [t for t in Base.metadata.sorted_tables if t.name in CASE_TABLES]
+    step = spread if spread is not None else TEN_YEARS / max(copies, 1)
+    offsets = {t.name: connection.scalar(select(func.coalesce(func.max(t.c.id), 0)))
+               for t in tables if isinstance(t.c.id.type, Integer)}
+    added = {}
+    for table in tables:
+        query = select(table)
+        if table.name in INSTANCE_ROWS:
+            query = query.where(table.c[INSTANCE_ROWS[table.name]].is_not(None))
+        rows = [dict(row._mapping) for row in connection.execute(query.order_by(table.c.id))]
+        shifts = _shifts(table, offsets)
+        made = 0
+        for chunk_start in range(0, len(rows) * copies, CHUNK):
+            batch = []
+            for index in range(chunk_start, min(chunk_start + CHUNK, len(rows) * copies)):
+                k, row = index // len(rows) + 1, rows[index % len(rows)]
+                batch.append(_copied(table, row, k, shifts, step))
+            connection.execute(table.insert(), batch)
+            made += len(batch)
+        added[table.name] = made
+    connection.execute(update(Round).values(budget=Round.budget * (copies + 1)))
+    _reset_sequences(connection, offsets)
+    return added
+
+
+def _shifts(table, offsets: dict) -> dict[str, int]:
+    """The columns whose integer values move per copy, and by how much per copy."""
+    shifts = {}
+    for column in table.columns:
+        if column.primary_key and table.name in offsets:
+            shifts[column.name] = offsets[table.name]
+        for key in column.foreign_keys:
+            if key.column.table.name in offsets:
+                shifts[column.name] = offsets[key.column.table.name]
+    return shifts
+
+
+def _copied(table, row: dict, k: int, shifts: dict, step: timedelta) -> dict:
+    copy = dict(row)
+    for name, offset in shifts.items():
+        if copy[name] is not None:
+            copy[name] += k * offset
+    for (table_name, name), derive in UNIQUE_TEXT.items():
+        if table_name == table.name and name in copy:
+            copy[name] = derive(copy[name], k)
+    back = step * k
+    for column in table.columns:
+        value = copy[column.name]
+        if isinstance(column.type, DateTime) and isinstance(value, datetime):
+            copy[column.name] = value - back
+        elif isinstance(column.type, Date) and isinstance(value, date):
+            copy[column.name] = value - timedelta(days=back.days)
+    return copy
+
+
+def _reset_sequences(connection: Connection, offsets: dict) -> None:
+    """PostgreSQL: the id sequences continue after the copies (SQLite needs nothing)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name in offsets:
+        connection.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+            f"(SELECT coalesce(max(id), 1) FROM {name}))"))
