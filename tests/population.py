@@ -13,7 +13,8 @@ belongs to those cases, `copies` times, so each related table grows in proportio
   gets the copy's suffix or a derived id;
 - dates and times move back by `copy × spread` (by default ten years over all copies), so
   the history looks like years of work rather than one afternoon;
-- the round's budget grows by the same factor, so the copied reservations and grants fit.
+- the round's budget grows by the same factor, so the copied reservations and grants fit, and
+  the rounds' running totals are counted anew from the ledger.
 
 What is NOT rewritten: ids inside JSON (process data, audit details) and the serialized
 workflow state, which still name the sample's rows; a copy's open task can be shown but not
@@ -28,6 +29,7 @@ from sqlalchemy import Date, DateTime, Integer, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from app.db import Base
+from app.grants.budget import recount_balances
 from app.grants.models import Round
 
 # Every table whose rows belong to one case (directly or through another case table).
@@ -74,6 +76,7 @@ def multiply(connection: Connection, copies: int, spread: timedelta | None = Non
             made += len(batch)
         added[table.name] = made
     connection.execute(update(Round).values(budget=Round.budget * (copies + 1)))
+    recount_balances(connection)
     _reset_sequences(connection, offsets)
     return added
 

@@ -2,10 +2,10 @@
 same at 10 cases as at 200.
 
 The 11 cases are the demo's (one in every state, made through the real operations) and one
-at beredning; the 220 are those plus 19 faithful copies of every related row (tests/population.py). Each page is
-requested by the user who uses it, and its statements are counted at both sizes. Timing is
-bench/pages.py's business; a count that grows with the cases is what makes a page slow at
-100 000 cases, and a test catches it at 220.
+at beredning; the 220 are those plus 19 faithful copies of every related row
+(tests/population.py). Each page is requested by the user who uses it, and its statements are
+counted at both sizes. Timing is bench/pages.py's business; a count that grows with the cases
+is what makes a page slow at 100 000 cases, and a test catches it at 220.
 """
 
 from sqlalchemy import event, func, select

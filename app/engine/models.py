@@ -71,7 +71,11 @@ class HumanTask(Base):
     """A READY user task, mirrored after every save so inboxes are one indexed query."""
 
     __tablename__ = "human_tasks"
-    __table_args__ = (Index("ix_human_tasks_open", "role", "completed_at", "organisation_id"),)
+    __table_args__ = (
+        Index("ix_human_tasks_open", "role", "completed_at", "organisation_id"),
+        # "Completed by me" (a reviewer's reviewed cases, four eyes): newest first.
+        Index("ix_human_tasks_completed_by", "completed_by_id", "task_name", "completed_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task UUID
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)

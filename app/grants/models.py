@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -133,6 +133,10 @@ class Decision(Base):
     """A decision as made. Never updated: a correction is a new row that references it."""
 
     __tablename__ = "decisions"
+    __table_args__ = (
+        Index("ix_decisions_level_decided_at", "level", "decided_at"),  # delegation report
+        Index("ix_decisions_replaces_id", "replaces_id"),  # a case's corrections
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)

@@ -15,6 +15,7 @@ from app.formatting import kronor
 from app.grants.budget import Ledger, ledger_for
 from app.grants.cases import REVIEW_FORM
 from app.grants.fields import FormFields
+from app.grants.ledger_models import RoundBalance
 from app.grants.models import Fund, Round
 from app.grants.reviews import Criterion, criteria_of
 
@@ -65,6 +66,7 @@ def open_round(session: Session, fund: Fund, form: Mapping, *, criteria: list[Cr
     fund_round = Round(fund_id=fund.id, **values)
     session.add(fund_round)
     session.flush()
+    session.add(RoundBalance(round_id=fund_round.id))  # its running totals start at 0
     record_event(session, "round_opened", f"Ansökningsomgången {fund_round.name} i "
                  f"{fund.name} öppnad, budget {kronor(fund_round.budget)}",
                  actor_id=actor_id, details={"fund": fund.id, "round": fund_round.id,

@@ -35,9 +35,8 @@ def inbox():
     user = current_user()
     tasks = open_tasks(db(), user.roles, user.organisation_id, user.username)
     cases = applications.applications_by_instance(db(), {t.instance_id for t in tasks})
-    rows = [(task, cases.get(task.instance_id)) for task in tasks
-            if permissions.four_eyes_problem(db(), user, task, cases.get(task.instance_id))
-            is None]
+    rows = [(task, cases.get(task.instance_id))
+            for task in permissions.workable_tasks(db(), user, tasks, cases)]
     return render_template("tasks/inbox.html", rows=rows, reviewed=_reviewed_cases(user),
                            finance=_finance_work(user))
 
