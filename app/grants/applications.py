@@ -16,6 +16,7 @@ from app.formatting import short_date
 from app.forms.inputs import attachment_items
 from app.grants import permissions
 from app.grants.models import Application, JavDeclaration, Round
+from app.grants.reviews import REVIEW_FORM, REVIEWS_VARIABLE, update_review_score
 from app.grants.rules import amount, check_task_data, task_data_problems
 from app.storage import FileStorage, storage_from_config
 
@@ -165,14 +166,18 @@ def visible_task(session: Session, user: User, task_id: str) -> HumanTask:
 
 
 def sync_application(session: Session, instance: ProcessInstance,
-                     open_titles: list[str] | None = None) -> None:
+                     open_titles: list[str] | None = None, forms_of=None) -> None:
     """Keep the case row in step with its process (called after every engine save, with the
-    titles of the open tasks)."""
+    titles of the open tasks). `forms_of(session, process_version)` gives the version's forms,
+    for the case's review score."""
     application = application_of_instance(session, instance.id)
     if application is None:
         return
     if instance.status == "running" and instance.data:
         copy_summary(application, instance.data)
+    if forms_of is not None and instance.data and instance.data.get(REVIEWS_VARIABLE):
+        review_form = forms_of(session, instance.process_version).get(REVIEW_FORM)
+        update_review_score(application, review_form and review_form.schema, instance.data)
     if instance.status in ("completed", "cancelled"):
         application.status = instance.end_name or "Avslutad"
         application.closed_at = instance.completed_at

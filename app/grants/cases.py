@@ -11,10 +11,9 @@ from app.forms.languages import SOURCE_LANGUAGE
 from app.forms.presenters import Entry, describe
 from app.grants import permissions
 from app.grants.models import Application
-from app.grants.reviews import review_table
+from app.grants.reviews import REVIEW_FORM, review_table
 
 # The form whose data is the reviews (its schema names the criteria and their weights).
-REVIEW_FORM = "bedomning"
 # The role whose forms everyone who may see the case may read (the application itself).
 APPLICANT_ROLE = "sokande"
 

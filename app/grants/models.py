@@ -85,6 +85,8 @@ class Application(Base):
     """An ärende: one application and the process instance that handles it."""
 
     __tablename__ = "applications"
+    # The beredning's rank: the round's cases by review score (app.grants.reviews).
+    __table_args__ = (Index("ix_applications_round_id_review_score", "round_id", "review_score"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
@@ -104,6 +106,9 @@ class Application(Base):
     registered_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The mean of the valid reviews' weighted scores (None: no review yet), kept by
+    # app.grants.reviews.update_review_score whenever the case is saved.
+    review_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
 
     round: Mapped[Round] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")

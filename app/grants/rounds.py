@@ -17,7 +17,7 @@ from app.grants.cases import REVIEW_FORM
 from app.grants.fields import FormFields
 from app.grants.ledger_models import RoundBalance
 from app.grants.models import Fund, Round
-from app.grants.reviews import Criterion, criteria_of
+from app.grants.reviews import Criterion, criteria_of, rescore_round
 
 WEIGHT_PREFIX = "vikt_"  # form fields of the criteria weights: vikt_<criterion key>
 MAX_WEIGHT = 100
@@ -150,6 +150,8 @@ def update_round(session: Session, round_id: int, form: Mapping, *, criteria: li
     for name, value in values.items():
         setattr(fund_round, name, value)
     session.flush()
+    if "criteria_weights" in changed:
+        rescore_round(session, round_id, round_criteria(criteria, fund_round))
     if changed:
         record_event(session, "round_changed", f"Ansökningsomgången {fund_round.name} ändrad",
                      actor_id=actor_id, details={"fund": fund_round.fund_id,
