@@ -1,4 +1,5 @@
 """round_balances: a round's running ledger totals (filled from the ledger);
+applications.review_score: each case's review score (scored from its reviews), for the rank;
 ledger_reconciliations: each run of the full reconciliation; indexes for pages that must not
 grow with history (completed by me, the outbox, the delegation report, corrected decisions)
 
@@ -7,7 +8,9 @@ Revises: d4a8e1c2f5b6
 Create Date: 2026-11-29 13:00:00
 """
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -55,6 +58,12 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_reconciliations', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_reconciliations_round_id_id', ['round_id', 'id'],
                               unique=False)
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('review_score', sa.Numeric(precision=5, scale=2),
+                                      nullable=True))
+        batch_op.create_index('ix_applications_round_id_review_score',
+                              ['round_id', 'review_score'], unique=False)
+    _score_reviewed_cases()
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.create_index('ix_human_tasks_completed_by',
                               ['completed_by_id', 'task_name', 'completed_at'], unique=False)
@@ -67,6 +76,32 @@ def upgrade() -> None:
                               unique=False)
 
 
+def _score_reviewed_cases() -> None:
+    """Score every case that has reviews, with the review form its process version carries
+    (else the forms/ file) and its round's weights."""
+    from app.grants.reviews import REVIEW_FORM, criteria_of, score_of
+
+    connection = op.get_bind()
+    file = Path(__file__).resolve().parents[2] / "forms" / f"{REVIEW_FORM}-schema.json"
+    default = json.loads(file.read_text(encoding="utf-8")) if file.exists() else None
+    rows = connection.execute(sa.text(
+        "SELECT a.id, i.data, v.forms, r.criteria_weights FROM applications a "
+        "JOIN process_instances i ON i.id = a.process_instance_id "
+        "JOIN process_versions v ON v.id = i.process_version_id "
+        "JOIN rounds r ON r.id = a.round_id")).all()
+    for application_id, data, forms, weights in rows:
+        data, forms, weights = (_json(data), _json(forms), _json(weights))
+        schema = ((forms or {}).get(REVIEW_FORM) or {}).get("schema") or default
+        score = schema and score_of(criteria_of(schema, weights), data)
+        if score is not None:
+            connection.execute(sa.text("UPDATE applications SET review_score = :score "
+                                       "WHERE id = :id"), {"score": score, "id": application_id})
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def downgrade() -> None:
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_messages_created_at_id')
@@ -75,6 +110,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_decisions_level_decided_at')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_human_tasks_completed_by')
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.drop_index('ix_applications_round_id_review_score')
+        batch_op.drop_column('review_score')
     with op.batch_alter_table('ledger_reconciliations', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_reconciliations_round_id_id')
     op.drop_table('ledger_reconciliations')
