@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from sqlalchemy import event, select
 
-from app.formatting import local_today
 from app.engine.models import HumanTask
+from app.formatting import local_today
 from app.grants import applications, rounds
 from app.grants.models import Application, Round
 from app.grants.reviews import rank_in_round, rescore_round, review_table
