@@ -1,9 +1,10 @@
 """Many cases fast: faithful copies of the cases already in the database.
 
-A sample of cases is made first through the real operations (app.demo.load_demo_cases: one
-case in every state, with its tasks, reviews, ledger entries, decisions, letters, payouts,
-batches, messages and audit events). `multiply(connection, copies)` then copies EVERY row that
-belongs to those cases, `copies` times, so each related table grows in proportion:
+A sample of cases is made first through the real operations (make_sample: the demo's cases,
+one in every state, and one at beredning, with their tasks, reviews, ledger entries,
+decisions, letters, payouts, batches, messages and audit events). `multiply(connection,
+copies)` then copies EVERY row that belongs to the cases, `copies` times, so each related
+table grows in proportion:
 
 - the case tables (CASE_TABLES) are copied whole; audit events and outbox messages only where
   they belong to a process instance (the global ones stay single);
@@ -27,10 +28,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, DateTime, Integer, func, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from app.db import Base
+from app.demo import load_demo_cases
+from app.engine.models import HumanTask
+from app.formatting import local_today
 from app.grants.budget import recount_balances
-from app.grants.models import Round
+from app.grants.models import Application, Round
+from app.payouts.models import PayoutBatch
+from tests.factories import review_all, submitted_application, to_review
 
 # Every table whose rows belong to one case (directly or through another case table).
 CASE_TABLES = ("process_instances", "applications", "human_tasks", "attachments",
@@ -51,6 +58,17 @@ UNIQUE_TEXT = {
 }
 TEN_YEARS = timedelta(days=3650)
 CHUNK = 5000
+
+
+def make_sample(session: Session, engine) -> None:
+    """The sample, through the real operations: the demo's cases (one in every state: draft,
+    komplettering, review, decision, granted, partly granted, refused, follow-up, closed,
+    rejected) and one case waiting for its beredning. Committed."""
+    load_demo_cases(session, engine, local_today())
+    at_beredning = submitted_application(session, engine)
+    to_review(session, engine, at_beredning)
+    review_all(session, engine, at_beredning)
+    session.commit()
 
 
 def multiply(connection: Connection, copies: int, spread: timedelta | None = None) -> dict:
@@ -119,3 +137,39 @@ def _reset_sequences(connection: Connection, offsets: dict) -> None:
         connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
             f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+
+
+# -- the pages every role uses (tests/test_page_statements.py, bench/pages.py) ---------------
+
+def _open_task_id(session, task_name: str) -> str:
+    return session.scalars(select(HumanTask.id).where(
+        HumanTask.task_name == task_name, HumanTask.completed_at.is_(None))
+        .order_by(HumanTask.created_at)).first()
+
+
+def pages_by_user(session) -> dict[str, list[str]]:
+    """The pages of every role, by username (the sample's own rows, so the same URLs at both
+    sizes)."""
+    cases = session.scalars(select(Application.id).order_by(Application.id)).all()
+    decided = session.scalars(select(Application.id).where(Application.granted_amount > 0)
+                              .order_by(Application.id)).first()
+    case, own = f"/ansokningar/{cases[3]}", f"/ansokningar/{cases[0]}"
+    round_id = session.scalars(select(Round.id)).first()
+    batch_id = session.scalars(select(PayoutBatch.id)).first()
+    task = {name: f"/uppgifter/{_open_task_id(session, name)}"
+            for name in ("ansokan", "bedomning", "beredning", "beslut", "komplettering")}
+    return {
+        "sokande": ["/uppgifter", "/ansokningar", own, task["ansokan"]],
+        "sokande2": ["/uppgifter", "/ansokningar", task["komplettering"]],
+        "handlaggare": ["/uppgifter", "/ansokningar", case, f"/ansokningar/{decided}",
+                        f"{case}/bedomningar", task["beredning"], "/budget",
+                        "/rapporter/delegationsbeslut", "/utkorg"],
+        "bedomare": ["/uppgifter", "/ansokningar", task["bedomning"]],
+        "beslutsfattare": ["/uppgifter", "/ansokningar", task["beslut"], "/budget",
+                           "/rapporter/delegationsbeslut"],
+        "ekonomi": ["/uppgifter", "/ekonomi/", "/ekonomi/batcher", f"/ekonomi/batcher/{batch_id}",
+                    "/ekonomi/aterkrav", "/budget"],
+        "admin": ["/admin/", "/admin/handelser", "/admin/organisationer", "/admin/anvandare",
+                  "/admin/fonder", f"/admin/fonder/omgangar/{round_id}", "/admin/processer",
+                  "/utkorg", "/budget"],
+    }
