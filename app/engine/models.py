@@ -30,6 +30,9 @@ class ProcessVersion(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
+    # Cases per version and status (the admin's overview): counted from the index alone.
+    __table_args__ = (Index("ix_process_instances_version_status", "process_version_id",
+                            "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
@@ -107,6 +110,7 @@ class Incident(Base):
     """A failed automatic step; its transaction was rolled back. Retryable by an admin."""
 
     __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_resolved_at_id", "resolved_at", "id"),)  # the open ones
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(

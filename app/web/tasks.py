@@ -21,6 +21,9 @@ from app.web.outcomes import completion_message, form_warnings
 from app.web.uploads import receive_uploads
 
 bp = Blueprint("tasks", __name__)
+# How many of the cases a reviewer has reviewed the inbox lists (the newest; the others are
+# in Ansökningar), so the page does not grow with the reviewer's history.
+REVIEWED_SHOWN = 20
 
 
 @bp.route("/")
@@ -38,7 +41,7 @@ def inbox():
     rows = [(task, cases.get(task.instance_id))
             for task in permissions.workable_tasks(db(), user, tasks, cases)]
     return render_template("tasks/inbox.html", rows=rows, reviewed=_reviewed_cases(user),
-                           finance=_finance_work(user))
+                           reviewed_shown=REVIEWED_SHOWN, finance=_finance_work(user))
 
 
 def _finance_work(user) -> dict | None:
@@ -52,7 +55,7 @@ def _reviewed_cases(user) -> list:
     """Cases the reviewer has submitted a review in (their door to the others' reviews)."""
     if not user.has_role("bedomare"):
         return []
-    done = completed_by_user(db(), user.id, "bedomning")
+    done = completed_by_user(db(), user.id, "bedomning", limit=REVIEWED_SHOWN)
     # A reviewer who has reviewed sees the reviews of every case they may still see.
     cases = applications.applications_by_instance(db(), {t.instance_id for t in done}, user)
     return [cases[t.instance_id] for t in done if t.instance_id in cases]

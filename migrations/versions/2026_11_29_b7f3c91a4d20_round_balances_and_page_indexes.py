@@ -1,7 +1,8 @@
 """round_balances: a round's running ledger totals (filled from the ledger);
 applications.review_score: each case's review score (scored from its reviews), for the rank;
 ledger_reconciliations: each run of the full reconciliation; indexes for pages that must not
-grow with history (completed by me, the outbox, the delegation report, corrected decisions)
+grow with history (completed by me, the outbox, the delegation report, corrected decisions,
+cases per process version, open incidents)
 
 Revision ID: b7f3c91a4d20
 Revises: d4a8e1c2f5b6
@@ -74,6 +75,11 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_messages_created_at_id', ['created_at', 'id'],
                               unique=False)
+    with op.batch_alter_table('process_instances', schema=None) as batch_op:
+        batch_op.create_index('ix_process_instances_version_status',
+                              ['process_version_id', 'status'], unique=False)
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.create_index('ix_incidents_resolved_at_id', ['resolved_at', 'id'], unique=False)
 
 
 def _score_reviewed_cases() -> None:
@@ -103,6 +109,10 @@ def _json(value):
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_index('ix_incidents_resolved_at_id')
+    with op.batch_alter_table('process_instances', schema=None) as batch_op:
+        batch_op.drop_index('ix_process_instances_version_status')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_messages_created_at_id')
     with op.batch_alter_table('decisions', schema=None) as batch_op:
