@@ -9,6 +9,7 @@ import pytest
 from lxml import html
 from sqlalchemy import select, update
 
+from app import worker
 from app.audit import AuditEvent
 from app.demo import DEMO_CASES, load_demo_cases
 from app.formatting import local_today
@@ -106,6 +107,20 @@ def test_the_ledger_is_reconciled_on_request_and_the_page_shows_the_last_run(app
     session.rollback()
     assert session.scalars(select(LedgerReconciliation.round_id)).all() == [
         application.round_id] * 2
+
+
+def test_the_worker_reconciles_once_a_day(app, sessions, engine, demo):
+    with sessions() as session:
+        decided(session, engine)
+    config = {**app.config, "RECONCILE_INTERVAL": 86400}
+    assert worker.work_once(sessions, engine, config).reconciled  # none yet: it runs
+    assert not worker.work_once(sessions, engine, config).reconciled  # not due again
+    assert not worker.work_once(sessions, engine, {**config, "RECONCILE_INTERVAL": 0},
+                                check_stuck=False).reconciled  # only with the doctor's check
+    assert worker.work_once(sessions, engine, {**config, "RECONCILE_INTERVAL": 0}).reconciled
+    with sessions() as session:
+        runs = session.scalars(select(LedgerReconciliation)).all()
+        assert len(runs) == 2 and all(r.actor_id is None and r.problems == [] for r in runs)
 
 
 def test_living_demo_has_a_case_in_every_state(session, engine, demo):

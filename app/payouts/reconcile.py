@@ -74,6 +74,16 @@ def reconcile_rounds(session: Session, *, actor_id: int | None,
     return results
 
 
+def reconcile_if_due(session: Session, *, now: datetime,
+                     interval: float) -> list[LedgerReconciliation] | None:
+    """The worker's reconciliation: run it when the newest run (by anyone) is older than
+    `interval` seconds, or there is none; return its results (None: not due)."""
+    newest = session.scalar(select(func.max(LedgerReconciliation.ran_at)))
+    if newest is not None and (now - newest).total_seconds() < interval:
+        return None
+    return reconcile_rounds(session, actor_id=None, now=now)
+
+
 def last_reconciliations(session: Session, round_ids: list[int]
                          ) -> dict[int, LedgerReconciliation]:
     """The latest reconciliation of each round (of those given) that has had one, by round
