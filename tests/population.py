@@ -46,15 +46,17 @@ CASE_TABLES = ("process_instances", "applications", "human_tasks", "attachments"
                "payouts", "batch_items")
 # Rows of these tables are copied only when they belong to a process instance.
 INSTANCE_ROWS = {"audit_events": "process_instance_id", "outbox_messages": "process_instance_id"}
-# Unique text columns: how a copy's value is derived (value, copy number) -> new value.
+# Unique text columns: how a copy's value is derived from (value, tag): the tag is the copy's
+# new id (tables with integer keys) or the copy's number and the run's salt (task ids).
 UNIQUE_TEXT = {
-    ("applications", "diarienummer"): lambda value, k: value and f"{value}-{k}",
-    ("payouts", "reference"): lambda value, k: value and f"{value[:26]}-{k}",
-    ("payout_batches", "number"): lambda value, k: value and f"{value[:30]}-{k}",
-    ("outbox_messages", "dedupe_key"): lambda value, k: value and f"{value}#{k}",
-    ("attachments", "key"): lambda value, k: value and uuid.uuid5(uuid.NAMESPACE_URL,
-                                                                  f"{value}/{k}").hex,
-    ("human_tasks", "id"): lambda value, k: str(uuid.uuid5(uuid.NAMESPACE_URL, f"{value}/{k}")),
+    ("applications", "diarienummer"): lambda value, tag: value and f"{value}-{tag}",
+    ("payouts", "reference"): lambda value, tag: value and f"{value[:26]}-{tag}",
+    ("payout_batches", "number"): lambda value, tag: value and f"{value[:30]}-{tag}",
+    ("outbox_messages", "dedupe_key"): lambda value, tag: value and f"{value}#{tag}",
+    ("attachments", "key"): lambda value, tag: value and uuid.uuid5(uuid.NAMESPACE_URL,
+                                                                    f"{value}/{tag}").hex,
+    ("human_tasks", "id"): lambda value, tag: str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                             f"{value}/{tag}")),
 }
 TEN_YEARS = timedelta(days=3650)
 CHUNK = 5000
@@ -77,6 +79,7 @@ def multiply(connection: Connection, copies: int, spread: timedelta | None = Non
     step = spread if spread is not None else TEN_YEARS / max(copies, 1)
     offsets = {t.name: connection.scalar(select(func.coalesce(func.max(t.c.id), 0)))
                for t in tables if isinstance(t.c.id.type, Integer)}
+    salt = uuid.uuid4().hex[:8]  # task ids of this run differ from an earlier run's
     added = {}
     for table in tables:
         query = select(table)
@@ -89,7 +92,7 @@ def multiply(connection: Connection, copies: int, spread: timedelta | None = Non
             batch = []
             for index in range(chunk_start, min(chunk_start + CHUNK, len(rows) * copies)):
                 k, row = index // len(rows) + 1, rows[index % len(rows)]
-                batch.append(_copied(table, row, k, shifts, step))
+                batch.append(_copied(table, row, k, shifts, step, salt))
             connection.execute(table.insert(), batch)
             made += len(batch)
         added[table.name] = made
@@ -111,14 +114,15 @@ def _shifts(table, offsets: dict) -> dict[str, int]:
     return shifts
 
 
-def _copied(table, row: dict, k: int, shifts: dict, step: timedelta) -> dict:
+def _copied(table, row: dict, k: int, shifts: dict, step: timedelta, salt: str) -> dict:
     copy = dict(row)
     for name, offset in shifts.items():
         if copy[name] is not None:
             copy[name] += k * offset
+    tag = copy["id"] if isinstance(copy["id"], int) else f"{salt}.{k}"
     for (table_name, name), derive in UNIQUE_TEXT.items():
         if table_name == table.name and name in copy:
-            copy[name] = derive(copy[name], k)
+            copy[name] = derive(copy[name], tag)
     back = step * k
     for column in table.columns:
         value = copy[column.name]
