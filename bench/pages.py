@@ -11,7 +11,8 @@ TF_TEST_POSTGRES_URL as in tests/conftest.py):
    with their letters, payouts, batches, messages and audit events), then faithful copies of
    every row that belongs to them (multiply: keys shifted, unique text suffixed, times spread
    over ten years, the round's budget and running totals in proportion), first up to 1 000
-   cases, then up to N. Statistics are refreshed after each (ANALYZE), as autovacuum would.
+   cases, then up to N (copies of those a minute apart: still ten years). Statistics are
+   refreshed after each (ANALYZE), as autovacuum would.
 2. The cost of completing beredning and beslut (the steps that take the round's lock), at
    1 000 cases and at N: `--steps` new cases are taken to beredning through the real
    operations, then each step is completed and timed in a new session, as a request does.
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -154,9 +156,12 @@ def grow_to(app, target: int) -> None:
     now = count_cases(sessions)
     copies = max(round(target / now) - 1, 0)
     started = time.perf_counter()
+    # The first growth spreads the sample over ten years; later growth keeps that spread
+    # (copies a minute apart), so every month holds about as many cases as any other.
+    step = None if now < 100 else timedelta(minutes=1)
     if copies:
         with db_engine.begin() as connection:
-            added = multiply(connection, copies)
+            added = multiply(connection, copies, step)
     else:
         added = {}
     with db_engine.connect() as connection:  # statistics, as autovacuum would keep them

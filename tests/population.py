@@ -12,21 +12,23 @@ table grows in proportion:
   points into a copied table is shifted alike, so each copy is a closed family of rows;
 - unique text (diarienummer, references, batch numbers, storage keys, dedupe keys, task ids)
   gets the copy's suffix or a derived id;
-- dates and times move back by `copy × spread` (by default ten years over all copies), so
-  the history looks like years of work rather than one afternoon;
+- dates and times move back by `copy × step` (by default the copies spread over ten years),
+  so the history looks like years of work rather than one afternoon;
 - the round's budget grows by the same factor, so the copied reservations and grants fit, and
   the rounds' running totals are counted anew from the ledger.
 
-What is NOT rewritten: ids inside JSON (process data, audit details) and the serialized
-workflow state, which still name the sample's rows; a copy's open task can be shown but not
-completed (its workflow's task ids are the sample's). Benchmarks complete tasks only on cases
+What is NOT like real history: every case is in the sample's one round and its few
+organisations (so an applicant's own lists grow with N too). What is NOT rewritten: ids
+inside JSON (process data, audit details) and the serialized workflow state, which still name
+the sample's rows; a copy's open task can be shown but not completed (its workflow's task ids
+are the sample's). Benchmarks complete tasks only on cases
 made through the real operations. Files of copied attachments and letters are not copied.
 """
 
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, DateTime, Integer, func, select, text, update
+from sqlalchemy import Integer, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -73,10 +75,11 @@ def make_sample(session: Session, engine) -> None:
     session.commit()
 
 
-def multiply(connection: Connection, copies: int, spread: timedelta | None = None) -> dict:
-    """Add `copies` copies of every case row; return the number of rows added per table."""
+def multiply(connection: Connection, copies: int, step: timedelta | None = None) -> dict:
+    """Add `copies` copies of every case row, copy k moved back by k × `step` (default: the
+    copies spread over ten years); return the number of rows added per table."""
     tables = [t for t in Base.metadata.sorted_tables if t.name in CASE_TABLES]
-    step = spread if spread is not None else TEN_YEARS / max(copies, 1)
+    step = step if step is not None else TEN_YEARS / max(copies, 1)
     offsets = {t.name: connection.scalar(select(func.coalesce(func.max(t.c.id), 0)))
                for t in tables if isinstance(t.c.id.type, Integer)}
     salt = uuid.uuid4().hex[:8]  # task ids of this run differ from an earlier run's
@@ -124,12 +127,11 @@ def _copied(table, row: dict, k: int, shifts: dict, step: timedelta, salt: str) 
         if table_name == table.name and name in copy:
             copy[name] = derive(copy[name], tag)
     back = step * k
-    for column in table.columns:
-        value = copy[column.name]
-        if isinstance(column.type, DateTime) and isinstance(value, datetime):
-            copy[column.name] = value - back
-        elif isinstance(column.type, Date) and isinstance(value, date):
-            copy[column.name] = value - timedelta(days=back.days)
+    for name, value in copy.items():
+        if isinstance(value, datetime):
+            copy[name] = value - back
+        elif isinstance(value, date):
+            copy[name] = value - timedelta(days=back.days)
     return copy
 
 
