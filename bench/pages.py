@@ -242,22 +242,29 @@ def explain_pages(app, pages: dict[str, list[str]]) -> dict[tuple[str, str], int
 
             event.listen(db_engine, "before_cursor_execute", capture)
             try:
-                client.get(path)
+                status = client.get(path).status_code
             finally:
                 event.remove(db_engine, "before_cursor_execute", capture)
             counts[username, path] = len(captured)
-            indexes, scans = set(), set()
+            indexes, scans, failed = set(), set(), []
             with db_engine.connect() as connection:
                 for statement, parameters in captured:
                     if not statement.lstrip().upper().startswith("SELECT"):
                         continue
-                    found, whole = (_pg_plan if postgres else _sqlite_plan)(
-                        connection, statement, parameters)
+                    try:
+                        found, whole = (_pg_plan if postgres else _sqlite_plan)(
+                            connection, statement, parameters)
+                    except Exception as err:  # printed: the page fails too
+                        failed.append(str(err).splitlines()[0][:80])
+                        connection.rollback()
+                        continue
                     indexes |= found
                     scans |= whole
             print(f"  {username:<14} {path[:44]:<44} {len(captured):>3} stmts  "
                   f"indexes: {', '.join(sorted(indexes)) or '-'}"
-                  + (f"  SCANS: {', '.join(sorted(scans))}" if scans else ""))
+                  + (f"  SCANS: {', '.join(sorted(scans))}" if scans else "")
+                  + (f"  HTTP {status}" if status != 200 else "")
+                  + (f"  EXPLAIN FAILED: {'; '.join(failed)}" if failed else ""), flush=True)
     return counts
 
 
@@ -333,7 +340,11 @@ def serve_and_measure(url: str, pages, statements, args) -> float:
         print_heading(trivial)
         for username, paths in pages.items():
             for path in paths:
-                results.append((username, path, measure(cookies[username], path, args)))
+                try:
+                    results.append((username, path, measure(cookies[username], path, args)))
+                except PageFailed as err:
+                    print(f"{username:<14} {path[:44]:<44} FAILED: {err}", flush=True)
+                    continue
                 print_row(trivial, *results[-1], statements)
         print("\npeak RSS of the web workers (MB): " + ", ".join(
             f"pid {pid}: start {rss_start[pid]:.0f}, peak {rss_mb(pid, 'VmHWM'):.0f}, "
@@ -429,6 +440,10 @@ def measure(cookie: str, path: str, args) -> dict:
     return result
 
 
+class PageFailed(Exception):
+    """A page answered with an error: printed in its row, and the bench goes on."""
+
+
 def get(connection, path: str, cookie: str) -> tuple[float, int]:
     started = time.perf_counter()
     connection.request("GET", path, headers={"Cookie": cookie})
@@ -436,7 +451,7 @@ def get(connection, path: str, cookie: str) -> tuple[float, int]:
     body = response.read()
     elapsed = (time.perf_counter() - started) * 1000
     if response.status != 200:
-        raise SystemExit(f"GET {path}: {response.status}")
+        raise PageFailed(f"HTTP {response.status} after {elapsed:.0f} ms")
     return elapsed, len(body)
 
 
