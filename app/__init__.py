@@ -1,5 +1,6 @@
 """Trygghetsfonden: a grant-fund workflow engine. `create_app` wires everything, explicitly."""
 
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
@@ -45,9 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
         catalogue = load_catalogue(Path(settings["PROCESSES_DIR"]), Path(settings["FORMS_DIR"]))
     except ProcessDefinitionError as err:
         raise SystemExit(f"Processkatalogen kan inte laddas: {err.message}") from err
-    app.extensions["engine"] = Engine(catalogue, dict(SERVICE_OPERATIONS), settings,
-                                      on_saved=sync_application, choices=form_choices,
-                                      checks=(declaration_problems,))
+    engine = Engine(catalogue, dict(SERVICE_OPERATIONS), settings, choices=form_choices,
+                    checks=(declaration_problems,))
+    engine.on_saved = partial(sync_application, forms_of=engine.versions.forms_of)
+    app.extensions["engine"] = engine
 
     from app import cli, web
 

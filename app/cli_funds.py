@@ -187,7 +187,8 @@ def rounds_edit(round_id, weights, **given):
         values.update({k: v for k, v in given.items() if v is not None})
         values.update(_weight_fields(weights))
         return rounds.update_round(session, round_id, values, criteria=criteria,
-                                   today=local_today(), actor_id=None)
+                                   today=local_today(), actor_id=None,
+                                   review_schema=rounds.review_schema_of(_catalogue().forms))
 
     fund_round = _run(edit)
     click.echo(f"Omgången {fund_round.name} är sparad.")

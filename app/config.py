@@ -25,6 +25,9 @@ DEFAULTS: dict[str, object] = {
     "TIMER_INTERVAL": 30,
     # Seconds between the worker's checks for stopped cases (running, waiting for nothing).
     "DOCTOR_INTERVAL": 300,
+    # Seconds between the worker's full reconciliations of the fund ledger (the budget page
+    # shows the last; ekonomi and admin can also run one from there). Checked with the doctor.
+    "RECONCILE_INTERVAL": 86400,
     # Largest accepted request body in bytes: the hard cap (our 413 page). A single file over
     # MAX_UPLOAD_BYTES below it is not stored and the form is shown again naming the file.
     "MAX_CONTENT_LENGTH": 128 * 1024 * 1024,

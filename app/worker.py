@@ -1,5 +1,6 @@
 """The background worker: fires due timers, sends queued e-mail and, every few minutes, looks
-for stopped cases, round after round.
+for stopped cases and reconciles the fund ledger once a day (RECONCILE_INTERVAL), round
+after round.
 
 Production runs it as its own process (`flask --app app engine worker`); `make run` runs it in
 a daemon thread of the development server (TF_TIMER_THREAD=1).
@@ -12,12 +13,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import utcnow
 from app.engine.doctor import raise_stuck_incidents
 from app.engine.instances import Engine
 from app.engine.timers import run_due_timers
 from app.grants.applications import case_label
 from app.notifications.outbox import send_pending
 from app.notifications.senders import sender_from_config
+from app.payouts.reconcile import reconcile_if_due
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +32,31 @@ class Round:
     fired: int = 0  # instances advanced by their timers
     sent: int = 0  # e-mail messages sent
     stuck: int = 0  # stopped cases reported as incidents
+    reconciled: bool = False  # the fund ledger reconciled (every RECONCILE_INTERVAL)
 
 
 def work_once(sessions: sessionmaker[Session], engine: Engine, config: dict, *,
               check_stuck: bool = True) -> Round:
-    """Fire due timers, send due e-mail and (if asked) report stopped cases."""
+    """Fire due timers, send due e-mail and (if asked) report stopped cases and reconcile the
+    fund ledger when its last reconciliation is older than RECONCILE_INTERVAL."""
     done = Round(fired=run_due_timers(sessions, engine))
     done.sent, _failed = send_pending(sessions, sender_from_config(config))
     if check_stuck:
         done.stuck = check_stuck_cases(sessions, engine)
+        done.reconciled = reconcile_ledger(sessions, config)
     return done
+
+
+def reconcile_ledger(sessions: sessionmaker[Session], config: dict) -> bool:
+    """Reconcile every round if it is due; log what does not balance."""
+    with sessions() as session:
+        results = reconcile_if_due(session, now=utcnow(), interval=config["RECONCILE_INTERVAL"])
+        if results is None:
+            return False
+        session.commit()
+        for problem in (text for result in results for text in result.problems):
+            log.warning("ledger: %s", problem)
+        return True
 
 
 def check_stuck_cases(sessions: sessionmaker[Session], engine: Engine) -> int:

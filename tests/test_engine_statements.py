@@ -12,7 +12,15 @@ from app.formatting import local_today
 from app.grants import applications, budget
 from app.grants.ledger_models import LedgerEntry
 from app.grants.models import Application
-from tests.factories import open_task, proposal_data, review_all, submitted_application, to_review
+from tests.factories import (
+    complete,
+    decision_data,
+    open_task,
+    proposal_data,
+    review_all,
+    submitted_application,
+    to_review,
+)
 
 
 def counted_completion(app, sessions, application, task_name: str, data: dict,
@@ -62,9 +70,13 @@ def test_a_proposal_reads_the_ledger_once(app, sessions, demo):
         review_all(session, engine, application)
     statements = counted_completion(app, sessions, application, "beredning",
                                     proposal_data("bifall", 90000), "handlaggare")
-    ledger_reads = [s for s in statements if "FROM ledger_entries" in s]
+    ledger_reads = [s for s in statements
+                    if s.lstrip().startswith("SELECT") and "ledger_entries" in s]
     assert len(ledger_reads) == 1, "\n".join(ledger_reads)
-    assert len(statements) <= 12, "\n".join(statements)  # SQLite inserts audit rows one by one
+    # The case's own entries and the round's running totals: never the round's whole ledger.
+    assert "ledger_entries.round_id" not in ledger_reads[0], ledger_reads[0]
+    # SQLite inserts audit rows one by one; one UPDATE adds to the round's running totals.
+    assert len(statements) <= 13, "\n".join(statements)
     with sessions() as session:
         case = session.get(Application, application.id)
         reserved = session.scalars(select(LedgerEntry.amount).where(
@@ -75,3 +87,22 @@ def test_a_proposal_reads_the_ledger_once(app, sessions, demo):
                    if isinstance(value, dict) and "kvar" in value]
         assert [r["kvar"] for r in results] == [
             str(budget.ledger_for(session, case.round_id).remaining)]
+
+
+def test_a_decision_renders_its_letter_before_it_locks_the_round(app, sessions, demo):
+    engine = app.extensions["engine"]
+    with sessions() as session:
+        application = submitted_application(session, engine, sokt_belopp=90000,
+                                            budget=[{"post": "Arvoden", "belopp": 90000}])
+        to_review(session, engine, application)
+        review_all(session, engine, application)
+        complete(session, engine, application, "beredning", proposal_data("bifall", 90000),
+                 "handlaggare")
+    statements = counted_completion(app, sessions, application, "beslut", decision_data(),
+                                    "beslutsfattare")
+    letter = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO letters"))
+    lock = next(i for i, s in enumerate(statements) if s.startswith("SELECT rounds.budget"))
+    # Other decisions of the round wait on its lock; none waits while a PDF is rendered.
+    assert letter < lock, "\n".join(statements)
+    assert not any("ledger_entries.round_id" in s for s in statements[lock:]
+                   if s.startswith("SELECT")), "the round's whole ledger is summed"

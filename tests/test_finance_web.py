@@ -175,6 +175,7 @@ def test_attest_batch_download_void_and_mark_paid(client, cases):
     assert response.status_code == 302
     assert flashes(client) == [f"Batch {number} är redan utbetald."]
 
+    assert post(client, "/budget/avstamning", {}).status_code == 302
     ledger = html.fromstring(client.get("/budget").get_data(as_text=True))
     row = ledger.xpath("//tbody/tr")[0]
     assert "Stämmer" in row.text_content()
@@ -273,6 +274,7 @@ def test_claims_are_listed_downloaded_and_settled(app, client, cases, engine):
     assert "Huge Fastigheter AB" in tree.xpath("string(//section[@aria-labelledby='reglerade'])")
     assert "Inga öppna återkrav från bolag" in tree.xpath(
         "string(//section[@aria-labelledby='bolag'])")
+    assert post(client, "/budget/avstamning", {}).status_code == 302
     ledger = client.get("/budget").get_data(as_text=True)
     assert "5\u00a0000\u00a0kr" in ledger and "Stämmer" in ledger
 

@@ -6,13 +6,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from lxml import html
+from sqlalchemy import select, update
 
+from app import worker
+from app.audit import AuditEvent
 from app.demo import demo_files, load_demo_cases
 from app.formatting import local_today
+from app.grants.ledger_models import LedgerReconciliation, RoundBalance
 from app.grants.models import Application
 from app.spreadsheet import csv_cell
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.test_process_full import decided
 
 
@@ -73,6 +77,50 @@ def test_ledger_page_shows_the_round(app, session, engine, demo):
     login(client, "ekonomi")
     page = client.get("/budget").get_data(as_text=True)
     assert "10\u00a0000\u00a0000\u00a0kr" in page and "9\u00a0910\u00a0000\u00a0kr" in page
+
+
+def test_the_ledger_is_reconciled_on_request_and_the_page_shows_the_last_run(app, session,
+                                                                            engine, demo):
+    application = decided(session, engine)
+    client = app.test_client()
+    login(client, "handlaggare")
+    assert "Inte avstämd än" in client.get("/budget").get_data(as_text=True)
+    assert client.post("/budget/avstamning", data={
+        "csrf_token": csrf_token(client, "/budget")}).status_code == 404  # ekonomi, admin
+    login(client, "ekonomi")
+    response = client.post("/budget/avstamning",
+                           data={"csrf_token": csrf_token(client, "/budget")})
+    assert response.status_code == 302
+    row = html.fromstring(client.get("/budget").get_data(as_text=True)).xpath("//tbody/tr")[0]
+    assert "Stämmer" in row.text_content() and "Avstämd" in row.text_content()
+    session.rollback()  # a new snapshot: what the requests committed
+    [run] = session.scalars(select(AuditEvent).where(AuditEvent.action == "ledger_reconciled"))
+    assert run.actor_id == demo["ekonomi"].id
+
+    # Running totals that drift from the ledger's rows are found by the next run.
+    session.execute(update(RoundBalance).values(grant=RoundBalance.grant + 1))
+    session.commit()
+    client.post("/budget/avstamning", data={"csrf_token": csrf_token(client, "/budget")})
+    row = html.fromstring(client.get("/budget").get_data(as_text=True)).xpath("//tbody/tr")[0]
+    assert "Stämmer inte" in row.text_content()
+    assert "löpande summorna" in row.text_content()
+    session.rollback()
+    assert session.scalars(select(LedgerReconciliation.round_id)).all() == [
+        application.round_id] * 2
+
+
+def test_the_worker_reconciles_once_a_day(app, sessions, engine, demo):
+    with sessions() as session:
+        decided(session, engine)
+    config = {**app.config, "RECONCILE_INTERVAL": 86400}
+    assert worker.work_once(sessions, engine, config).reconciled  # none yet: it runs
+    assert not worker.work_once(sessions, engine, config).reconciled  # not due again
+    assert not worker.work_once(sessions, engine, {**config, "RECONCILE_INTERVAL": 0},
+                                check_stuck=False).reconciled  # only with the doctor's check
+    assert worker.work_once(sessions, engine, {**config, "RECONCILE_INTERVAL": 0}).reconciled
+    with sessions() as session:
+        runs = session.scalars(select(LedgerReconciliation)).all()
+        assert len(runs) == 2 and all(r.actor_id is None and r.problems == [] for r in runs)
 
 
 def test_living_demo_has_a_case_in_every_state(session, engine, demo):

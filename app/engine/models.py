@@ -30,6 +30,9 @@ class ProcessVersion(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
+    # Cases per version and status (the admin's overview): counted from the index alone.
+    __table_args__ = (Index("ix_process_instances_version_status", "process_version_id",
+                            "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
@@ -71,7 +74,11 @@ class HumanTask(Base):
     """A READY user task, mirrored after every save so inboxes are one indexed query."""
 
     __tablename__ = "human_tasks"
-    __table_args__ = (Index("ix_human_tasks_open", "role", "completed_at", "organisation_id"),)
+    __table_args__ = (
+        Index("ix_human_tasks_open", "role", "completed_at", "organisation_id"),
+        # "Completed by me" (a reviewer's reviewed cases, four eyes): newest first.
+        Index("ix_human_tasks_completed_by", "completed_by_id", "role", "completed_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task UUID
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
@@ -108,6 +115,7 @@ class Incident(Base):
     """A failed automatic step; its transaction was rolled back. Retryable by an admin."""
 
     __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_resolved_at_id", "resolved_at", "id"),)  # the open ones
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(

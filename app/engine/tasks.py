@@ -245,12 +245,14 @@ def completed_tasks(session: Session, instance_id: int) -> list[HumanTask]:
     return list(session.scalars(query))
 
 
-def completed_by_user(session: Session, user_id: int, role: str) -> list[HumanTask]:
-    """Return the tasks of one role's lane a user has completed, newest first."""
+def completed_by_user(session: Session, user_id: int, role: str,
+                      limit: int | None = None) -> list[HumanTask]:
+    """Return the tasks of one role's lane a user has completed, newest first (the `limit`
+    newest: ix_human_tasks_completed_by reads only those)."""
     query = (select(HumanTask)
              .where(HumanTask.completed_by_id == user_id, HumanTask.role == role,
                     HumanTask.outcome == "completed")
-             .order_by(HumanTask.completed_at.desc()))
+             .order_by(HumanTask.completed_at.desc()).limit(limit))
     return list(session.scalars(query))
 
 

@@ -19,6 +19,7 @@ from app.forms.inputs import attachment_items
 from app.grants import permissions
 from app.grants.declarations import ProcessDeclarations, declarations_of_instance
 from app.grants.models import Application, JavDeclaration, Round
+from app.grants.reviews import REVIEWS_VARIABLE, review_form_of, update_review_score
 from app.grants.rules import amount, check_task_data, task_data_problems
 from app.storage import FileStorage, storage_from_config
 
@@ -201,9 +202,10 @@ def open_tasks_for(session: Session, user: User) -> list[HumanTask]:
 
 
 def sync_application(session: Session, instance: ProcessInstance,
-                     open_titles: list[str] | None = None) -> None:
+                     open_titles: list[str] | None = None, forms_of=None) -> None:
     """Keep the case row in step with its process (called after every engine save, with the
-    titles of the open tasks)."""
+    titles of the open tasks). `forms_of(session, process_version)` gives the version's forms,
+    for the case's review score."""
     application = application_of_instance(session, instance.id)
     if application is None:
         return
@@ -211,6 +213,9 @@ def sync_application(session: Session, instance: ProcessInstance,
         copy_summary(declarations_of_instance(session, instance), application, instance.data)
         record_case_facts(session, application, instance.data,
                           fact_fields_of(session, instance))
+    if forms_of is not None and instance.data and instance.data.get(REVIEWS_VARIABLE):
+        review_form = review_form_of(forms_of(session, instance.process_version))
+        update_review_score(application, review_form and review_form.schema, instance.data)
     if instance.status in ("completed", "cancelled"):
         application.status = instance.end_name or "Avslutad"
         application.closed_at = instance.completed_at

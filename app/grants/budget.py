@@ -1,6 +1,8 @@
 """A round's budget: a proposal reserves money, a decision converts the reservation into a
-grant, avslag or withdrawal releases it. Balances are always summed from the append-only
-ledger (app.grants.ledger_models), never kept as a running figure that could drift.
+grant, avslag or withdrawal releases it. The ledger (app.grants.ledger_models) is append-only;
+a round's balances are its running totals per kind (RoundBalance), added to in the same
+transaction as each entry, so no balance sums the round's whole history. The reconciliation
+(check_ledger, app.payouts.reconcile) compares the totals with the ledger's own sums.
 
 Every write locks the round's row first, so two proposals at the same moment cannot both
 spend the same remaining money."""
@@ -18,7 +20,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.formatting import kronor
 from app.grants.applications import application_of_step
 from app.grants.declarations import declarations_of_instance
-from app.grants.ledger_models import LedgerEntry
+from app.grants.ledger_models import LEDGER_KINDS, LedgerEntry, RoundBalance
 from app.grants.models import Application, Round
 from app.grants.rules import amount as to_amount
 
@@ -49,16 +51,34 @@ class Ledger:
 
 
 def ledger_for(session: Session, round_id: int) -> Ledger:
-    """Return the balances of a round."""
-    query = (select(Round.budget, LedgerEntry.kind, func.sum(LedgerEntry.amount))
-             .outerjoin(LedgerEntry, LedgerEntry.round_id == Round.id)
-             .where(Round.id == round_id).group_by(Round.budget, LedgerEntry.kind))
-    rows = session.execute(query).all()  # one statement: (budget, kind, sum) per kind
-    if not rows:
+    """Return the balances of a round (one statement: the round and its running totals)."""
+    ledgers = ledgers_for(session, [round_id])
+    if round_id not in ledgers:
         raise NotFound("Ansökningsomgången finns inte.")
-    sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
-    sums.update({kind: _money(total) for _budget, kind, total in rows if kind is not None})
-    return _ledger(rows[0][0], sums)
+    return ledgers[round_id]
+
+
+def ledgers_for(session: Session, round_ids: list[int]) -> dict[int, Ledger]:
+    """Return the balances of several rounds by round id, in one statement."""
+    totals = RoundBalance.__table__.c
+    query = (select(Round.id, Round.budget, *(totals[kind] for kind in LEDGER_KINDS))
+             .outerjoin(RoundBalance, RoundBalance.round_id == Round.id)
+             .where(Round.id.in_(round_ids)))
+    return {row[0]: _ledger(row[1], _kind_sums(zip(LEDGER_KINDS, row[2:], strict=True)))
+            for row in session.execute(query)}
+
+
+def recount_balances(connection) -> None:
+    """Set every round's running totals to its ledger's sums (after rows were written
+    without the ORM: a restore, a bulk copy). Deletes and rebuilds in one transaction."""
+    totals = RoundBalance.__table__
+    sums = [func.coalesce(func.sum(case((LedgerEntry.kind == kind, LedgerEntry.amount))), 0)
+            for kind in LEDGER_KINDS]
+    connection.execute(totals.delete())
+    connection.execute(totals.insert().from_select(
+        ["round_id", *LEDGER_KINDS],
+        select(Round.id, *sums).outerjoin(LedgerEntry, LedgerEntry.round_id == Round.id)
+        .group_by(Round.id)))
 
 
 def entries_for(session: Session, round_id: int) -> list[LedgerEntry]:
@@ -197,14 +217,30 @@ def check_proposal(session: Session, application: Application, amount) -> None:
 
 
 def check_ledger(session: Session, round_id: int) -> list[str]:
-    """Return the broken invariants of a round's ledger (an empty list when it is sound)."""
+    """Return the broken invariants of a round's ledger (an empty list when it is sound): the
+    running totals against the ledger's sums, then every application's entries. Reads the
+    whole round: run on demand or by the worker (app.payouts.reconcile), not for a page."""
     ledger = ledger_for(session, round_id)
     problems = []
     if ledger.remaining < 0:
         problems.append(f"Omgång {round_id}: kvar är negativt ({kronor(ledger.remaining)}).")
-    for application_id, sums in _sums_per_application(session, round_id).items():
-        problems += _application_problems(session, round_id, application_id, sums)
+    summed = _ledger(ledger.budget, _sums(session, LedgerEntry.round_id == round_id))
+    if summed != ledger:
+        problems.append(f"Omgång {round_id}: de löpande summorna ({_figures(ledger)}) skiljer "
+                        f"sig från huvudbokens rader ({_figures(summed)}).")
+    per_application = _sums_per_application(session, round_id)
+    cases = {a.id: a for a in session.scalars(select(Application).where(Application.id.in_(
+        select(LedgerEntry.application_id).where(LedgerEntry.round_id == round_id))))}
+    for application_id, sums in per_application.items():
+        problems += _application_problems(round_id, cases[application_id], sums)
     return problems
+
+
+def _figures(ledger: Ledger) -> str:
+    return ", ".join(f"{name} {kronor(value)}" for name, value in (
+        ("reserverat", ledger.reserved), ("beviljat", ledger.granted),
+        ("avbrutet", ledger.cancelled), ("utbetalt", ledger.paid),
+        ("återbetalt", ledger.reclaimed)))
 
 
 # -- service-task operations (BPMN spiffworkflow:serviceTaskOperator) ------------------------
@@ -271,18 +307,29 @@ def _add(session: Session, application: Application, kind: str, amount: Decimal,
 
 def _application_and_round_sums(session: Session, application: Application
                                  ) -> tuple[defaultdict[str, Decimal], defaultdict[str, Decimal]]:
-    """The sums per kind of the application's entries and of its round's, in one statement."""
-    of_application = LedgerEntry.application_id == application.id
-    of_round = LedgerEntry.round_id == application.round_id
-    query = (select(LedgerEntry.kind,
-                    func.sum(case((of_application, LedgerEntry.amount), else_=0)),
-                    func.sum(case((of_round, LedgerEntry.amount), else_=0)))
-             .where(of_application | of_round).group_by(LedgerEntry.kind))
+    """The sums per kind of the application's entries and the round's running totals, in
+    one statement (after the round's lock: a statement of its own, so on PostgreSQL it reads
+    what the previous lock holder committed)."""
+    totals = RoundBalance.__table__.c
+    query = (select(LedgerEntry.kind, func.sum(LedgerEntry.amount),
+                    *(totals[kind] for kind in LEDGER_KINDS))
+             .select_from(RoundBalance)
+             .outerjoin(LedgerEntry, LedgerEntry.application_id == application.id)
+             .where(RoundBalance.round_id == application.round_id)
+             .group_by(LedgerEntry.kind, *(totals[kind] for kind in LEDGER_KINDS)))
     sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
     round_sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
-    for kind, application_total, round_total in session.execute(query):
-        sums[kind], round_sums[kind] = _money(application_total), _money(round_total)
+    for kind, application_total, *round_totals in session.execute(query):
+        round_sums = _kind_sums(zip(LEDGER_KINDS, round_totals, strict=True))
+        if kind is not None:
+            sums[kind] = _money(application_total)
     return sums, round_sums
+
+
+def _kind_sums(pairs) -> defaultdict[str, Decimal]:
+    sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    sums.update({kind: _money(total) for kind, total in pairs})
+    return sums
 
 
 def _ledger(budget: Decimal, sums: dict[str, Decimal]) -> Ledger:
@@ -314,10 +361,9 @@ def _sums_per_application(session: Session, round_id: int) -> dict[int, defaultd
     return result
 
 
-def _application_problems(session: Session, round_id: int, application_id: int,
+def _application_problems(round_id: int, application: Application,
                           sums: dict[str, Decimal]) -> list[str]:
-    application = session.get(Application, application_id)
-    name = f"Ansökan {application_id}"
+    name = f"Ansökan {application.id}"
     held = sums["reservation"] - sums["reservation_release"]
     granted = sums["grant"]
     checks = [

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -89,6 +89,8 @@ class Application(Base):
     """An ärende: one application and the process instance that handles it."""
 
     __tablename__ = "applications"
+    # The beredning's rank: the round's cases by review score (app.grants.reviews).
+    __table_args__ = (Index("ix_applications_round_id_review_score", "round_id", "review_score"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
@@ -111,6 +113,9 @@ class Application(Base):
     # SHA-256 of the facts last recorded for the overview (app.effects.facts): a save whose
     # facts are unchanged writes and reads nothing more.
     facts_digest: Mapped[str | None] = mapped_column(String(64))
+    # The mean of the valid reviews' weighted scores (None: no review yet), kept by
+    # app.grants.reviews.update_review_score whenever the case is saved.
+    review_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
 
     round: Mapped[Round] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
@@ -143,6 +148,10 @@ class Decision(Base):
     """A decision as made. Never updated: a correction is a new row that references it."""
 
     __tablename__ = "decisions"
+    __table_args__ = (
+        Index("ix_decisions_level_decided_at", "level", "decided_at"),  # delegation report
+        Index("ix_decisions_replaces_id", "replaces_id"),  # a case's corrections
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)

@@ -75,13 +75,14 @@ def record_decision(ctx: OperationContext, data: dict) -> dict:
         presenter_id=_preparer_id(ctx, decl),
         meeting_date=_date(decl.value("meeting_date", data)),
         meeting_paragraph=decl.value("meeting_paragraph", data))
+    _issue_letter(ctx, decision, data)  # before the round's lock (see _issue_letter)
     if granted > 0:
         budget.convert_to_grant(ctx.session, application, granted, actor_id=ctx.actor_id)
         create_payouts(ctx.session, decl, decision, decl.value("payout_plan", data),
                        actor_id=ctx.actor_id)
     else:
         budget.release(ctx.session, application, actor_id=ctx.actor_id, reason="Avslag")
-    _decided(ctx, decision, data, f"Beslut: {OUTCOME_NAMES[outcome]}, {kronor(granted)}")
+    _decided(ctx, decision, f"Beslut: {OUTCOME_NAMES[outcome]}, {kronor(granted)}")
     return {"beslut_id": decision.id, "beviljat": str(granted)}
 
 
@@ -100,9 +101,10 @@ def record_formal_decision(ctx: OperationContext, data: dict) -> dict:
         motivation=decl.value(f"{said}_motivation", data) or "", level="delegat",
         organ=deciding_organ(config, "delegat"),
         delegation_reference=config["LETTER_FORMAL_DELEGATION"])
+    _issue_letter(ctx, decision, data)  # before the round's lock (see _issue_letter)
     budget.release(ctx.session, application, actor_id=ctx.actor_id,
                    reason=FORMAL_OUTCOMES[outcome])
-    _decided(ctx, decision, data, f"Beslut: {FORMAL_OUTCOMES[outcome]}")
+    _decided(ctx, decision, f"Beslut: {FORMAL_OUTCOMES[outcome]}")
     enqueue(ctx.session, "beslut", applicant_recipients(ctx.session, application, data),
             notice_context(application, data, config), instance_id=ctx.instance.id,
             dedupe_key=f"{ctx.instance.id}:beslut:{decision.id}")
@@ -120,14 +122,18 @@ def _add_decision(ctx: OperationContext, application: Application, **fields) -> 
     return decision
 
 
-def _decided(ctx: OperationContext, decision: Decision, data: dict, summary: str) -> None:
-    """Audit the decision and issue its beslutsbrev in the same step: one letter per
-    decision, even on a retry."""
+def _issue_letter(ctx: OperationContext, decision: Decision, data: dict) -> None:
+    """Issue the decision's beslutsbrev in the same step (one letter per decision, even on a
+    retry). Called BEFORE the budget locks the round's row: rendering the PDF takes far longer
+    than the rest of the step, and other decisions of the round must not wait for it."""
+    config = {**DEFAULTS, **ctx.config}  # a bare context (CLI, tests) gets the defaults
+    issue_letter(ctx.session, storage_from_config(config), decision, config, data)
+
+
+def _decided(ctx: OperationContext, decision: Decision, summary: str) -> None:
     record_event(ctx.session, "decided", summary, actor_id=ctx.actor_id,
                  instance_id=ctx.instance.id,
                  details={"decision": decision.id, "level": decision.level})
-    config = {**DEFAULTS, **ctx.config}  # a bare context (CLI, tests) gets the defaults
-    issue_letter(ctx.session, storage_from_config(config), decision, config, data)
 
 
 def register_withdrawal(ctx: OperationContext, data: dict) -> dict:

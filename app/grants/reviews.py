@@ -1,12 +1,14 @@
 """Reviews (bedömningar): criteria and weights come from the review form (the form whose
 schema declares `"x-grant": "review_scores"`); weighted totals and the case's rank among the
-round's applications. The review's parts are found by their declared meanings."""
+round's applications. The review's parts are found by their declared meanings. Each case
+keeps its score (Application.review_score, updated whenever the case is saved), so a rank is
+one query."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -148,26 +150,53 @@ def case_score(rows: list[ReviewRow]) -> Decimal | None:
     return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def round_ranking(session: Session, shape: ReviewShape, criteria: list[Criterion],
-                  round_id: int) -> list[tuple[int, Decimal]]:
-    """Return (application id, score) of the round's reviewed applications, best first."""
-    query = (select(Application.id, ProcessInstance.data)
+def score_of(shape: ReviewShape, criteria: list[Criterion], data: Mapping | None
+             ) -> Decimal | None:
+    """The case's score from its process data (the collected reviews)."""
+    return case_score(review_rows(shape, criteria, (data or {}).get(REVIEWS_VARIABLE) or []))
+
+
+def update_review_score(application: Application, review_schema: dict | None,
+                        data: dict | None) -> None:
+    """Keep the case's stored score in step with its reviews (after every save)."""
+    if review_schema is None or not (data or {}).get(REVIEWS_VARIABLE):
+        return
+    score = score_of(review_shape(review_schema),
+                     criteria_of(review_schema, application.round.criteria_weights), data)
+    if application.review_score != score:
+        application.review_score = score
+
+
+def rescore_round(session: Session, round_id: int, review_schema: dict,
+                  weights: dict | None) -> int:
+    """Score the round's reviewed cases anew with `weights` (they changed); return how many
+    changed. Reads every reviewed case of the round: an administrator's edit, not a page."""
+    shape, criteria = review_shape(review_schema), criteria_of(review_schema, weights)
+    query = (select(Application, ProcessInstance.data)
              .join(ProcessInstance, ProcessInstance.id == Application.process_instance_id)
-             .where(Application.round_id == round_id))
-    scored = []
-    for application_id, data in session.execute(query):
-        score = case_score(review_rows(shape, criteria,
-                                       (data or {}).get(REVIEWS_VARIABLE) or []))
-        if score is not None:
-            scored.append((application_id, score))
-    return sorted(scored, key=lambda pair: pair[1], reverse=True)
+             .where(Application.round_id == round_id, Application.review_score.is_not(None))
+             .execution_options(yield_per=500))
+    changed = 0
+    for application, data in session.execute(query):
+        score = score_of(shape, criteria, data)
+        if application.review_score != score:
+            application.review_score, changed = score, changed + 1
+    return changed
 
 
-def rank_of(ranking: list[tuple[int, Decimal]], application_id: int) -> int | None:
-    for position, (candidate, _score) in enumerate(ranking, start=1):
-        if candidate == application_id:
-            return position
-    return None
+def rank_in_round(session: Session, application: Application) -> tuple[int | None, int]:
+    """The case's place among its round's scored cases (best first; the earlier case first
+    on equal scores) and how many are scored, in one statement on the round's score index."""
+    score, ahead = Application.review_score, None
+    if application.review_score is not None:
+        ahead = func.sum(case((
+            (score > application.review_score)
+            | ((score == application.review_score) & (Application.id < application.id)), 1),
+            else_=0))
+    ranked, before = session.execute(select(func.count(score), ahead if ahead is not None
+                                            else literal(None))
+                                     .where(Application.round_id == application.round_id)).one()
+    return (None if before is None else int(before) + 1), ranked
 
 
 def review_table(session: Session, review_schema: dict, application: Application) -> dict | None:
@@ -183,6 +212,6 @@ def review_table(session: Session, review_schema: dict, application: Application
         User.username.in_([r.reviewer for r in rows]))).all())
     for row in rows:
         row.reviewer = names.get(row.reviewer, row.reviewer)
-    ranking = round_ranking(session, shape, criteria, application.round_id)
-    return {"criteria": criteria, "rows": rows, "score": case_score(rows),
-            "rank": rank_of(ranking, application.id), "ranked": len(ranking)}
+    rank, ranked = rank_in_round(session, application)
+    return {"criteria": criteria, "rows": rows, "score": case_score(rows), "rank": rank,
+            "ranked": ranked}

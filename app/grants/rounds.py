@@ -15,8 +15,9 @@ from app.formatting import kronor
 from app.grants.budget import Ledger, ledger_for
 from app.grants.declarations import ProcessDeclarations
 from app.grants.fields import FormFields
+from app.grants.ledger_models import RoundBalance
 from app.grants.models import Fund, Round
-from app.grants.reviews import Criterion, criteria_of, review_form_of
+from app.grants.reviews import Criterion, criteria_of, rescore_round, review_form_of
 
 WEIGHT_PREFIX = "vikt_"  # form fields of the criteria weights: vikt_<criterion key>
 MAX_WEIGHT = 100
@@ -31,6 +32,12 @@ def review_criteria(forms: Mapping, lang: str | None = None) -> list[Criterion]:
     if review_form is None:
         return []
     return criteria_of(review_form.in_language(lang).schema)
+
+
+def review_schema_of(forms: Mapping) -> dict | None:
+    """The schema of the catalogue's review form (its criteria score the cases), or None."""
+    review_form = review_form_of(forms)
+    return None if review_form is None else review_form.schema
 
 
 def round_criteria(criteria: list[Criterion], fund_round: Round) -> list[Criterion]:
@@ -66,6 +73,7 @@ def open_round(session: Session, fund: Fund, form: Mapping, *, criteria: list[Cr
     fund_round = Round(fund_id=fund.id, **values)
     session.add(fund_round)
     session.flush()
+    session.add(RoundBalance(round_id=fund_round.id))  # its running totals start at 0
     record_event(session, "round_opened", f"Ansökningsomgången {fund_round.name} i "
                  f"{fund.name} öppnad, budget {kronor(fund_round.budget)}",
                  actor_id=actor_id, details={"fund": fund.id, "round": fund_round.id,
@@ -138,9 +146,10 @@ def round_values(fund_round: Round | None = None) -> dict:
 
 
 def update_round(session: Session, round_id: int, form: Mapping, *, criteria: list[Criterion],
-                 today: date, actor_id: int | None) -> Round:
+                 today: date, actor_id: int | None, review_schema: dict | None = None) -> Round:
     """Save a round's changed name, dates, maximum, deadline and weights (the budget changes
-    only with change_budget); an audit event lists each change (before, after)."""
+    only with change_budget); an audit event lists each change (before, after). New weights
+    rescore the round's reviewed cases (with `review_schema`, the review form's schema)."""
     _lock_fund(session, get_round(session, round_id).fund_id)  # as open_round: fund, then round
     fund_round = _lock_round(session, round_id)
     values = clean_round(session, fund_round.fund, form, criteria, today, fund_round)
@@ -149,6 +158,8 @@ def update_round(session: Session, round_id: int, form: Mapping, *, criteria: li
     for name, value in values.items():
         setattr(fund_round, name, value)
     session.flush()
+    if "criteria_weights" in changed and review_schema is not None:
+        rescore_round(session, round_id, review_schema, fund_round.criteria_weights)
     if changed:
         record_event(session, "round_changed", f"Ansökningsomgången {fund_round.name} ändrad",
                      actor_id=actor_id, details={"fund": fund_round.fund_id,

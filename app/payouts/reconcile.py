@@ -1,14 +1,16 @@
 """The fund ledger reconciles: every balance equals the sum of the rows it stands for."""
 
-from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit import record_event
 from app.formatting import kronor
 from app.grants import budget
-from app.grants.models import Application, Decision, RepaymentClaim
+from app.grants.ledger_models import LedgerReconciliation
+from app.grants.models import Application, Decision, RepaymentClaim, Round
 from app.payouts.models import BatchItem, Payout, PayoutBatch
 
 
@@ -43,20 +45,54 @@ def reconcile(session: Session, round_id: int) -> list[str]:
 
 def _plan_problems(session: Session, round_id: int) -> list[str]:
     """Every grant's tranches (not cancelled) sum to at most the granted amount."""
-    planned: dict[int, Decimal] = defaultdict(Decimal)
-    rows = session.execute(select(Payout.decision_id, func.sum(Payout.amount))
-                           .join(Application).where(Application.round_id == round_id,
-                                                    Payout.status != "cancelled")
-                           .group_by(Payout.decision_id))
-    for decision_id, total in rows:
-        planned[decision_id] = Decimal(total)
-    problems = []
-    for decision_id, total in planned.items():
-        decision = session.get(Decision, decision_id)
-        if total > decision.amount:
-            problems.append(f"Beslut {decision_id}: utbetalningsplanen ({kronor(total)}) är "
-                            f"större än beviljat ({kronor(decision.amount)}).")
-    return problems
+    rows = session.execute(select(Payout.decision_id, Decision.amount, func.sum(Payout.amount))
+                           .join(Application, Application.id == Payout.application_id)
+                           .join(Decision, Decision.id == Payout.decision_id)
+                           .where(Application.round_id == round_id,
+                                  Payout.status != "cancelled")
+                           .group_by(Payout.decision_id, Decision.amount))
+    return [f"Beslut {decision_id}: utbetalningsplanen ({kronor(total)}) är större än "
+            f"beviljat ({kronor(granted)})."
+            for decision_id, granted, total in rows if Decimal(total) > granted]
+
+
+def reconcile_rounds(session: Session, *, actor_id: int | None,
+                     now: datetime) -> list[LedgerReconciliation]:
+    """Reconcile every round, keep each result (when, by whom, what was wrong) and audit the
+    run. Reads every round's whole history: the button on the budget page and the worker
+    call it, never a page view."""
+    results = []
+    for round_id in session.scalars(select(Round.id).order_by(Round.id)):
+        results.append(LedgerReconciliation(round_id=round_id, ran_at=now, actor_id=actor_id,
+                                            problems=reconcile(session, round_id)))
+    session.add_all(results)
+    session.flush()
+    broken = sum(1 for r in results if r.problems)
+    record_event(session, "ledger_reconciled",
+                 f"Huvudboken avstämd: {len(results)} omgångar, {broken} stämmer inte",
+                 actor_id=actor_id, details={"rounds": len(results), "broken": broken})
+    return results
+
+
+def reconcile_if_due(session: Session, *, now: datetime,
+                     interval: float) -> list[LedgerReconciliation] | None:
+    """The worker's reconciliation: run it when the newest run (by anyone) is older than
+    `interval` seconds, or there is none; return its results (None: not due)."""
+    newest = session.scalar(select(func.max(LedgerReconciliation.ran_at)))
+    if newest is not None and (now - newest).total_seconds() < interval:
+        return None
+    return reconcile_rounds(session, actor_id=None, now=now)
+
+
+def last_reconciliations(session: Session, round_ids: list[int]
+                         ) -> dict[int, LedgerReconciliation]:
+    """The latest reconciliation of each round (of those given) that has had one, by round
+    id, in one statement."""
+    latest = (select(func.max(LedgerReconciliation.id))
+              .where(LedgerReconciliation.round_id.in_(round_ids))
+              .group_by(LedgerReconciliation.round_id))
+    return {r.round_id: r for r in session.scalars(
+        select(LedgerReconciliation).where(LedgerReconciliation.id.in_(latest)))}
 
 
 def _total(session: Session, query) -> Decimal:

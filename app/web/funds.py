@@ -88,7 +88,8 @@ def edit_round(round_id: int):
                            editing=fund_round)
     try:
         rounds.update_round(db(), round_id, request.form, criteria=criteria,
-                            today=local_today(), actor_id=current_user().id)
+                            today=local_today(), actor_id=current_user().id,
+                            review_schema=rounds.review_schema_of(catalogue().forms))
     except InvalidInput as err:
         db().rollback()
         return _round_form(fund_round.fund, criteria, request.form, err.errors,

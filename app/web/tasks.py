@@ -25,6 +25,9 @@ from app.web.outcomes import completion_message, form_warnings
 from app.web.uploads import receive_uploads
 
 bp = Blueprint("tasks", __name__)
+# How many of the cases a reviewer has reviewed the inbox lists (the newest; the others are
+# in Ansökningar), so the page does not grow with the reviewer's history.
+REVIEWED_SHOWN = 20
 
 
 @bp.route("/")
@@ -38,7 +41,8 @@ def home():
 def inbox():
     user = current_user()
     return render_list(inbox_spec(user), inbox_query(user), "tasks/inbox.html",
-                       reviewed=_reviewed_cases(user), finance=_finance_work(user))
+                       reviewed=_reviewed_cases(user), reviewed_shown=REVIEWED_SHOWN,
+                       finance=_finance_work(user))
 
 
 def _finance_work(user) -> dict | None:
@@ -53,7 +57,7 @@ def _reviewed_cases(user) -> list:
     if not user.has_role(permissions.REVIEWER_ROLE):
         return []
     # The tasks in the reviewer's lane are reviews.
-    done = completed_by_user(db(), user.id, permissions.REVIEWER_ROLE)
+    done = completed_by_user(db(), user.id, permissions.REVIEWER_ROLE, limit=REVIEWED_SHOWN)
     # A reviewer who has reviewed sees the reviews of every case they may still see.
     cases = applications.applications_by_instance(db(), {t.instance_id for t in done}, user)
     return [cases[t.instance_id] for t in done if t.instance_id in cases]
