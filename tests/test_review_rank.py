@@ -74,9 +74,12 @@ def test_new_weights_score_the_round_anew(app, sessions, engine, demo):
         weights = {f"vikt_{c.key}": "0" for c in criteria} | {"vikt_problemanalys": "1"}
         rounds.update_round(session, fund_round.id, {**rounds.round_values(fund_round),
                                                      **weights},
-                            criteria=criteria, today=local_today(), actor_id=None)
+                            criteria=criteria, today=local_today(), actor_id=None,
+                            review_schema=rounds.review_schema_of(
+                                app.extensions["engine"].catalogue.forms))
         session.commit()
     with sessions() as session:
         assert session.get(Application, case.id).review_score == Decimal("5.00")
-        assert rescore_round(session, fund_round.id, rounds.round_criteria(
-            criteria, session.get(Round, fund_round.id))) == 0  # nothing left to change
+        schema = rounds.review_schema_of(app.extensions["engine"].catalogue.forms)
+        assert rescore_round(session, fund_round.id, schema, session.get(
+            Round, fund_round.id).criteria_weights) == 0  # nothing left to change
