@@ -98,8 +98,8 @@ def test_a_decision_renders_its_letter_before_it_locks_the_round(app, sessions, 
         review_all(session, engine, application)
         complete(session, engine, application, "beredning", proposal_data("bifall", 90000),
                  "handlaggare")
-    statements = counted_completion(app, sessions, application, "beslut", decision_data(),
-                                    "beslutsfattare")
+    statements = counted_completion(app, sessions, application, "beslut",
+                                    decision_data("bifall", 90000), "beslutsfattare")
     letter = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO letters"))
     lock = next(i for i, s in enumerate(statements) if s.startswith("SELECT rounds.budget"))
     # Other decisions of the round wait on its lock; none waits while a PDF is rendered.

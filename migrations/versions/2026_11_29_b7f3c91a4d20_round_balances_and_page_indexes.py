@@ -84,12 +84,17 @@ def upgrade() -> None:
 
 def _score_reviewed_cases() -> None:
     """Score every case that has reviews, with the review form its process version carries
-    (else the forms/ file) and its round's weights."""
-    from app.grants.reviews import REVIEW_FORM, criteria_of, score_of
+    (else the forms/ file declaring the review scores) and its round's weights."""
+    from app.grants.reviews import criteria_of, review_shape, score_of, scores_node
+
+    def review_schema(schemas):
+        return next((schema for schema in schemas
+                     if isinstance(schema, dict) and scores_node(schema) is not None), None)
 
     connection = op.get_bind()
-    file = Path(__file__).resolve().parents[2] / "forms" / f"{REVIEW_FORM}-schema.json"
-    default = json.loads(file.read_text(encoding="utf-8")) if file.exists() else None
+    folder = Path(__file__).resolve().parents[2] / "forms"
+    default = review_schema(json.loads(path.read_text(encoding="utf-8"))
+                            for path in sorted(folder.glob("*-schema.json")))
     rows = connection.execute(sa.text(
         "SELECT a.id, i.data, v.forms, r.criteria_weights FROM applications a "
         "JOIN process_instances i ON i.id = a.process_instance_id "
@@ -97,8 +102,9 @@ def _score_reviewed_cases() -> None:
         "JOIN rounds r ON r.id = a.round_id")).all()
     for application_id, data, forms, weights in rows:
         data, forms, weights = (_json(data), _json(forms), _json(weights))
-        schema = ((forms or {}).get(REVIEW_FORM) or {}).get("schema") or default
-        score = schema and score_of(criteria_of(schema, weights), data)
+        schema = review_schema((form or {}).get("schema")
+                               for form in (forms or {}).values()) or default
+        score = schema and score_of(review_shape(schema), criteria_of(schema, weights), data)
         if score is not None:
             connection.execute(sa.text("UPDATE applications SET review_score = :score "
                                        "WHERE id = :id"), {"score": score, "id": application_id})
