@@ -86,11 +86,11 @@ STEPS = [
         sokt_belopp=AMOUNT, budget=[{"post": "Arvoden", "belopp": AMOUNT}])),
     ("formell_kontroll", "handlaggare", {"kontroll_utfall": "komplett"}),
     ("tilldela_bedomare", "handlaggare",
-     {"bedomare": ["bedomare", "bedomare2"], "bedomning_frist": "2030-01-31"}),
+     {"valda_bedomare": ["bedomare", "bedomare2"], "bedomning_frist": "2030-01-31"}),
     ("bedomning", "bedomare", review_data()),
     ("bedomning", "bedomare2", review_data()),
     ("beredning", "handlaggare", proposal_data("bifall", AMOUNT)),
-    ("beslut", "beslutsfattare", decision_data("bifall")),
+    ("beslut", "beslutsfattare", decision_data("bifall", AMOUNT)),
 ]
 TASK_NAMES = list(dict.fromkeys(name for name, _user, _data in STEPS))
 

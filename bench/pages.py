@@ -188,7 +188,7 @@ def time_steps(app, count: int) -> dict[str, tuple[float, int]]:
     costs: dict[str, list[tuple[float, int]]] = {"beredning": [], "beslut": []}
     for case_id in cases:
         for name, data, who in (("beredning", proposal_data("bifall", 90000), "handlaggare"),
-                                ("beslut", decision_data(), "beslutsfattare")):
+                                ("beslut", decision_data("bifall", 90000), "beslutsfattare")):
             costs[name].append(timed_step(app, case_id, name, data, who))
     return {name: (statistics.median(ms for ms, _ in found),
                    int(statistics.median(n for _, n in found)))
