@@ -1,19 +1,22 @@
 """Take a task, let it go, hand it to a colleague — one at a time from the task page, or
-several from Mina uppgifter with one confirmation page and a result per row."""
+several from Mina uppgifter with one confirmation page and a result per row; staff may also
+send a reminder about several tasks."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.db import utcnow
 from app.engine.models import HumanTask
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.grants.permissions import can_view_task
 from app.grants.task_claims import claim_task, colleagues_for, hand_over_task, release_task
+from app.grants.task_reminders import remind_task
 from app.web.context import current_user, db, login_required
 
 bp = Blueprint("task_claims", __name__)
 MAX_BULK = 100  # rows of one bulk action (a page holds at most 100)
-ACTIONS = {"ta", "slappa", "lamna"}
+ACTIONS = {"ta", "slappa", "lamna", "paminn"}
 
 
 @bp.route("/uppgifter/<task_id>/ta", methods=["POST"])
@@ -58,23 +61,28 @@ def bulk():
         return render_template("tasks/bulk_confirm.html", tasks=tasks, action=action,
                                colleagues=colleagues)
     colleague = _colleague_id() if action == "lamna" else None
-    results = [(task, _attempt(action, task.id, colleague)) for task in tasks]
+    results = [(task, *_attempt(action, task.id, colleague)) for task in tasks]
     db().commit()
     return render_template("tasks/bulk_result.html", results=results, action=action)
 
 
-def _attempt(action: str, task_id: str, colleague: int | None) -> str | None:
-    """Do the action on one task in a savepoint; None when done, else why not."""
+def _attempt(action: str, task_id: str, colleague: int | None) -> tuple[str | None, str]:
+    """Do the action on one task in a savepoint: (why not, None) or (None, what was done)."""
     user = current_user()
     operation = {"ta": lambda: claim_task(db(), user, task_id, utcnow()),
                  "slappa": lambda: release_task(db(), user, task_id),
-                 "lamna": lambda: hand_over_task(db(), user, task_id, colleague, utcnow())}
+                 "lamna": lambda: hand_over_task(db(), user, task_id, colleague, utcnow()),
+                 "paminn": lambda: remind_task(db(), user, task_id, current_app.config,
+                                               utcnow())}
     try:
         with db().begin_nested():
-            operation[action]()
+            outcome = operation[action]()
     except (Conflict, NotAllowed, NotFound) as err:
-        return err.message
-    return None
+        return err.message, ""
+    if action == "paminn":
+        return None, ngettext("Påminnelse skickad till %(num)d person.",
+                              "Påminnelse skickad till %(num)d personer.", outcome)
+    return None, _("Klart")
 
 
 def _one(operation, task_id: str, done: str):
