@@ -1,5 +1,7 @@
-"""Reminders about open tasks (app.grants.task_reminders), alone and for several selected
-tasks from Mina uppgifter with one confirmation and a result per row."""
+"""Bulk actions from Mina uppgifter beyond taking tasks (tests/test_task_claims.py), each
+with one confirmation and a result per row: a reminder about open tasks
+(app.grants.task_reminders) and the same reviewers for several cases
+(app.grants.reviewer_assignment)."""
 
 from datetime import timedelta
 
@@ -11,12 +13,23 @@ from app.accounts.models import User, UserRole
 from app.accounts.users import create_user
 from app.audit import AuditEvent
 from app.db import utcnow
+from app.engine.models import HumanTask
 from app.errors import Conflict, NotFound
+from app.formatting import local_today
+from app.grants import applications
 from app.grants.task_claims import claim_task
 from app.grants.task_reminders import remind_task
 from app.notifications.models import OutboxMessage
 from tests.conftest import csrf_token, login
-from tests.factories import open_task, submitted_application, user
+from tests.factories import (
+    complete,
+    open_task,
+    open_task_names,
+    review_data,
+    submitted_application,
+    to_review,
+    user,
+)
 
 
 @pytest.fixture
@@ -116,3 +129,83 @@ def test_a_reviewer_sees_no_reminder_button(app, session, check_task):
     client = app.test_client()
     login(client, "bedomare")
     assert 'value="paminn"' not in client.get("/uppgifter").get_data(as_text=True)
+
+
+@pytest.fixture
+def assignments(app, session, demo):
+    """Two cases waiting for reviewers: a fresh one, and one back from review because the
+    reviewer "bedomare" declared jäv in it."""
+    engine = app.extensions["engine"]
+    fresh = submitted_application(session, engine)
+    complete(session, engine, fresh, "formell_kontroll", {"kontroll_utfall": "komplett"},
+             "handlaggare")
+    back = submitted_application(session, engine)
+    to_review(session, engine, back)
+    for reviewer, data in (("bedomare", review_data(jav=True)), ("bedomare2", review_data())):
+        task = session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == back.process_instance_id, HumanTask.assignee == reviewer,
+            HumanTask.completed_at.is_(None))).one()
+        applications.complete_task(session, engine, user(session, reviewer), task.id, data,
+                                   local_today())
+        session.commit()
+    return fresh, back
+
+
+def assign_form(token: str, tasks, **extra) -> dict:
+    return {"csrf_token": token, "atgard": "bedomare", "uppgift": [t.id for t in tasks],
+            **extra}
+
+
+def test_reviewers_for_several_cases_one_result_per_case(app, session, assignments):
+    fresh, back = assignments
+    tasks = [open_task(session, case, "tilldela_bedomare") for case in (fresh, back)]
+    client = app.test_client()
+    login(client, "handlaggare")
+    token = csrf_token(client, "/uppgifter")
+    assert 'value="bedomare"' in client.get("/uppgifter").get_data(as_text=True)
+    confirm = client.post("/uppgifter/valda", data=assign_form(token, tasks))
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and 'name="bedomare" value="bedomare2"' in page
+    missing = client.post("/uppgifter/valda", data=assign_form(
+        token, tasks, bekraftat="ja", frist="31 januari"))
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 422
+    assert "Välj minst en bedömare" in page and "ÅÅÅÅ-MM-DD" in page
+    done = client.post("/uppgifter/valda", data=assign_form(
+        token, tasks, bekraftat="ja", bedomare=["bedomare", "bedomare2"], frist="2030-01-31"))
+    assert done.status_code == 200
+    tree = html.fromstring(done.get_data(as_text=True))
+    results = [" ".join(td.text_content().split()) for td in tree.xpath("//tbody/tr/td[2]")]
+    assert results[0] == "2 bedömare tilldelade."
+    assert results[1].startswith("Inte gjort:") and "jäv" in results[1]
+    session.rollback()  # a new snapshot: see what the requests wrote
+    assert open_task_names(session, fresh) == ["bedomning", "bedomning"]
+    assert open_task_names(session, back) == ["tilldela_bedomare"]
+
+
+def test_reviewer_assignment_skips_other_tasks_and_other_roles(app, session, assignments,
+                                                                check_task):
+    fresh, _back = assignments
+    task = open_task(session, fresh, "tilldela_bedomare")
+    client = app.test_client()
+    login(client, "handlaggare")
+    token = csrf_token(client, "/uppgifter")
+    done = client.post("/uppgifter/valda", data=assign_form(
+        token, [task, check_task], bekraftat="ja", bedomare=["bedomare", "bedomare2"],
+        frist="2030-01-31"))
+    tree = html.fromstring(done.get_data(as_text=True))
+    results = [" ".join(td.text_content().split()) for td in tree.xpath("//tbody/tr/td[2]")]
+    assert results == ["2 bedömare tilldelade.",
+                       "Inte gjort: Uppgiften är inte en tilldelning av bedömare."]
+    other = submitted_application(session, app.extensions["engine"])
+    complete(session, app.extensions["engine"], other, "formell_kontroll",
+             {"kontroll_utfall": "komplett"}, "handlaggare")
+    waiting = open_task(session, other, "tilldela_bedomare")
+    reviewer = app.test_client()
+    login(reviewer, "bedomare")
+    refused = reviewer.post("/uppgifter/valda", data=assign_form(
+        csrf_token(reviewer, "/uppgifter"), [waiting], bekraftat="ja",
+        bedomare=["bedomare", "bedomare2"], frist="2030-01-31"))
+    assert refused.status_code == 302
+    session.rollback()
+    assert open_task_names(session, other) == ["tilldela_bedomare"]
