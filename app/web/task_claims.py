@@ -125,14 +125,16 @@ def _assignment_errors(chosen: list[str], deadline: str) -> dict[str, list[str]]
     errors = {}
     if not chosen:
         errors["bedomare"] = [_("Välj minst en bedömare.")]
-    try:
-        date.fromisoformat(deadline)
-    except ValueError:
+    if not _is_iso_date(deadline):
         errors["frist"] = [_("Skriv sista dag för bedömning i formen ÅÅÅÅ-MM-DD.")]
-    else:
-        if len(deadline) != 10:
-            errors["frist"] = [_("Skriv sista dag för bedömning i formen ÅÅÅÅ-MM-DD.")]
     return errors
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        return len(text) == 10 and bool(date.fromisoformat(text))
+    except ValueError:
+        return False
 
 
 def _assign_one(task_id: str, chosen: list[str], deadline: str) -> tuple[str | None, str]:
