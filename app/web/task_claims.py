@@ -13,11 +13,15 @@ from app.engine.incidents import run_step
 from app.engine.models import HumanTask
 from app.errors import Conflict, IncidentRaised, InvalidInput, NotAllowed, NotFound
 from app.formatting import local_today
-from app.grants.permissions import can_view_task
-from app.grants.task_claims import claim_task, colleagues_for, hand_over_task, release_task
 from app.grants import applications
-from app.grants.reviewer_assignment import (assignment_data, is_assignment, problem_text,
-                                            reviewer_choices)
+from app.grants.permissions import can_view_task
+from app.grants.reviewer_assignment import (
+    assignment_data,
+    is_assignment,
+    problem_text,
+    reviewer_choices,
+)
+from app.grants.task_claims import claim_task, colleagues_for, hand_over_task, release_task
 from app.grants.task_reminders import remind_task
 from app.web.context import current_user, db, engine, login_required
 
