@@ -80,7 +80,7 @@ def bulk():
 
 
 def _attempt(action: str, task_id: str, colleague: int | None) -> tuple[str | None, str]:
-    """Do the action on one task in a savepoint: (why not, None) or (None, what was done)."""
+    """Do the action on one task in a savepoint: (why not, "") or (None, what was done)."""
     user = current_user()
     operation = {"ta": lambda: claim_task(db(), user, task_id, utcnow()),
                  "slappa": lambda: release_task(db(), user, task_id),
