@@ -71,7 +71,7 @@ def test_a_reminder_goes_to_the_role_once_a_day_then_to_the_taker(app, session, 
     session.commit()
     assert reminders(session)[-1].recipient_email == "h2@huddinge.example"
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "task_reminded")
-                             ).all()
+                             .order_by(AuditEvent.id)).all()
     assert [e.details["mottagare"] for e in events] == [sent, 1]
 
 
