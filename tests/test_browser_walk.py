@@ -228,7 +228,7 @@ def test_officer_accepts_and_assigns_two_reviewers(site, case):
     field(officer, "Sista dag för bedömning").fill(iso(days=21))
     site.click(officer, officer.get_by_role("button", name="Bekräfta"))
     expect(officer.get_by_text("2 bedömare tilldelade.")).to_be_visible()
-    site.click(officer, officer.get_by_role("link", name="Tilldela bedömare"))
+    site.click(officer, officer.get_by_role("link", name="Tilldela bedömare", exact=True))
     expect(status(officer)).to_have_text("Pågår: Bedömning")
     site.leave(officer)
 
