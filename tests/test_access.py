@@ -54,6 +54,8 @@ MATRIX = {
     "POST /uppgifter/{check_task}/slapp": [302, 404, 404, 302, 404, 404, 404, 404],
     "GET /uppgifter/{check_task}/lamna": [302, 404, 404, 200, 404, 404, 404, 404],
     "POST /uppgifter/{check_task}/lamna": [302, 404, 404, 422, 404, 404, 404, 404],
+    # Without a selection the bulk form sends everyone back to Mina uppgifter.
+    "POST /uppgifter/valda": [302, 302, 302, 302, 302, 302, 302, 302],
     # Exports of the lists: everyone gets their own list's rows.
     "GET /uppgifter?format=csv": [302, 200, 200, 200, 200, 200, 200, 200],
     "GET /ansokningar?format=xlsx": [302, 200, 200, 200, 200, 200, 200, 200],

@@ -197,6 +197,11 @@ def test_officer_searches_sorts_takes_hands_over_and_lets_go(site, case):
     site.click(officer, officer.get_by_role("button", name="Ta uppgifterna"))
     site.click(officer, officer.get_by_role("button", name="Bekräfta"))
     expect(officer.get_by_text("1 av 1 uppgift klar.")).to_be_visible()
+    site.goto(officer, "/uppgifter")  # a reminder goes to the one who took the task
+    officer.get_by_role("row").filter(has_text=TITLE).get_by_role("checkbox").check()
+    site.click(officer, officer.get_by_role("button", name="Skicka påminnelse …"))
+    site.click(officer, officer.get_by_role("button", name="Bekräfta"))
+    expect(officer.get_by_text("Påminnelse skickad till 1 person.")).to_be_visible()
     open_task(site, officer, "Formell kontroll")
     expect(officer.get_by_text("Du har tagit uppgiften.", exact=True)).to_be_visible()
     site.click(officer, officer.get_by_role("link", name="Lämna över till en kollega"))
@@ -207,17 +212,23 @@ def test_officer_searches_sorts_takes_hands_over_and_lets_go(site, case):
 
 
 def test_officer_accepts_and_assigns_two_reviewers(site, case):
+    """Formal check from the task's form; the reviewers through the bulk action."""
     officer = site.login("handlaggare")
     open_task(site, officer, "Formell kontroll")
     group(officer, "Utfall av den formella kontrollen").get_by_role(
         "radio", name=re.compile("^Komplett")).check()
     site.click(officer, officer.get_by_role("button", name="Slutför"))
-    open_task(site, officer, "Tilldela bedömare")
+    # The bulk assignment from Mina uppgifter (the task's own form: the second case below).
+    site.goto(officer, "/uppgifter")
+    officer.get_by_role("row").filter(has_text=TITLE).get_by_role("checkbox").check()
+    site.click(officer, officer.get_by_role("button", name="Tilldela bedömare …"))
     reviewers = group(officer, "Bedömare")
     reviewers.get_by_role("checkbox", name=re.compile("^Bo Bedömare")).check()
     reviewers.get_by_role("checkbox", name=re.compile("^Berit Bedömare")).check()
     field(officer, "Sista dag för bedömning").fill(iso(days=21))
-    site.click(officer, officer.get_by_role("button", name="Slutför"))
+    site.click(officer, officer.get_by_role("button", name="Bekräfta"))
+    expect(officer.get_by_text("2 bedömare tilldelade.")).to_be_visible()
+    site.click(officer, officer.get_by_role("link", name="Tilldela bedömare", exact=True))
     expect(status(officer)).to_have_text("Pågår: Bedömning")
     site.leave(officer)
 

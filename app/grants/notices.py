@@ -74,8 +74,20 @@ def open_task_recipients(ctx: OperationContext, application: Application, data: 
     tasks = ctx.open_tasks() if ctx.open_tasks is not None else session.scalars(
         select(HumanTask).where(HumanTask.instance_id == application.process_instance_id,
                                 HumanTask.completed_at.is_(None))).all()
+    return task_recipients(session, application, data, tasks)
+
+
+def task_recipients(session: Session, application: Application, data: dict,
+                    tasks) -> list:
+    """Who holds these open tasks of the case: each task's assignee (or the colleague who has
+    taken it), else everyone who may claim it (the applicant's organisation for its tasks,
+    the users of the task's role for the others)."""
     recipients: list = users_named(session, {t.assignee for t in tasks if t.assignee})
-    unassigned = [t for t in tasks if not t.assignee]
+    taken = {_taker(t) for t in tasks if not t.assignee and _taker(t)}
+    if taken:
+        recipients += list(session.scalars(select(User).where(User.id.in_(taken))
+                                           .options(WITHOUT_ROLES)))
+    unassigned = [t for t in tasks if not t.assignee and not _taker(t)]
     if any(t.organisation_id is not None for t in unassigned):
         recipients += applicant_recipients(session, application, data)
     named = {user.id for user in recipients if isinstance(user, User)}
@@ -83,6 +95,12 @@ def open_task_recipients(ctx: OperationContext, application: Application, data: 
         t.role for t in unassigned if t.organisation_id is None and t.role})
         if user.id not in named]
     return recipients
+
+
+def _taker(task) -> int | None:
+    """Who has taken the task (a HumanTask row; a task still in the middle of a step,
+    engine.tasks.OpenTask, has no row yet and so nobody)."""
+    return getattr(task, "claimed_by_id", None)
 
 
 def notice_context(application: Application, data: dict, config: dict) -> dict:

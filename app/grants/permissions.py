@@ -129,6 +129,13 @@ def can_view_task(user: User, task: HumanTask) -> bool:
     return task.organisation_id is None or task.organisation_id in user.organisation_ids
 
 
+def can_remind_task(session: Session, user: User, task: HumanTask,
+                    application: Application | None) -> bool:
+    """Staff may send a reminder about an open task of any case they may see."""
+    return (is_staff(user) and application is not None
+            and can_view_application(session, user, application))
+
+
 def declared_jav(user: User) -> ColumnElement[bool]:
     """The SQL condition on Application for the cases the user has declared jäv in."""
     return exists().where(JavDeclaration.application_id == Application.id,

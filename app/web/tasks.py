@@ -42,7 +42,7 @@ def inbox():
     user = current_user()
     return render_list(inbox_spec(user), inbox_query(user), "tasks/inbox.html",
                        reviewed=_reviewed_cases(user), reviewed_shown=REVIEWED_SHOWN,
-                       finance=_finance_work(user))
+                       finance=_finance_work(user), staff=permissions.is_staff(user))
 
 
 def _finance_work(user) -> dict | None:
