@@ -130,16 +130,10 @@ def write_xlsx_table(path: str, sheet_name: str, headings: Sequence[str],
 
 
 def _write_cell(sheet, row: int, column: int, value: object, formats: dict) -> None:
-    if value is None or value == "":
-        return
+    """xlsx_cell, with times of day (naive, as Excel keeps them) and booleans as such."""
     if isinstance(value, datetime):
         sheet.write_datetime(row, column, value.replace(tzinfo=None), formats[datetime])
-    elif isinstance(value, date):
-        sheet.write_datetime(row, column, value, formats[date])
     elif isinstance(value, bool):
         sheet.write_boolean(row, column, value)
-    elif isinstance(value, Decimal | int):
-        sheet.write_number(row, column, value, formats[Decimal] if isinstance(value, Decimal)
-                           else None)
     else:
-        sheet.write_string(row, column, xlsx_text(str(value)))
+        xlsx_cell(sheet, row, column, value, formats.get(type(value)))

@@ -223,20 +223,6 @@ def parse_event_time(value) -> datetime | None:
         return None
 
 
-def open_tasks(session: Session, roles: set[str], organisation_id: int | None,
-               username: str) -> list[HumanTask]:
-    """Return the open tasks of the given roles: organisation-scoped ones only for that
-    organisation, assigned ones only for their assignee."""
-    scope = HumanTask.organisation_id.is_(None)
-    if organisation_id is not None:
-        scope = scope | (HumanTask.organisation_id == organisation_id)
-    assigned = HumanTask.assignee.is_(None) | (HumanTask.assignee == username)
-    query = (select(HumanTask)
-             .where(HumanTask.completed_at.is_(None), HumanTask.role.in_(roles), scope, assigned)
-             .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at))
-    return list(session.scalars(query))
-
-
 def completed_tasks(session: Session, instance_id: int) -> list[HumanTask]:
     """Return the human tasks of an instance that users completed, oldest first."""
     query = (select(HumanTask)

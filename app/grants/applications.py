@@ -12,7 +12,6 @@ from app.audit import record_event
 from app.effects.facts import fact_fields_of, record_case_facts
 from app.engine.instances import Engine
 from app.engine.models import HumanTask, ProcessInstance
-from app.engine.tasks import open_tasks
 from app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from app.formatting import short_date
 from app.forms.inputs import attachment_items
@@ -188,17 +187,6 @@ def visible_task(session: Session, user: User, task_id: str) -> HumanTask:
     if task is None or not permissions.can_view_task(user, task):
         raise NotFound("Uppgiften finns inte.")
     return task
-
-
-def open_tasks_for(session: Session, user: User) -> list[HumanTask]:
-    """The open tasks of the user's roles: those of no organisation and those of each
-    organisation the user acts for (one query per organisation), soonest due first."""
-    found: dict[str, HumanTask] = {}
-    for organisation_id in sorted(user.organisation_ids) or [None]:
-        for task in open_tasks(session, user.roles, organisation_id, user.username):
-            found.setdefault(task.id, task)
-    return sorted(found.values(), key=lambda t: (t.due_at is None, t.due_at or t.created_at,
-                                                 t.created_at))
 
 
 def sync_application(session: Session, instance: ProcessInstance,

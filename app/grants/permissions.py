@@ -186,29 +186,7 @@ def case_problem(session: Session, user: User, task: HumanTask,
     return None
 
 
-def workable_tasks(session: Session, user: User, tasks: list[HumanTask],
-                   cases: dict[int, Application]) -> list[HumanTask]:
-    """The tasks (of those given, with their cases by instance id) that four_eyes_problem
-    lets the user do, in two queries however many there are."""
-    in_case = {t.instance_id for t in tasks if t.role != "sokande" and t.instance_id in cases}
-    jav = set(session.scalars(select(JavDeclaration.application_id).where(
-        JavDeclaration.user_id == user.id,
-        JavDeclaration.application_id.in_({cases[i].id for i in in_case})))) if in_case else set()
-    four_eyes = {t.instance_id for t in tasks if t.role in FOUR_EYES_ROLES}
-    worked = set(session.scalars(select(HumanTask.instance_id).distinct().where(
-        HumanTask.instance_id.in_(four_eyes), HumanTask.completed_by_id == user.id))
-    ) if four_eyes else set()
 
-    def blocked(task: HumanTask) -> bool:
-        case = cases.get(task.instance_id)
-        if case is not None and task.role != "sokande" and case.id in jav:
-            return True
-        if task.role not in FOUR_EYES_ROLES:
-            return False
-        return (case is not None and user.organisation_id == case.organisation_id
-                ) or task.instance_id in worked
-
-    return [task for task in tasks if not blocked(task)]
 
 
 def can_complete_task(session: Session, user: User, task: HumanTask,

@@ -26,6 +26,7 @@ from app.config import DEFAULTS
 from app.formatting import STOCKHOLM, kronor, long_date, to_local_date
 from app.grants.declarations import ProcessDeclarations, declarations_of_instance
 from app.grants.funds import texts_folder, with_fund_settings
+from app.grants.models import OUTCOME_CODES
 from app.letters.fetcher import LOGO_URL, SCHEME, LetterAssetFetcher
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -40,11 +41,9 @@ LETTER_KEYS = ("LETTER_KOMMUN", "LETTER_NAMND", "LETTER_ADDRESS", "LETTER_CONTAC
 POOL_SIZE = 8  # idle renderers kept; more concurrent renders make (and then drop) their own
 # A letter's template is named after the outcome's meaning (app/letters/templates/<meaning>.html
 # or the process's own processes/<process id>/letters/<meaning>.html).
-MEANINGS = ("granted", "partly_granted", "rejected", "dismissed", "written_off")
-# Until the outcomes are read from the process's declarations: the stored outcome values of
-# decisions made so far, by meaning.
-STORED_OUTCOMES = {"bifall": "granted", "delvis_bifall": "partly_granted", "avslag": "rejected",
-                   "avvisning": "dismissed", "avskrivning": "written_off"}
+MEANINGS = tuple(OUTCOME_CODES)
+# A decision's stored outcome code → its meaning (the inverse of OUTCOME_CODES).
+STORED_OUTCOMES = {code: meaning for meaning, code in OUTCOME_CODES.items()}
 
 
 def _long_date(value) -> str:
